@@ -1,0 +1,59 @@
+# Returnee assistant: every task a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYBABEL := $(VENV)/bin/pybabel
+STAMP := $(VENV)/.installed
+LANGS := fr en ar es
+
+.DEFAULT_GOAL := help
+
+help: ## list every target
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock scripts/find_python.sh
+	@PYTHON=$$(scripts/find_python.sh) && { [ -x $(PY) ] || $$PYTHON -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) i18n-compile ## create the Python 3.10 venv, install pinned packages, compile catalogues
+
+train: setup ## train the Rasa model if nlu/, flows/, domain.yml or config.yml changed
+	$(PY) -m bot.cli train
+
+run: train ## set up, train if needed, and start every process (terminal chat without a token)
+	$(PY) -m bot.cli run
+
+validate: setup ## rasa data validate (fails on any warning)
+	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows --domain domain.yml --config config.yml
+
+test: validate train ## set up, validate data, train if needed, run the whole test suite
+	$(PY) -m pytest
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## apply ruff formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+i18n-extract: $(STAMP) ## collect message ids from the code and domain.yml into locales/messages.pot
+	$(PYBABEL) extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --sort-output \
+		--project returnee-assistant -o locales/messages.pot .
+
+i18n-update: i18n-extract ## merge new message ids into every language's messages.po
+	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --no-location --width 100
+	$(PY) -m bot.i18n.catalogue fill-french
+
+i18n-compile: $(STAMP) ## compile messages.po into messages.mo for every language
+	$(PYBABEL) compile -d locales -D messages --statistics
+
+bench: train ## run the benchmarks and print their figures (not part of `make test`)
+	$(PY) bench/nlu_eval.py
+
+clean: ## remove the venv, trained models and local state (var/)
+	rm -rf $(VENV) models var
+
+.PHONY: help setup train run validate test lint format i18n-extract i18n-update i18n-compile bench clean
