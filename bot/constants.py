@@ -1,0 +1,100 @@
+"""Names shared by the gateway, the Rasa glue, the actions and the NLG server.
+
+Intent names are fixed by ``shared/INTENTS.md``; tests, evaluation sets and analytics rely on
+them. Button payloads and callback prefixes are a contract between what Rasa/NLG sends and what
+the gateway understands, so they live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+LANGUAGES: tuple[str, ...] = ("fr", "en", "ar", "es")
+DEFAULT_LANGUAGE = "fr"
+RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
+# Each language named in itself, as the picker shows it.
+LANGUAGE_NATIVE_NAMES: dict[str, str] = {
+    "fr": "Français",
+    "en": "English",
+    "ar": "العربية",
+    "es": "Español",
+}
+
+INFO_INTENTS: tuple[str, ...] = (
+    "info_counselling",
+    "info_financial_aid",
+    "info_business",
+    "info_education_training",
+    "info_housing_food",
+    "info_legal_documents",
+    "info_health",
+    "info_transport",
+    "info_security",
+    "info_psychosocial",
+    "info_community_projects",
+    "info_social_rights",
+    "info_reintegration",
+    "info_eligibility",
+    "info_how_to_apply",
+    "info_contact_centre",
+    "info_privacy",
+)
+CONVERSATION_INTENTS: tuple[str, ...] = (
+    "start_assessment",
+    "request_caseworker",
+    "emergency",
+    "change_language",
+    "my_data",
+    "delete_my_data",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "help",
+    "bot_challenge",
+    "stop",
+    "out_of_scope",
+)
+INTENTS: tuple[str, ...] = INFO_INTENTS + CONVERSATION_INTENTS
+FALLBACK_INTENT = "nlu_fallback"
+
+# Metadata keys the gateway sends with every message to Rasa.
+META_LANGUAGE = "language"
+META_CENTRE = "centre"
+
+# Button payloads. "/intent" is parsed by Rasa without NLU; "lang:xx" is handled by the gateway
+# itself because a language switch must take effect before anything is rendered.
+LANGUAGE_CALLBACK_PREFIX = "lang:"
+MENU_PAYLOAD = "/help"
+MORE_TOPICS_PAYLOAD = '/help{"menu_page": "more"}'
+MENU_PAGE_ENTITY = "menu_page"
+MENU_PAGE_MORE = "more"
+ASSESSMENT_PAYLOAD = "/start_assessment"
+CASEWORKER_PAYLOAD = "/request_caseworker"
+CONTACT_PAYLOAD = "/info_contact_centre"
+
+# Custom JSON an action sends to ask the gateway to change the person's language.
+CUSTOM_SET_LANGUAGE = "set_language"
+
+
+def intent_payload(intent: str) -> str:
+    """The button payload that triggers ``intent`` directly, skipping NLU."""
+    return f"/{intent}"
+
+
+def language_payload(language: str) -> str:
+    """The button payload that switches the person to ``language``."""
+    return f"{LANGUAGE_CALLBACK_PREFIX}{language}"
+
+
+# Telegram commands and the intent each one stands for. /start and /language are handled by the
+# gateway first (deep-link centre, language picker) and then reach Rasa as the intent below.
+COMMAND_INTENTS: dict[str, str] = {
+    "start": "greet",
+    "help": "help",
+    "assessment": "start_assessment",
+    "caseworker": "request_caseworker",
+    "mydata": "my_data",
+    "forget": "delete_my_data",
+    "stop": "stop",
+    "language": "change_language",
+}

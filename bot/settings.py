@@ -1,0 +1,85 @@
+"""Settings from the environment, read once at start-up.
+
+Every variable is optional so that the embedded default (SQLite, terminal chat) runs with none.
+A bad value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.constants import LANGUAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ConfigError(Exception):
+    """A configuration problem the operator must fix; the message names file/variable and field."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str | None
+    telegram_api_base_url: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    database_url: str
+    redis_url: str | None
+    data_key: str | None
+    default_locale: str
+    var_dir: Path
+    centres_file: Path
+    rasa_url: str
+    action_server_port: int
+    gateway_host: str
+    gateway_port: int
+
+    @property
+    def mode(self) -> str:
+        """``console`` without a token, ``webhook`` with a webhook URL, else ``polling``."""
+        if not self.telegram_token:
+            return "console"
+        return "webhook" if self.webhook_url else "polling"
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name}={raw!r} is not a TCP port number")
+    return int(raw)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    var_dir = Path(env.get("BOT_VAR_DIR", PROJECT_ROOT / "var"))
+    locale = env.get("DEFAULT_LOCALE", "fr")
+    if locale not in LANGUAGES:
+        raise ConfigError(
+            f"DEFAULT_LOCALE={locale!r} is not a supported language ({', '.join(LANGUAGES)})"
+        )
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL") or None
+    webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    if webhook_url and not webhook_secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is missing")
+    if webhook_secret and not all(c.isalnum() or c in "_-" for c in webhook_secret):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
+    rasa_port = _port(env, "RASA_PORT", 5005)
+    return Settings(
+        telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'bot.db'}",
+        redis_url=env.get("REDIS_URL") or None,
+        data_key=env.get("BOT_DATA_KEY") or None,
+        default_locale=locale,
+        var_dir=var_dir,
+        centres_file=Path(env.get("CENTRES_FILE", PROJECT_ROOT / "data" / "centres.yml")),
+        rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        action_server_port=_port(env, "ACTION_SERVER_PORT", 5055),
+        gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
+        gateway_port=_port(env, "GATEWAY_PORT", 8080),
+    )
