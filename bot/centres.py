@@ -1,0 +1,217 @@
+"""Migrant resource centres: contact details, opening hours and emergency numbers.
+
+They come from a YAML file (``data/centres.yml`` by default), never from hard-coded text, so a
+programme can add its centres without touching code. The file is validated at start-up; an error
+names the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.dates import format_time, get_day_names
+
+from bot.constants import LANGUAGES
+from bot.i18n import N_, babel_locale, translate
+from bot.settings import ConfigError
+
+CENTRE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EMERGENCY_LABELS: dict[str, str] = {
+    "police": N_("Police"),
+    "ambulance": N_("Ambulance / urgences médicales"),
+    "fire": N_("Pompiers"),
+    "gbv_helpline": N_("Violences faites aux femmes"),
+    "child_helpline": N_("Protection de l'enfance"),
+    "mental_health": N_("Écoute et soutien psychologique"),
+}
+_REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    days: tuple[str, ...]
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class Centre:
+    code: str
+    name: str
+    country: str
+    default_language: str
+    address: str
+    phone: str
+    opening_hours: tuple[OpeningHours, ...]
+    emergency: dict[str, str]
+
+
+class CentreDirectory:
+    """The centres by code, with the formatting the answers need."""
+
+    def __init__(self, centres: Iterable[Centre]) -> None:
+        self._by_code = {centre.code: centre for centre in centres}
+
+    def __iter__(self):
+        return iter(self._by_code.values())
+
+    def get(self, code: str | None) -> Centre | None:
+        return self._by_code.get(code) if code else None
+
+    def contacts(self, code: str | None, language: str) -> str:
+        """Contact block of the person's centre, or of every centre when it is unknown."""
+        centre = self.get(code)
+        centres = [centre] if centre else list(self)
+        return "\n\n".join(format_contacts(c, language) for c in centres)
+
+    def emergency_numbers(self, code: str | None, language: str) -> str:
+        """Emergency numbers of the person's centre, or of every country when it is unknown."""
+        centre = self.get(code)
+        if centre:
+            return format_emergency(centre, language)
+        seen: dict[str, Centre] = {}
+        for c in self:
+            seen.setdefault(c.country, c)
+        return "\n\n".join(
+            f"{_country_name(c.country, language)}\n{format_emergency(c, language)}"
+            for c in seen.values()
+        )
+
+
+def _country_name(country: str, language: str) -> str:
+    return babel_locale(language).territories.get(country, country)
+
+
+def format_hours(hours: Iterable[OpeningHours], language: str) -> str:
+    locale = babel_locale(language)
+    day_names = get_day_names("abbreviated", locale=locale)
+    lines = []
+    for slot in hours:
+        first, last = DAYS.index(slot.days[0]), DAYS.index(slot.days[-1])
+        consecutive = list(DAYS[first : last + 1]) == list(slot.days)
+        if len(slot.days) > 2 and consecutive:
+            days = f"{day_names[first]}–{day_names[last]}"
+        else:
+            days = ", ".join(day_names[DAYS.index(d)] for d in slot.days)
+        opens = format_time(slot.opens, "short", locale=locale)
+        closes = format_time(slot.closes, "short", locale=locale)
+        lines.append(f"{days} {opens}–{closes}")
+    return "\n".join(lines)
+
+
+def format_contacts(centre: Centre, language: str) -> str:
+    return translate(
+        language,
+        N_("{name}\nAdresse : {address}\nTéléphone : {phone}\nHoraires :\n{hours}"),
+        {
+            "name": centre.name,
+            "address": centre.address,
+            "phone": centre.phone,
+            "hours": format_hours(centre.opening_hours, language),
+        },
+    )
+
+
+def format_emergency(centre: Centre, language: str) -> str:
+    return "\n".join(
+        translate(
+            language,
+            N_("☎ {label} : {number}"),
+            {"label": translate(language, EMERGENCY_LABELS[kind]), "number": number},
+        )
+        for kind, number in centre.emergency.items()
+    )
+
+
+def _fail(path: Path, field: str, problem: str) -> ConfigError:
+    return ConfigError(f"{path}: {field}: {problem}")
+
+
+def _parse_hours(path: Path, where: str, raw: Any) -> tuple[OpeningHours, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(path, where, "must be a non-empty list of {days, open, close}")
+    slots = []
+    for i, item in enumerate(raw):
+        field = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            raise _fail(path, field, "must be a mapping with days, open and close")
+        days = item.get("days")
+        if not isinstance(days, list) or not days or any(d not in DAYS for d in days):
+            raise _fail(path, f"{field}.days", f"must list days among {', '.join(DAYS)}")
+        times = []
+        for key in ("open", "close"):
+            value = str(item.get(key, ""))
+            if not _TIME.match(value):
+                raise _fail(path, f"{field}.{key}", f"{value!r} is not a time like 09:00")
+            times.append(time.fromisoformat(value))
+        if times[0] >= times[1]:
+            raise _fail(path, field, "closes before it opens")
+        slots.append(OpeningHours(tuple(days), times[0], times[1]))
+    return tuple(slots)
+
+
+def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
+    where = f"centres[{index}]"
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "must be a mapping")
+    for key in _REQUIRED:
+        if not str(raw.get(key) or "").strip():
+            raise _fail(path, f"{where}.{key}", "is missing")
+    where = f"centres[{index}] ({raw['code']})"
+    if not CENTRE_CODE.match(str(raw["code"])):
+        raise _fail(path, f"{where}.code", "must be 1-64 characters from A-Z a-z 0-9 _ -")
+    if raw["default_language"] not in LANGUAGES:
+        raise _fail(path, f"{where}.default_language", f"must be one of {', '.join(LANGUAGES)}")
+    country = str(raw["country"])
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise _fail(path, f"{where}.country", "must be an ISO 3166 code such as SN")
+    emergency = raw.get("emergency")
+    if not isinstance(emergency, dict) or not emergency:
+        raise _fail(path, f"{where}.emergency", "must list at least one emergency number")
+    for kind, number in emergency.items():
+        if kind not in EMERGENCY_LABELS:
+            raise _fail(
+                path,
+                f"{where}.emergency.{kind}",
+                f"unknown; use {', '.join(EMERGENCY_LABELS)}",
+            )
+        if not re.fullmatch(r"\+?[0-9 ]{2,20}", str(number)):
+            raise _fail(path, f"{where}.emergency.{kind}", f"{number!r} is not a phone number")
+    return Centre(
+        code=str(raw["code"]),
+        name=str(raw["name"]),
+        country=country,
+        default_language=str(raw["default_language"]),
+        address=str(raw["address"]),
+        phone=str(raw["phone"]),
+        opening_hours=_parse_hours(path, f"{where}.opening_hours", raw.get("opening_hours")),
+        emergency={str(k): str(v) for k, v in emergency.items()},
+    )
+
+
+def load_centres(path: Path) -> CentreDirectory:
+    """Read and validate the centres file; raise ``ConfigError`` naming file and field."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: file not found") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("centres"), list):
+        raise _fail(path, "centres", "must be a list of centres")
+    centres = [_parse_centre(path, i, raw) for i, raw in enumerate(document["centres"])]
+    if not centres:
+        raise _fail(path, "centres", "must list at least one centre")
+    codes = [c.code for c in centres]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise _fail(path, "centres", f"duplicate code {', '.join(duplicates)}")
+    return CentreDirectory(centres)
