@@ -1,0 +1,117 @@
+"""Turn a response name, a language and the person's context into a message with buttons."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.centres import CentreDirectory
+from bot.constants import (
+    ASSESSMENT_PAYLOAD,
+    CASEWORKER_PAYLOAD,
+    LANGUAGE_NATIVE_NAMES,
+    MENU_PAYLOAD,
+    MORE_TOPICS_PAYLOAD,
+    intent_payload,
+)
+from bot.i18n import N_, placeholders, resolve_language, translate
+from bot.nlg.templates import ButtonTemplate, ResponseTemplate, topic_titles
+
+INFO_PREFIX = "utter_info_"
+# Practical answers that need no reminder that assistance depends on the programme.
+NO_DISCLAIMER = frozenset({"utter_info_contact_centre", "utter_info_privacy"})
+DISCLAIMER = N_(
+    "L'aide dépend du programme et du centre : cet assistant vous informe, "
+    "mais il ne peut rien vous promettre."
+)
+NEXT_STEPS = (
+    ButtonTemplate(N_("Faire mon auto-évaluation"), ASSESSMENT_PAYLOAD),
+    ButtonTemplate(N_("Parler à un conseiller"), CASEWORKER_PAYLOAD),
+    ButtonTemplate(N_("Autres sujets"), MORE_TOPICS_PAYLOAD),
+    ButtonTemplate(N_("Menu principal"), MENU_PAYLOAD),
+)
+MENU_BUTTON = ButtonTemplate(N_("Menu principal"), MENU_PAYLOAD)
+MAX_SUGGESTIONS = 3
+UNKNOWN_CENTRE = N_("pas encore choisi")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    buttons: tuple[tuple[str, str], ...]
+
+    def as_nlg_response(self) -> dict[str, Any]:
+        """The body Rasa expects back from an NLG endpoint."""
+        return {
+            "text": self.text,
+            "buttons": [{"title": t, "payload": p} for t, p in self.buttons],
+        }
+
+
+class Renderer:
+    """Renders domain responses. Pure and cached: the same inputs give the same message."""
+
+    def __init__(self, templates: Mapping[str, ResponseTemplate], centres: CentreDirectory):
+        self._templates = dict(templates)
+        self._centres = centres
+        self._topic_titles = topic_titles(self._templates)
+
+    @property
+    def response_names(self) -> frozenset[str]:
+        return frozenset(self._templates)
+
+    def render(
+        self,
+        response: str,
+        language: str | None,
+        centre: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> Rendered:
+        """Render ``response``; ``suggestions`` are intents offered as buttons (fallback)."""
+        return self._render(response, resolve_language(language), centre, tuple(suggestions))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one renderer lives as long as the process
+    def _render(
+        self,
+        response: str,
+        language: str,
+        centre: str | None,
+        suggestions: tuple[str, ...],
+    ) -> Rendered:
+        template = self._templates[response]
+        text = translate(language, template.text, self._values(template.text, language, centre))
+        buttons = list(template.buttons)
+        if response.startswith(INFO_PREFIX):
+            if response not in NO_DISCLAIMER:
+                text = f"{text}\n\n{translate(language, DISCLAIMER)}"
+            buttons = [*buttons, *NEXT_STEPS]
+        if suggestions:
+            offered = [intent for intent in suggestions if intent in self._topic_titles]
+            buttons += [
+                ButtonTemplate(self._topic_titles[intent], intent_payload(intent))
+                for intent in offered[:MAX_SUGGESTIONS]
+            ]
+            buttons.append(MENU_BUTTON)
+        return Rendered(
+            text,
+            tuple(
+                (translate(language, b.title) if b.translatable else b.title, b.payload)
+                for b in buttons
+            ),
+        )
+
+    def _values(self, text: str, language: str, centre: str | None) -> dict[str, str]:
+        needed = placeholders(text)
+        values: dict[str, str] = {}
+        if "centre_contacts" in needed:
+            values["centre_contacts"] = self._centres.contacts(centre, language)
+        if "emergency_numbers" in needed:
+            values["emergency_numbers"] = self._centres.emergency_numbers(centre, language)
+        if "language_name" in needed:
+            values["language_name"] = LANGUAGE_NATIVE_NAMES[language]
+        if "centre_name" in needed:
+            known = self._centres.get(centre)
+            values["centre_name"] = known.name if known else translate(language, UNKNOWN_CENTRE)
+        return values
