@@ -1,0 +1,56 @@
+"""The gateway's channel into Rasa: the REST channel, failing closed.
+
+Rasa's own REST channel answers HTTP 200 with whatever it collected when a turn fails, and its
+agent quietly swaps a failing tracker store for an empty in-memory one. Either way a person's
+conversation would be silently reset. This channel removes that fallback and answers 503, so the
+gateway tells the person to try again instead. Configured in ``credentials.yml``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.rasa_glue.tracker_store import fail_closed
+
+logger = logging.getLogger(__name__)
+
+
+class GatewayInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = Blueprint("gateway_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            fail_closed(request.app.ctx.agent)
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                self._extract_message(request),
+                collector,
+                await self._extract_sender(request),
+                input_channel=self.name(),
+                metadata=self.get_metadata(request),
+            )
+            try:
+                await on_new_message(message)
+            except Exception as error:  # noqa: BLE001 - any failure must reach the gateway
+                # The type only: the exception text may quote what the person wrote.
+                logger.error("turn failed: %s", type(error).__name__)
+                return response.json({"error": "turn failed"}, status=503)
+            return response.json(collector.messages)
+
+        return webhook

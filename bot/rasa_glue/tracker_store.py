@@ -1,0 +1,200 @@
+"""Rasa tracker store that keeps conversation events encrypted at rest.
+
+Configured in ``endpoints.yml``::
+
+    tracker_store:
+      type: bot.rasa_glue.tracker_store.EncryptedSQLTrackerStore
+      dialect: sqlite            # or postgresql, with host / port / db / username / password
+      db: var/rasa-tracker.db
+
+Rasa imports the class from that path and calls it with ``host`` (the endpoint's ``url``),
+``domain``, ``event_broker`` and every other key of the section as keyword arguments
+(``_load_from_module_name_in_endpoint_config`` in ``rasa/core/tracker_store.py``), so the
+constructor keeps all of ``SQLTrackerStore``'s arguments.
+
+What is stored
+    Each event's JSON (user text, entities, slot values, bot answers, metadata) goes into the
+    ``data`` column as a Fernet token, written with the newest key of ``BOT_DATA_KEY`` and read
+    with any of them (``bot.storage.keys``), so a key rotation needs no re-encryption. ``sender_id``
+    (the pseudonym), ``type_name`` and ``timestamp`` stay clear because Rasa's session queries
+    filter on them. ``intent_name`` and ``action_name`` are stored as NULL: Rasa 3.6 never reads
+    them back, and here they would say what a person asked about (``emergency``,
+    ``info_health``...) next to their pseudonym; ``action_name`` also receives slot and reminder
+    names. A row that no configured key decrypts (wrong key, or a clear row left by Rasa's own
+    ``SQLTrackerStore``) raises :class:`TrackerDecryptionError` instead of being skipped.
+
+    If an event broker is configured, ``SQLTrackerStore.save`` streams the events to it in
+    clear: this assistant configures none.
+
+What happens when the database fails
+    At start-up ``SQLTrackerStore.__init__`` retries every 5 s, forever, until the database
+    answers, so Rasa does not start without it. Afterwards this class lets every database or
+    decryption error propagate. But ``rasa.core.agent.Agent`` wraps whichever store it is given
+    in ``FailSafeTrackerStore`` (``Agent._create_tracker_store``, with no error callback and no
+    setting to turn it off). That wrapper catches every ``Exception``: ``retrieve`` and
+    ``retrieve_full_tracker`` log it and return None, so the processor starts a new, empty
+    tracker and answers from it; ``save`` logs it and saves into an in-memory store instead;
+    ``keys`` returns []. After a decryption error the database is still reachable, so the next
+    saves append the fresh tracker's events at the wrong offset, after the unreadable ones.
+    :func:`fail_closed` removes that wrapper from an agent so that errors reach the request. It
+    has to be called by code that holds the agent, which plain ``rasa run`` has none of.
+    Even then the REST channel (``/webhooks/rest/webhook``) catches the exception, logs it with
+    the user's text and answers HTTP 200 with the messages collected so far (``[]``), not 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography.fernet import InvalidToken
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+
+from bot.settings import load_settings
+from bot.storage.keys import cipher, data_keys
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
+    from rasa.core.brokers.broker import EventBroker
+    from rasa.shared.core.domain import Domain
+
+logger = logging.getLogger(__name__)
+
+
+class TrackerDecryptionError(RasaException):
+    """A stored event cannot be decrypted with any configured data key."""
+
+
+class EncryptedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose ``data`` column holds Fernet tokens instead of JSON.
+
+    ``SQLTrackerStore`` builds and parses that column inline in ``save`` and ``_retrieve``
+    (there is no serialisation hook), so those two are overridden; the session queries,
+    ``_additional_events``, ``keys``, ``retrieve`` and ``retrieve_full_tracker`` are the
+    parent's.
+    """
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        dialect: str = "sqlite",
+        host: str | None = None,
+        port: int | None = None,
+        db: str = "rasa.db",
+        username: str | None = None,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        login_db: str | None = None,
+        query: dict[str, Any] | None = None,
+        keys: list[bytes] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Keys before the database: a missing or invalid key must stop start-up with a
+        # ConfigError rather than after a connection, or never if the parent is still retrying.
+        self._cipher = cipher(keys if keys is not None else data_keys(load_settings()))
+        if dialect.startswith("sqlite") and not host and db and db != ":memory:":
+            # SQLite cannot create the directory, and the parent would retry that forever.
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            domain=domain,
+            dialect=dialect,
+            host=host,
+            port=port,
+            db=db,
+            username=username,
+            password=password,
+            event_broker=event_broker,
+            login_db=login_db,
+            query=query,
+            **kwargs,
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's events the database does not have yet, encrypted."""
+        await self.stream_events(tracker)
+
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        # See the module docstring: topic and slot names, never read back.
+                        intent_name=None,
+                        action_name=None,
+                        data=self._encrypt(data),
+                    )
+                )
+            session.commit()
+
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session,
+                sender_id,
+                fetch_events_from_all_sessions=fetch_events_from_all_sessions,
+            ).all()
+            events = [self._decrypt(row.id, row.data) for row in rows]
+
+        if self.domain and events:
+            logger.debug("Recreating tracker from sender id '%s'", sender_id)
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        logger.debug("No stored tracker for sender id '%s'", sender_id)
+        return None
+
+    async def delete(self, sender_id: str) -> int:
+        """Delete every stored event of a conversation, all sessions; returns the row count.
+
+        Call it when no turn of that conversation is being processed: a turn in flight saves
+        its whole tracker again afterwards, because the table then looks empty to it.
+        """
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return deleted
+
+    def _encrypt(self, data: dict[str, Any]) -> str:
+        return self._cipher.encrypt(json.dumps(data).encode()).decode("ascii")
+
+    def _decrypt(self, row_id: int, token: str | None) -> dict[str, Any]:
+        try:
+            if token is None:
+                raise ValueError("empty data column")
+            return json.loads(self._cipher.decrypt(token))
+        # ValueError also covers a clear JSON row that is not even base64.
+        except (InvalidToken, ValueError) as error:
+            raise TrackerDecryptionError(
+                f"Tracker event {row_id} cannot be decrypted with any configured data key "
+                "(BOT_DATA_KEY): the key that wrote it is missing, or the row was not written "
+                "by EncryptedSQLTrackerStore."
+            ) from error
+
+
+def fail_closed(agent: Agent) -> None:
+    """Unwrap the agent's ``FailSafeTrackerStore`` so tracker-store errors reach the caller.
+
+    Idempotent, so it can run on every request: ``PUT /model`` replaces the agent, wrapper
+    included. The processor holds its own reference to the store, hence the second assignment.
+    """
+    store = agent.tracker_store
+    if not isinstance(store, FailSafeTrackerStore):
+        return
+    # Rasa 3.6 has no public accessor for the wrapped store; tests pin this attribute.
+    primary = store._tracker_store
+    agent.tracker_store = primary
+    if agent.processor is not None:
+        agent.processor.tracker_store = primary

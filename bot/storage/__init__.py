@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, small repository functions, keys and migrations."""

@@ -1,0 +1,50 @@
+"""Small repository functions; each takes a session and leaves committing to the caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, MetaData, String, Table, delete, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Person, SeenUpdate
+
+
+def get_person(session: Session, pseudonym: str) -> Person | None:
+    return session.get(Person, pseudonym)
+
+
+def get_or_create_person(session: Session, pseudonym: str, language: str) -> Person:
+    person = session.get(Person, pseudonym)
+    if person is None:
+        person = Person(pseudonym=pseudonym, language=language)
+        session.add(person)
+    person.last_seen_at = datetime.utcnow()
+    return person
+
+
+# Rasa's tracker store keeps its events in the same database, in a table it creates itself; only
+# the column that erasure needs is declared here.
+_rasa_events = Table("events", MetaData(), Column("sender_id", String(255)))
+
+
+def erase_person(session: Session, pseudonym: str) -> None:
+    """Erase everything stored about a person: profile and conversation history."""
+    session.execute(delete(Person).where(Person.pseudonym == pseudonym))
+    if inspect(session.connection()).has_table(_rasa_events.name):
+        session.execute(delete(_rasa_events).where(_rasa_events.c.sender_id == pseudonym))
+
+
+def first_sighting(session: Session, update_id: int) -> bool:
+    """Record ``update_id``; False when it was already handled (a repeated update)."""
+    if session.execute(
+        select(SeenUpdate.update_id).where(SeenUpdate.update_id == update_id)
+    ).first():
+        return False
+    try:
+        with session.begin_nested():
+            session.add(SeenUpdate(update_id=update_id))
+    except IntegrityError:
+        return False
+    return True
