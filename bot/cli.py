@@ -1,0 +1,227 @@
+"""Command line: ``python -m bot.cli {run,train,check,model-path}``.
+
+``run`` starts every process of the embedded set-up (action + NLG server, Rasa server, gateway)
+on loopback, waits until each is ready, prints what runs where, and stops them all on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bot.centres import load_centres
+from bot.constants import LANGUAGES
+from bot.i18n import translations
+from bot.logging_setup import configure_logging
+from bot.nlg.templates import load_templates
+from bot.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
+from bot.storage.db import migrate
+from bot.storage.keys import data_keys
+
+logger = logging.getLogger("bot.cli")
+MODELS_DIR = PROJECT_ROOT / "models"
+TRAINING_INPUTS = ("nlu", "flows", "domain.yml", "config.yml")
+READY_TIMEOUT = 180.0
+
+
+def training_hash(root: Path = PROJECT_ROOT) -> str:
+    """Content hash of everything the model is trained from."""
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return MODELS_DIR / f"model-{training_hash()}.tar.gz"
+
+
+def train(force: bool = False) -> Path:
+    """Train unless a model for the current training data already exists."""
+    target = model_path()
+    if target.exists() and not force:
+        print(f"model is up to date: {target.relative_to(PROJECT_ROOT)}")
+        return target
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "--data", "nlu", "flows",
+            "--config", "config.yml",
+            "--domain", "domain.yml",
+            "--out", str(MODELS_DIR),
+            "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+    )  # fmt: skip
+    print(f"trained {target.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.1f} s")
+    return target
+
+
+def check_config(settings: Settings) -> None:
+    """Fail fast, naming file and field, before any process starts."""
+    load_centres(settings.centres_file)
+    load_templates()
+    for language in LANGUAGES:
+        translations(language)
+    data_keys(settings)
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """Environment of the Rasa and action server processes (read by endpoints.yml)."""
+    if not settings.database_url.startswith("sqlite:///"):
+        raise ConfigError(
+            "DATABASE_URL: the embedded launcher supports SQLite only; PostgreSQL belongs to "
+            "the scaled-out set-up"
+        )
+    env = dict(os.environ)
+    env["ACTION_SERVER_PORT"] = str(settings.action_server_port)
+    env["DATABASE_URL"] = settings.database_url
+    env["RASA_TRACKER_DB"] = settings.database_url.removeprefix("sqlite:///")
+    env["BOT_VAR_DIR"] = str(settings.var_dir)
+    if settings.data_key:
+        env["BOT_DATA_KEY"] = settings.data_key
+    return env
+
+
+def start_processes(
+    settings: Settings, model: Path, log_dir: Path | None = None
+) -> list[subprocess.Popen]:
+    """Start the action + NLG server and the Rasa server; output to ``log_dir`` if given."""
+    env = child_environment(settings)
+    python = sys.executable
+    rasa_port = settings.rasa_url.rsplit(":", 1)[-1]
+
+    def output(name: str):
+        return (log_dir / f"{name}.log").open("ab") if log_dir else None
+
+    actions = subprocess.Popen(
+        [python, "-m", "bot.actions.server"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=output("actions"),
+        stderr=subprocess.STDOUT if log_dir else None,
+    )
+    rasa = subprocess.Popen(
+        [
+            str(Path(python).parent / "rasa"), "run",
+            "--interface", "127.0.0.1", "--port", rasa_port,
+            "--model", str(model),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=output("rasa"),
+        stderr=subprocess.STDOUT if log_dir else None,
+    )  # fmt: skip
+    return [actions, rasa]
+
+
+def wait_until_ready(urls: dict[str, str], processes: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    pending = dict(urls)
+    while pending:
+        for name, url in list(pending.items()):
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError("a process exited during start-up; see its output above")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not ready after {READY_TIMEOUT:.0f} s: {', '.join(pending)}")
+        time.sleep(0.3)
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run(settings: Settings) -> None:
+    from bot.console.chat import chat
+    from bot.gateway.service import build_core, serve_telegram
+
+    check_config(settings)
+    migrate(settings.database_url)
+    model = model_path()
+    if not model.exists():
+        raise ConfigError(f"{model.relative_to(PROJECT_ROOT)} is missing: run `make train`")
+    started = time.monotonic()
+    log_dir = settings.var_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes = start_processes(settings, model, log_dir)
+    try:
+        health = {
+            "action + NLG server": f"http://127.0.0.1:{settings.action_server_port}/health",
+            "Rasa server": f"{settings.rasa_url}/",
+        }
+        wait_until_ready(health, processes)
+        print(f"ready in {time.monotonic() - started:.1f} s")
+        for name, url in health.items():
+            print(f"  {name:20} {url}")
+        print(f"  {'logs':20} {log_dir}")
+        core = build_core(settings)
+        if settings.mode == "console":
+            print("  gateway              terminal chat (no TELEGRAM_BOT_TOKEN)\n")
+            asyncio.run(chat(core))
+        else:
+            gateway = f"http://{settings.gateway_host}:{settings.gateway_port}/health"
+            print(f"  gateway ({settings.mode:7})    {gateway}\n")
+            asyncio.run(serve_telegram(settings, core))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_processes(processes)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start every process and chat (terminal or Telegram)")
+    train_parser = commands.add_parser("train", help="train the model if its inputs changed")
+    train_parser.add_argument("--force", action="store_true")
+    commands.add_parser("check", help="validate configuration files and exit")
+    commands.add_parser("model-path", help="print the path of the current model")
+    args = parser.parse_args(argv)
+    configure_logging()
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            run(settings)
+        elif args.command == "train":
+            train(force=args.force)
+        elif args.command == "check":
+            check_config(settings)
+            print("configuration is valid")
+        else:
+            print(model_path())
+    except ConfigError as error:
+        sys.exit(f"configuration error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""A terminal front for the assistant, used when no Telegram token is configured.
+
+Replies are printed with numbered buttons; typing a number presses that button. It goes through
+the same gateway core, Rasa model, actions and NLG as Telegram does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+
+from bot.gateway.conversation import Reply, Turn
+from bot.gateway.service import Core
+from bot.i18n import N_, resolve_language, translate
+from bot.storage.keys import pseudonym
+
+# A fixed id: the terminal user is one person, kept across runs like a Telegram user would be.
+CONSOLE_USER_ID = 0
+INTRO = N_(
+    "Discussion dans le terminal. Écrivez un message et appuyez sur Entrée ; tapez le numéro "
+    "d'un bouton pour le choisir ; Ctrl-C pour quitter."
+)
+
+
+def format_replies(replies: Sequence[Reply]) -> tuple[str, list[str]]:
+    """Printable text of some replies, and the payloads their numbered buttons stand for."""
+    lines: list[str] = []
+    payloads: list[str] = []
+    for reply in replies:
+        lines.append(reply.text)
+        for title, payload in reply.buttons:
+            payloads.append(payload)
+            lines.append(f"  [{len(payloads)}] {title}")
+        lines.append("")
+    return "\n".join(lines), payloads
+
+
+async def chat(
+    core: Core,
+    read_line: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+) -> None:
+    turn_language = resolve_language(os.environ.get("LANG"))
+    person = pseudonym(core.keys, CONSOLE_USER_ID)
+    conversation = core.conversation
+
+    def turn() -> Turn:
+        return Turn(person, turn_language)
+
+    write(translate(turn_language, INTRO) + "\n")
+    text, payloads = format_replies(await conversation.text(turn(), "/start"))
+    write(text)
+    while True:
+        try:
+            line = (await asyncio.to_thread(read_line, "> ")).strip()
+        except EOFError:
+            return
+        if not line:
+            continue
+        if line.isdigit() and 0 < int(line) <= len(payloads):
+            replies = await conversation.button(turn(), payloads[int(line) - 1])
+        else:
+            replies = await conversation.text(turn(), line)
+        text, payloads = format_replies(replies)
+        write(text)

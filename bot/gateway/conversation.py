@@ -1,0 +1,189 @@
+"""What the assistant does with one thing a person sends, whatever the transport.
+
+Telegram handlers and the terminal chat both call :class:`Conversation`; it returns
+:class:`Reply` objects and leaves delivery to the caller, so both fronts behave identically.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.centres import CENTRE_CODE, CentreDirectory
+from bot.constants import (
+    COMMAND_INTENTS,
+    CUSTOM_SET_LANGUAGE,
+    LANGUAGE_CALLBACK_PREFIX,
+    LANGUAGES,
+    MENU_PAYLOAD,
+    META_CENTRE,
+    META_LANGUAGE,
+    intent_payload,
+    language_payload,
+)
+from bot.gateway import messages
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.store import PeopleStore, Profile
+from bot.i18n import is_rtl, resolve_language, translate
+from bot.i18n.detect import clear_language
+from bot.nlg.render import Renderer
+
+logger = logging.getLogger(__name__)
+
+# Telegram's own limit for one message; longer input can only come from a misbehaving client.
+MAX_TEXT_LENGTH = 4096
+FORGET_CONFIRM = "forget:confirm"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    rtl: bool = False
+
+
+@dataclass
+class Turn:
+    """Everything the gateway knows about the sender of one update."""
+
+    pseudonym: str
+    telegram_language: str | None = None
+    profile: Profile | None = field(default=None)
+
+
+class Conversation:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        people: PeopleStore,
+        renderer: Renderer,
+        centres: CentreDirectory,
+        default_language: str = "fr",
+    ) -> None:
+        self._rasa = rasa
+        self._people = people
+        self._renderer = renderer
+        self._centres = centres
+        self._default_language = default_language
+
+    async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
+        if turn.profile is None:
+            known = self._centres.get(centre)
+            fallback = known.default_language if known else self._default_language
+            turn.profile = await self._people.profile(
+                turn.pseudonym, resolve_language(turn.telegram_language, fallback)
+            )
+        return turn.profile
+
+    async def first_sighting(self, update_id: int) -> bool:
+        """False for an update already handled, so that a repeat is not answered twice."""
+        return await self._people.first_sighting(update_id)
+
+    async def language_of(self, turn: Turn) -> str:
+        return (await self._profile(turn)).language
+
+    async def notice(self, turn: Turn, message: str) -> list[Reply]:
+        """A fixed gateway message (sticker, edit, too long...) in the person's language."""
+        language = await self.language_of(turn)
+        return [Reply(translate(language, message), rtl=is_rtl(language))]
+
+    async def text(self, turn: Turn, text: str) -> list[Reply]:
+        """A typed message (commands included)."""
+        text = text.strip()
+        if len(text) > MAX_TEXT_LENGTH:
+            return await self.notice(turn, messages.TOO_LONG)
+        if text.startswith("/"):
+            return await self._command(turn, text)
+        replies = await self._ask_rasa(turn, text)
+        return replies + await self._language_offer(turn, text)
+
+    async def button(self, turn: Turn, payload: str) -> list[Reply]:
+        """A pressed inline button."""
+        if payload.startswith(LANGUAGE_CALLBACK_PREFIX):
+            return await self.switch_language(turn, payload.removeprefix(LANGUAGE_CALLBACK_PREFIX))
+        if payload == FORGET_CONFIRM:
+            return await self.forget(turn)
+        if payload.startswith("/"):
+            return await self._ask_rasa(turn, payload)
+        logger.warning("ignored unknown button payload")
+        return await self._ask_rasa(turn, MENU_PAYLOAD)
+
+    async def switch_language(self, turn: Turn, language: str) -> list[Reply]:
+        profile = await self._profile(turn)
+        if language not in LANGUAGES:
+            language = profile.language
+        await self._people.update(turn.pseudonym, language=language)
+        turn.profile = Profile(profile.pseudonym, language, profile.centre)
+        confirmation = self._renderer.render("utter_language_changed", language)
+        menu = await self._ask_rasa(turn, MENU_PAYLOAD)
+        return [Reply(confirmation.text, rtl=is_rtl(language)), *menu]
+
+    async def forget(self, turn: Turn) -> list[Reply]:
+        language = await self.language_of(turn)
+        await self._people.erase(turn.pseudonym)
+        turn.profile = None
+        return [Reply(translate(language, messages.ERASED), rtl=is_rtl(language))]
+
+    async def _command(self, turn: Turn, text: str) -> list[Reply]:
+        command, _, argument = text[1:].partition(" ")
+        command = command.split("@")[0].lower()
+        if command == "start":
+            return await self._start(turn, argument.strip())
+        intent = COMMAND_INTENTS.get(command)
+        if intent is None:
+            head = await self.notice(turn, messages.UNKNOWN_COMMAND)
+            return head + await self._ask_rasa(turn, MENU_PAYLOAD)
+        return await self._ask_rasa(turn, intent_payload(intent))
+
+    async def _start(self, turn: Turn, payload: str) -> list[Reply]:
+        centre = payload if CENTRE_CODE.match(payload) and self._centres.get(payload) else None
+        await self._profile(turn, centre)
+        if centre:
+            await self._people.update(turn.pseudonym, centre=centre)
+            profile = turn.profile
+            turn.profile = Profile(profile.pseudonym, profile.language, centre, profile.is_new)
+        return await self._ask_rasa(turn, intent_payload(COMMAND_INTENTS["start"]))
+
+    async def _ask_rasa(self, turn: Turn, text: str) -> list[Reply]:
+        profile = await self._profile(turn)
+        metadata: dict[str, Any] = {
+            META_LANGUAGE: profile.language,
+            META_CENTRE: profile.centre,
+        }
+        try:
+            answers = await self._rasa.send(turn.pseudonym, text, metadata)
+        except RasaUnavailable as error:
+            logger.error("Rasa unavailable (%s)", error)
+            return await self.notice(turn, messages.TECHNICAL_PROBLEM)
+        replies = []
+        language = profile.language
+        for answer in answers:
+            custom = answer.get("custom") or {}
+            if custom.get(CUSTOM_SET_LANGUAGE) in LANGUAGES:
+                language = custom[CUSTOM_SET_LANGUAGE]
+                await self._people.update(turn.pseudonym, language=language)
+                turn.profile = Profile(profile.pseudonym, language, profile.centre)
+            if answer.get("text"):
+                buttons = tuple((b["title"], b["payload"]) for b in answer.get("buttons") or [])
+                replies.append(Reply(answer["text"], buttons, rtl=is_rtl(language)))
+        return replies
+
+    async def _language_offer(self, turn: Turn, text: str) -> list[Reply]:
+        """Offer (never force) a switch when the message is clearly in another language."""
+        current = await self.language_of(turn)
+        detected = clear_language(text)
+        if detected is None or detected == current:
+            return []
+        return [
+            Reply(
+                translate(detected, messages.OFFER_LANGUAGE),
+                (
+                    (
+                        translate(detected, messages.OFFER_LANGUAGE_BUTTON),
+                        language_payload(detected),
+                    ),
+                ),
+                rtl=is_rtl(detected),
+            )
+        ]

@@ -1,0 +1,218 @@
+"""python-telegram-bot handlers: turn Telegram updates into :class:`Conversation` calls.
+
+``build_application(settings, conversation)`` is the one factory used by production (polling or
+webhook) and by the end-to-end tests (against a fake Bot API server).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.constants import LANGUAGES
+from bot.gateway import messages
+from bot.gateway.conversation import Conversation, Reply, Turn
+from bot.i18n import resolve_language, translate
+from bot.settings import Settings
+from bot.storage.keys import pseudonym
+
+logger = logging.getLogger(__name__)
+
+# Short titles share a row; longer ones get a row each so that nothing is cut off on a phone.
+SHORT_TITLE = 18
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for a reply; rows read right to left in RTL languages."""
+    if not reply.buttons:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    pending: list[InlineKeyboardButton] = []
+    for title, payload in reply.buttons:
+        button = InlineKeyboardButton(title, callback_data=payload)
+        if len(title) > SHORT_TITLE:
+            if pending:
+                rows.append(pending)
+                pending = []
+            rows.append([button])
+            continue
+        pending.append(button)
+        if len(pending) == 2:
+            rows.append(pending)
+            pending = []
+    if pending:
+        rows.append(pending)
+    if reply.rtl:
+        rows = [list(reversed(row)) for row in rows]
+    return InlineKeyboardMarkup(rows)
+
+
+class TelegramFront:
+    """Handlers bound to one conversation core and one key set."""
+
+    def __init__(self, conversation: Conversation, keys: list[bytes]) -> None:
+        self.conversation = conversation
+        self._keys = keys
+
+    def turn(self, update: Update) -> Turn:
+        user = update.effective_user
+        return Turn(pseudonym(self._keys, user.id), user.language_code)
+
+    async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies) -> None:
+        chat_id = update.effective_chat.id
+        try:
+            for reply in replies:
+                # No parse_mode: texts are plain, so nothing a person typed can become markup.
+                await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        except Forbidden:
+            logger.info("chat blocked the bot; reply dropped")
+
+    async def seen_before(self, update: Update) -> bool:
+        return not await self.conversation.first_sighting(update.update_id)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await self.seen_before(update):
+            return
+        turn = self.turn(update)
+        replies = await self.conversation.text(turn, update.effective_message.text)
+        await self.deliver(update, context, replies)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        if await self.seen_before(update):
+            return
+        replies = await self.conversation.button(self.turn(update), query.data or "")
+        await self.deliver(update, context, replies)
+
+    async def on_notice(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
+    ) -> None:
+        if await self.seen_before(update):
+            return
+        replies = await self.conversation.notice(self.turn(update), message)
+        await self.deliver(update, context, replies)
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say why, then leave: in a group, others would read what a person discloses."""
+        chat = update.effective_chat
+        if await self.seen_before(update):
+            return
+        # The Telegram language only: nothing is stored about people met in a group.
+        user = update.effective_user
+        language = resolve_language(user.language_code if user else None)
+        try:
+            await context.bot.send_message(chat.id, translate(language, messages.GROUP_CHAT))
+            await context.bot.leave_chat(chat.id)
+        except TelegramError as error:
+            logger.warning("could not leave group chat: %s", type(error).__name__)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat and update.effective_user:
+            try:
+                replies = await self.conversation.notice(
+                    self.turn(update), messages.TECHNICAL_PROBLEM
+                )
+                await self.deliver(update, context, replies)
+            except Exception:  # noqa: BLE001 - the person already gets nothing better
+                logger.error("could not tell the person about the failure")
+
+
+def _notice(front: TelegramFront, message: str):
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await front.on_notice(update, context, message)
+
+    return handler
+
+
+def build_application(
+    settings: Settings, conversation: Conversation, keys: list[bytes]
+) -> Application:
+    """The PTB application with every handler; updater only in polling mode."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .post_init(_register_commands)
+    )
+    if settings.mode == "webhook":
+        builder = builder.updater(None)
+    application = builder.build()
+    front = TelegramFront(conversation, keys)
+    private = filters.ChatType.PRIVATE
+
+    groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
+    application.add_handler(MessageHandler(groups, front.on_group), group=0)
+    application.add_handler(
+        ChatMemberHandler(_leave_when_added_to_group(front), ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, _notice(front, messages.EDITED))
+    )
+    application.add_handler(
+        MessageHandler(filters.FORWARDED & private, _notice(front, messages.FORWARDED))
+    )
+    application.add_handler(MessageHandler(filters.TEXT & private, front.on_text))
+    application.add_handler(
+        MessageHandler(
+            (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE) & private,
+            _notice(front, messages.VOICE),
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            (filters.LOCATION | filters.VENUE) & private,
+            _notice(front, messages.LOCATION),
+        )
+    )
+    application.add_handler(CallbackQueryHandler(front.on_button))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & private, _notice(front, messages.NON_TEXT))
+    )
+    application.add_error_handler(front.on_error)
+    return application
+
+
+def _leave_when_added_to_group(front: TelegramFront):
+    """Leave a group the bot was added to, even before anyone writes in it."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        member = update.my_chat_member
+        if member is None or member.chat.type == ChatType.PRIVATE:
+            return
+        if member.new_chat_member.status in ("member", "administrator"):
+            await front.on_group(update, context)
+
+    return handler
+
+
+async def _register_commands(application: Application) -> None:
+    """The command menu, described in each supported language (French by default)."""
+    try:
+        for language in (None, *LANGUAGES):
+            commands = [
+                BotCommand(name, translate(language or "fr", description))
+                for name, description in messages.COMMAND_DESCRIPTIONS.items()
+            ]
+            await application.bot.set_my_commands(commands, language_code=language)
+    except TelegramError as error:
+        logger.warning("could not register commands: %s", type(error).__name__)
