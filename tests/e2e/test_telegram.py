@@ -1,0 +1,228 @@
+"""End-to-end conversations: fake Bot API -> python-telegram-bot -> gateway -> Rasa (real
+trained model) -> actions + NLG -> back to the fake Bot API."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.gateway import messages
+from bot.i18n import translate
+from bot.nlg.render import Renderer
+from bot.settings import Settings
+from bot.storage.keys import pseudonym
+from tests.fakes.bot_api import FakeBotAPI
+
+pytestmark = pytest.mark.e2e
+_user_ids = itertools.count(1000)
+
+
+def new_user() -> int:
+    """A fresh Telegram user per test, so that conversations never share state."""
+    return next(_user_ids)
+
+
+def is_arabic(text: str) -> bool:
+    return sum("\u0600" <= c <= "\u06ff" for c in text) > len(text) / 3
+
+
+def payloads(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def say(fake: FakeBotAPI, user: int, text: str, count: int = 1, **kwargs) -> list[dict]:
+    fake.clear()
+    fake.push_update(fake.text_update(user, text, **kwargs))
+    return await fake.wait_for_messages(user, count)
+
+
+async def press(fake: FakeBotAPI, user: int, data: str, count: int = 1, **kwargs) -> list[dict]:
+    fake.clear()
+    fake.push_update(fake.callback_update(user, data, **kwargs))
+    return await fake.wait_for_messages(user, count)
+
+
+async def test_start_in_arabic_app_greets_in_arabic_with_a_language_picker(bot: FakeBotAPI):
+    user = new_user()
+    bot.push_update(bot.command_update(user, "/start", language_code="ar"))
+
+    (welcome,) = await bot.wait_for_messages(user, 1)
+
+    assert is_arabic(welcome["text"])
+    assert payloads(welcome) == ["lang:fr", "lang:en", "lang:ar", "lang:es"]
+    titles = [b["text"] for row in welcome["reply_markup"]["inline_keyboard"] for b in row]
+    assert set(titles) == {"Français", "English", "العربية", "Español"}
+
+
+async def test_unsupported_app_language_gets_french(bot: FakeBotAPI, renderer: Renderer):
+    user = new_user()
+    bot.push_update(bot.command_update(user, "/start", language_code="de"))
+
+    (welcome,) = await bot.wait_for_messages(user, 1)
+
+    assert welcome["text"] == renderer.render("utter_welcome", "fr").text
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "topic"),
+    [
+        ("fr", "je suis malade et j'ai pas d'argent pour les medicaments", "info_health"),
+        ("en", "i lost my passport and birth certificate what can i do", "info_legal_documents"),
+        ("ar", "أريد أن أتعلم مهنة، هل يوجد تكوين مهني؟", "info_education_training"),
+        ("es", "quiero montar un negocio pequeño, me pueden ayudar?", "info_business"),
+    ],
+)
+async def test_info_question_gets_the_answer_in_the_persons_language(
+    bot: FakeBotAPI, renderer: Renderer, language: str, question: str, topic: str
+):
+    user = new_user()
+
+    (answer,) = await say(bot, user, question, language_code=language)
+
+    assert answer["text"] == renderer.render(f"utter_{topic}", language).text
+    assert "/request_caseworker" in payloads(answer)
+
+
+async def test_language_switch_by_button_and_by_words_is_remembered(
+    bot: FakeBotAPI, renderer: Renderer
+):
+    user = new_user()
+    await say(bot, user, "bonjour", language_code="fr")
+
+    confirmation, menu = await press(bot, user, "lang:en", count=2)
+    assert confirmation["text"] == renderer.render("utter_language_changed", "en").text
+    assert menu["text"] == renderer.render("utter_menu", "en").text
+
+    replies = await say(bot, user, "hablame en español por favor", count=1)
+    assert replies[0]["text"] == renderer.render("utter_language_changed", "es").text
+
+    (answer,) = await say(bot, user, "necesito un medico urgente no, solo una consulta")
+    assert answer["text"].startswith(renderer.render("utter_info_health", "es").text[:40])
+
+
+async def test_sticker_gets_a_kind_answer_in_the_persons_language(bot: FakeBotAPI):
+    user = new_user()
+    bot.push_update(bot.sticker_update(user, language_code="es"))
+
+    (reply,) = await bot.wait_for_messages(user, 1)
+
+    assert reply["text"] == translate("es", messages.NON_TEXT)
+
+
+@pytest.mark.parametrize(
+    ("builder", "notice"),
+    [
+        ("voice_update", messages.VOICE),
+        ("photo_update", messages.NON_TEXT),
+        ("document_update", messages.NON_TEXT),
+        ("location_update", messages.LOCATION),
+    ],
+)
+async def test_other_non_text_messages_are_answered(bot: FakeBotAPI, builder: str, notice: str):
+    user = new_user()
+    bot.push_update(getattr(bot, builder)(user, language_code="en"))
+
+    (reply,) = await bot.wait_for_messages(user, 1)
+
+    assert reply["text"] == translate("en", notice)
+
+
+async def test_edited_forwarded_and_oversized_messages_are_answered(bot: FakeBotAPI):
+    user = new_user()
+    await say(bot, user, "bonjour")
+
+    bot.clear()
+    bot.push_update(bot.edited_text_update(user, "bonjour modifié"))
+    assert (await bot.wait_for_messages(user, 1))[0]["text"] == translate("fr", messages.EDITED)
+
+    (forwarded,) = await say(bot, user, "un message de quelqu'un d'autre", forward=True)
+    assert forwarded["text"] == translate("fr", messages.FORWARDED)
+
+    (too_long,) = await say(bot, user, "aide " * 1000)
+    assert too_long["text"] == translate("fr", messages.TOO_LONG)
+
+
+async def test_group_chat_gets_an_explanation_and_the_bot_leaves(bot: FakeBotAPI):
+    user = new_user()
+    bot.push_update(bot.group_text_update(user, "salut le bot", chat_id=-4242))
+
+    (reply,) = await bot.wait_for_messages(-4242, 1)
+    await bot.wait_for_call("leaveChat")
+
+    assert reply["text"] == translate("fr", messages.GROUP_CHAT)
+    assert bot.calls("leaveChat")[0]["chat_id"] == -4242
+
+
+async def test_unsure_message_offers_likely_topics_and_the_menu(
+    bot: FakeBotAPI, renderer: Renderer
+):
+    user = new_user()
+
+    (reply,) = await say(bot, user, "euh bon ben voila quoi")
+
+    assert reply["text"] == renderer.render("utter_suggest_topics", "fr").text
+    offered = payloads(reply)
+    assert offered[-1] == "/help"
+    assert 2 <= len(offered) <= 4
+
+
+async def test_emergency_gets_the_centres_numbers_first(bot: FakeBotAPI):
+    user = new_user()
+    bot.push_update(bot.command_update(user, "/start", args="rabat-demo", language_code="fr"))
+    await bot.wait_for_messages(user, 1)
+
+    (reply,) = await say(bot, user, "aidez moi svp mon mari me frappe je suis en danger")
+
+    first_lines = "\n".join(reply["text"].split("\n")[:4])
+    assert "19" in first_lines and "15" in first_lines
+    assert "/request_caseworker" in payloads(reply)
+
+
+async def test_unknown_command_explains_and_shows_the_menu(bot: FakeBotAPI, renderer: Renderer):
+    user = new_user()
+
+    notice, menu = await say(bot, user, "/blabla", count=2)
+
+    assert notice["text"] == translate("fr", messages.UNKNOWN_COMMAND)
+    assert menu["text"] == renderer.render("utter_menu", "fr").text
+
+
+async def test_repeated_update_is_answered_once(bot: FakeBotAPI):
+    user = new_user()
+    update = bot.text_update(user, "merci beaucoup")
+    bot.push_update({**update, "update_id": 777001})
+    bot.push_update({**update, "update_id": 777001})
+    bot.push_update(bot.text_update(user, "au revoir"))
+
+    await bot.wait_for_messages(user, 2)
+
+    texts = [m["text"] for m in bot.sent(user)]
+    assert len(texts) == 2
+
+
+async def test_forget_erases_profile_and_conversation(bot: FakeBotAPI, core, stack: Settings):
+    user = new_user()
+    person = pseudonym(core.keys, user)
+    await say(bot, user, "bonjour")
+    (ask,) = await say(bot, user, "supprime toutes mes donnees stp")
+    assert "forget:confirm" in payloads(ask)
+    assert stored_rows(stack, person) == {"people": 1, "events": pytest.approx(10, abs=10)}
+
+    (done,) = await press(bot, user, "forget:confirm")
+
+    assert done["text"] == translate("fr", messages.ERASED)
+    assert stored_rows(stack, person) == {"people": 0, "events": 0}
+
+
+def stored_rows(settings: Settings, person: str) -> dict[str, int]:
+    engine = create_engine(settings.database_url, future=True)
+    with engine.connect() as connection:
+        return {
+            table: connection.execute(
+                text(f"select count(*) from {table} where {column} = :p"), {"p": person}
+            ).scalar()
+            for table, column in (("people", "pseudonym"), ("events", "sender_id"))
+        }

@@ -1,0 +1,74 @@
+"""NLG rendering: every response in every language, with the right context filled in."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.constants import INFO_INTENTS, LANGUAGES, MORE_TOPICS_PAYLOAD
+from bot.nlg.render import DISCLAIMER, Renderer
+from bot.nlg.templates import load_templates
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_response_renders_without_leftover_placeholders(
+    renderer: Renderer, language: str
+) -> None:
+    for name in load_templates():
+        rendered = renderer.render(name, language, "dakar-demo")
+        assert rendered.text and "{" not in rendered.text, (name, language)
+        assert all(title for title, _ in rendered.buttons), (name, language)
+
+
+def test_every_info_intent_has_an_answer(renderer: Renderer) -> None:
+    assert {f"utter_{intent}" for intent in INFO_INTENTS} <= renderer.response_names
+
+
+def test_info_answers_carry_the_caveat_and_next_steps(renderer: Renderer) -> None:
+    rendered = renderer.render("utter_info_financial_aid", "fr")
+
+    assert rendered.text.endswith(DISCLAIMER)
+    payloads = [payload for _, payload in rendered.buttons]
+    assert payloads == ["/start_assessment", "/request_caseworker", MORE_TOPICS_PAYLOAD, "/help"]
+
+
+def test_answers_are_in_the_requested_language(renderer: Renderer) -> None:
+    french = renderer.render("utter_info_health", "fr").text
+    english = renderer.render("utter_info_health", "en").text
+    arabic = renderer.render("utter_info_health", "ar").text
+
+    assert french != english != arabic
+    assert any("\u0600" <= c <= "\u06ff" for c in arabic)
+    assert renderer.render("utter_info_health", "de").text == french
+
+
+def test_emergency_numbers_of_the_persons_centre_come_first(renderer: Renderer) -> None:
+    text = renderer.render("utter_emergency", "fr", "tunis-demo").text
+
+    first_lines = text.split("\n")[:4]
+    assert any("197" in line for line in first_lines)
+    assert "1515" not in text
+
+
+def test_contact_details_come_from_the_centres_file(renderer: Renderer) -> None:
+    text = renderer.render("utter_info_contact_centre", "es", "dakar-demo").text
+
+    assert "Centre de ressources Exemple Dakar (fictif)" in text
+    assert "+221 30 000 00 01" in text
+    assert "Rabat" not in text
+
+
+def test_suggestions_become_buttons_plus_the_menu(renderer: Renderer) -> None:
+    rendered = renderer.render(
+        "utter_suggest_topics",
+        "en",
+        suggestions=["greet", "info_health", "info_housing_food", "emergency", "info_business"],
+    )
+
+    payloads = [payload for _, payload in rendered.buttons]
+    assert payloads == ["/info_health", "/info_housing_food", "/emergency", "/help"]
+
+
+def test_language_buttons_keep_native_names(renderer: Renderer) -> None:
+    titles = [title for title, _ in renderer.render("utter_welcome", "ar").buttons]
+
+    assert titles == ["Français", "English", "العربية", "Español"]

@@ -1,0 +1,83 @@
+"""Centres file: validation names file and field; contacts and numbers are localised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.centres import CentreDirectory, load_centres
+from bot.settings import PROJECT_ROOT, ConfigError
+
+GOOD = yaml.safe_load((PROJECT_ROOT / "data" / "centres.yml").read_text(encoding="utf-8"))
+
+
+def write(tmp_path: Path, document: object) -> Path:
+    path = tmp_path / "centres.yml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def broken(field: str, value: object) -> dict:
+    document = yaml.safe_load(yaml.safe_dump(GOOD))
+    document["centres"][1][field] = value
+    return document
+
+
+def test_shipped_centres_are_valid_and_in_different_countries(centres: CentreDirectory) -> None:
+    assert len({c.country for c in centres}) >= 2
+    assert all("fictif" in c.name for c in centres)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "", r"centres\[1\]\.phone: is missing"),
+        ("default_language", "de", r"centres\[1\] \(rabat-demo\)\.default_language"),
+        ("code", "rabat demo!", r"\.code: must be 1-64 characters"),
+        ("country", "Morocco", r"\.country: must be an ISO 3166 code"),
+        ("emergency", {"police": "call us"}, r"\.emergency\.police: 'call us' is not a phone"),
+        ("emergency", {"firemen": "15"}, r"\.emergency\.firemen: unknown"),
+        ("opening_hours", [{"days": ["mon"], "open": "9h", "close": "17:00"}], r"\.open: '9h'"),
+        ("opening_hours", [{"days": ["lundi"], "open": "09:00", "close": "17:00"}], r"\.days"),
+    ],
+)
+def test_errors_name_file_and_field(tmp_path: Path, field: str, value: object, message: str):
+    path = write(tmp_path, broken(field, value))
+
+    with pytest.raises(ConfigError, match=message) as error:
+        load_centres(path)
+    assert str(path) in str(error.value)
+
+
+def test_bad_yaml_and_missing_file_are_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "centres.yml"
+    bad.write_text("centres: [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_centres(bad)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_centres(tmp_path / "nowhere.yml")
+
+
+def test_duplicate_codes_are_refused(tmp_path: Path) -> None:
+    document = yaml.safe_load(yaml.safe_dump(GOOD))
+    document["centres"].append(document["centres"][0])
+    with pytest.raises(ConfigError, match="duplicate code dakar-demo"):
+        load_centres(write(tmp_path, document))
+
+
+def test_contacts_use_localised_days_and_times(centres: CentreDirectory) -> None:
+    french = centres.contacts("rabat-demo", "fr")
+    english = centres.contacts("rabat-demo", "en")
+
+    assert "lun.–jeu. 08:30–16:30" in french
+    assert "Mon–Thu 8:30\u202fAM–4:30\u202fPM" in english
+    assert "+212 500 00 00 02" in english
+
+
+def test_unknown_centre_lists_every_country_numbers(centres: CentreDirectory) -> None:
+    numbers = centres.emergency_numbers(None, "fr")
+
+    assert "Sénégal" in numbers and "Maroc" in numbers and "Tunisie" in numbers
+    assert "1515" in numbers and "19" in numbers and "197" in numbers

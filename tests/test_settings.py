@@ -1,0 +1,45 @@
+"""Settings: everything optional, and bad values stop start-up naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+
+def test_embedded_default_needs_no_variable() -> None:
+    settings = load_settings({})
+
+    assert settings.mode == "console"
+    assert settings.default_locale == "fr"
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("var/bot.db")
+
+
+def test_token_selects_polling_and_webhook_url_selects_webhook() -> None:
+    assert load_settings({"TELEGRAM_BOT_TOKEN": "1:a"}).mode == "polling"
+    webhook = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "1:a",
+            "TELEGRAM_WEBHOOK_URL": "https://example.org/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret_-",
+        }
+    )
+    assert webhook.mode == "webhook"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE"),
+        ({"GATEWAY_PORT": "eighty"}, "GATEWAY_PORT"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://x.org/t"}, "TELEGRAM_WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://x.org/t", "TELEGRAM_WEBHOOK_SECRET": "a b"},
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(env)
