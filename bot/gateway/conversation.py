@@ -156,6 +156,11 @@ class Conversation:
         except RasaUnavailable as error:
             logger.error("Rasa unavailable (%s)", error)
             return await self.notice(turn, messages.TECHNICAL_PROBLEM)
+        if not answers:
+            # Every rule ends in an answer; none means a failure inside Rasa (an action or the
+            # NLG), and silence would leave the person wondering.
+            logger.error("Rasa returned no answer")
+            return await self.notice(turn, messages.TECHNICAL_PROBLEM)
         replies = []
         language = profile.language
         for answer in answers:
