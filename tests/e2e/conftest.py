@@ -59,28 +59,30 @@ def stack(stack_env: dict[str, str]) -> Iterator[Settings]:
         stop_processes(processes)
 
 
-@pytest.fixture
+# One fake Bot API for the session: update ids must keep increasing, as Telegram's do, or the
+# gateway rightly ignores a "repeated" update.
+@pytest.fixture(scope="session")
 def fake_api() -> Iterator[FakeBotAPI]:
     with FakeBotAPI() as fake:
         yield fake
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def telegram_settings(stack_env: dict[str, str], stack: Settings, fake_api: FakeBotAPI) -> Settings:
     return load_settings(
         {**stack_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url}
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def core(telegram_settings: Settings) -> AsyncIterator[Core]:
     core = build_core(telegram_settings)
     yield core
     await core.aclose()
 
 
-@pytest.fixture
-async def bot(telegram_settings: Settings, core: Core, fake_api: FakeBotAPI):
+@pytest.fixture(scope="session")
+async def running_bot(telegram_settings: Settings, core: Core, fake_api: FakeBotAPI):
     """The production PTB application, long-polling the fake Bot API."""
     application = build_application(telegram_settings, core.conversation, core.keys)
     async with application:
@@ -91,3 +93,9 @@ async def bot(telegram_settings: Settings, core: Core, fake_api: FakeBotAPI):
         yield fake_api
         await application.updater.stop()
         await application.stop()
+
+
+@pytest.fixture
+def bot(running_bot: FakeBotAPI) -> FakeBotAPI:
+    running_bot.clear()
+    return running_bot
