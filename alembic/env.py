@@ -1,4 +1,8 @@
-"""Alembic environment: migrates the database named by DATABASE_URL (or the ini default)."""
+"""Alembic environment.
+
+``bot.storage.db.migrate`` (run at start-up) hands over an open connection; the ``alembic``
+command line migrates DATABASE_URL, or the ini file's default.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,25 @@ from sqlalchemy import create_engine
 from bot.storage.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
-if not config.attributes.get("url_from_caller") and os.environ.get("DATABASE_URL"):
-    url = os.environ["DATABASE_URL"]
 
-if context.is_offline_mode():
-    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+
+def run(connection) -> None:
+    context.configure(connection=connection, target_metadata=Base.metadata)
     with context.begin_transaction():
         context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(
+        url=os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url"),
+        target_metadata=Base.metadata,
+        literal_binds=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+elif "connection" in config.attributes:
+    run(config.attributes["connection"])
 else:
-    engine = create_engine(url, future=True)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata)
-        with context.begin_transaction():
-            context.run_migrations()
+    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    with create_engine(url, future=True).begin() as connection:
+        run(connection)

@@ -24,7 +24,7 @@ from bot.centres import load_centres
 from bot.gateway.conversation import Conversation
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
-from bot.gateway.telegram_app import build_application
+from bot.gateway.telegram_app import build_application, register_commands
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.settings import Settings
@@ -99,6 +99,7 @@ async def serve_telegram(settings: Settings, core: Core) -> None:
     @asynccontextmanager
     async def running():
         async with application:
+            await register_commands(application)
             if settings.mode == "webhook":
                 await application.bot.set_webhook(
                     settings.webhook_url,
@@ -116,7 +117,12 @@ async def serve_telegram(settings: Settings, core: Core) -> None:
                 await application.stop()
 
     async with running():
-        logger.info("gateway ready (%s) on %s:%s", settings.mode, settings.gateway_host, settings.gateway_port)
+        logger.info(
+            "gateway ready (%s) on %s:%s",
+            settings.mode,
+            settings.gateway_host,
+            settings.gateway_port,
+        )
         try:
             await server.serve()
         except asyncio.CancelledError:

@@ -152,7 +152,6 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        .post_init(_register_commands)
     )
     if settings.mode == "webhook":
         builder = builder.updater(None)
@@ -205,7 +204,7 @@ def _leave_when_added_to_group(front: TelegramFront):
     return handler
 
 
-async def _register_commands(application: Application) -> None:
+async def register_commands(application: Application) -> None:
     """The command menu, described in each supported language (French by default)."""
     try:
         for language in (None, *LANGUAGES):

@@ -48,8 +48,7 @@ def load_templates(
             if "text" not in first:
                 raise ConfigError(f"{path}: responses.{name}: text is missing")
             buttons = tuple(
-                ButtonTemplate(str(b["title"]), str(b["payload"]))
-                for b in first.get("buttons", [])
+                ButtonTemplate(str(b["title"]), str(b["payload"])) for b in first.get("buttons", [])
             )
             templates[name] = ResponseTemplate(str(first["text"]), buttons)
     return templates

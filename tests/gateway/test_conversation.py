@@ -1,0 +1,76 @@
+"""The conversation core without Rasa: what the gateway handles itself, and outages."""
+
+from __future__ import annotations
+
+from bot.gateway import messages
+from bot.gateway.conversation import Conversation, Turn
+from bot.gateway.store import PeopleStore
+from bot.i18n import translate
+
+
+async def test_rasa_down_gets_try_again_in_the_persons_language(
+    offline_conversation: Conversation,
+) -> None:
+    replies = await offline_conversation.text(Turn("p-1", "es"), "necesito ayuda")
+
+    assert [r.text for r in replies] == [translate("es", messages.TECHNICAL_PROBLEM)]
+
+
+async def test_first_contact_takes_the_telegram_language_then_remembers_the_choice(
+    offline_conversation: Conversation, people: PeopleStore
+) -> None:
+    assert await offline_conversation.language_of(Turn("p-2", "ar")) == "ar"
+
+    await offline_conversation.switch_language(Turn("p-2", "ar"), "es")
+
+    assert (await people.profile("p-2", "fr")).language == "es"
+    assert await offline_conversation.language_of(Turn("p-2", "ar")) == "es"
+
+
+async def test_unknown_language_payload_keeps_the_current_language(
+    offline_conversation: Conversation, people: PeopleStore
+) -> None:
+    await offline_conversation.button(Turn("p-3", "en"), "lang:xx")
+
+    assert (await people.profile("p-3", "fr")).language == "en"
+
+
+async def test_deep_link_records_a_known_centre_only(
+    offline_conversation: Conversation, people: PeopleStore
+) -> None:
+    await offline_conversation.text(Turn("p-4", "fr"), "/start tunis-demo")
+    await offline_conversation.text(Turn("p-5", "fr"), "/start nowhere")
+
+    assert (await people.profile("p-4", "fr")).centre == "tunis-demo"
+    assert (await people.profile("p-5", "fr")).centre is None
+
+
+async def test_centre_language_applies_when_telegram_language_is_unsupported(
+    offline_conversation: Conversation, people: PeopleStore
+) -> None:
+    await offline_conversation.text(Turn("p-6", "de"), "/start rabat-demo")
+
+    assert (await people.profile("p-6", "fr")).language == "ar"
+
+
+async def test_oversized_text_is_refused_kindly(offline_conversation: Conversation) -> None:
+    replies = await offline_conversation.text(Turn("p-7", "en"), "x" * 5000)
+
+    assert replies[0].text == translate("en", messages.TOO_LONG)
+
+
+async def test_a_repeated_update_is_seen_once(offline_conversation: Conversation) -> None:
+    assert await offline_conversation.first_sighting(41)
+    assert not await offline_conversation.first_sighting(41)
+
+
+async def test_clear_other_language_gets_a_one_tap_offer(
+    offline_conversation: Conversation,
+) -> None:
+    replies = await offline_conversation.text(
+        Turn("p-8", "fr"), "I need help to find a job and a place to live"
+    )
+
+    offer = replies[-1]
+    assert offer.text == translate("en", messages.OFFER_LANGUAGE)
+    assert offer.buttons == ((translate("en", messages.OFFER_LANGUAGE_BUTTON), "lang:en"),)
