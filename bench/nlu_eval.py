@@ -36,6 +36,8 @@ def examples(language: str) -> list[tuple[str, str]]:
 async def evaluate(model: Path) -> None:
     from rasa.core.agent import Agent
 
+    if not model.exists():
+        sys.exit(f"{model} does not exist: run `make train` first")
     started = time.monotonic()
     agent = Agent.load(str(model))
     print(f"model {model.name} loaded in {time.monotonic() - started:.1f} s")
