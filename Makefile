@@ -44,7 +44,7 @@ i18n-extract: $(STAMP) ## collect message ids from the code and domain.yml into 
 		--project returnee-assistant -o locales/messages.pot .
 
 i18n-update: i18n-extract ## merge new message ids into every language's messages.po
-	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --no-location --width 100
+	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --width 100 --ignore-obsolete
 	$(PY) -m bot.i18n.catalogue fill-french
 
 i18n-compile: $(STAMP) ## compile messages.po into messages.mo for every language

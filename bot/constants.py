@@ -72,8 +72,14 @@ ASSESSMENT_PAYLOAD = "/start_assessment"
 CASEWORKER_PAYLOAD = "/request_caseworker"
 CONTACT_PAYLOAD = "/info_contact_centre"
 
-# Custom JSON an action sends to ask the gateway to change the person's language.
+# Custom JSON that actions send to the gateway, which owns language and assessment state.
 CUSTOM_SET_LANGUAGE = "set_language"
+CUSTOM_OFFER_ASSESSMENT = "offer_assessment"
+CUSTOM_STOP = "stop"
+CUSTOM_NOT_UNDERSTOOD = "not_understood"
+
+# Self-assessment buttons: "a:<assessment id>:<question id or step>[:<value>]".
+ASSESSMENT_CALLBACK_PREFIX = "a:"
 
 
 def intent_payload(intent: str) -> str:

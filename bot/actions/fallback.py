@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.constants import FALLBACK_INTENT
+from bot.constants import CUSTOM_NOT_UNDERSTOOD, FALLBACK_INTENT
 
 # The NLG keeps the first few of these that it has a button title for.
 CANDIDATES = 6
@@ -26,5 +26,7 @@ class ActionSuggestTopics(Action):
             for entry in ranking
             if entry.get("name") and entry["name"] != FALLBACK_INTENT
         ][:CANDIDATES]
+        # Lets the gateway re-ask a pending assessment question instead of suggesting topics.
+        dispatcher.utter_message(json_message={CUSTOM_NOT_UNDERSTOOD: True})
         dispatcher.utter_message(response="utter_suggest_topics", suggestions=likeliest)
         return []

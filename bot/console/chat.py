@@ -10,7 +10,8 @@ import asyncio
 import os
 from collections.abc import Callable, Sequence
 
-from bot.gateway.conversation import Reply, Turn
+from bot.gateway.conversation import Turn
+from bot.gateway.replies import Reply
 from bot.gateway.service import Core
 from bot.i18n import N_, resolve_language, translate
 from bot.storage.keys import pseudonym

@@ -12,8 +12,12 @@ from typing import Any
 
 from bot.centres import CENTRE_CODE, CentreDirectory
 from bot.constants import (
+    ASSESSMENT_CALLBACK_PREFIX,
     COMMAND_INTENTS,
+    CUSTOM_NOT_UNDERSTOOD,
+    CUSTOM_OFFER_ASSESSMENT,
     CUSTOM_SET_LANGUAGE,
+    CUSTOM_STOP,
     LANGUAGE_CALLBACK_PREFIX,
     LANGUAGES,
     MENU_PAYLOAD,
@@ -23,7 +27,9 @@ from bot.constants import (
     language_payload,
 )
 from bot.gateway import messages
+from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.replies import Reply
 from bot.gateway.store import PeopleStore, Profile
 from bot.i18n import is_rtl, resolve_language, translate
 from bot.i18n.detect import clear_language
@@ -36,11 +42,12 @@ MAX_TEXT_LENGTH = 4096
 FORGET_CONFIRM = "forget:confirm"
 
 
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()
-    rtl: bool = False
+@dataclass
+class RasaTurn:
+    """Rasa's replies to one message, and the directives its actions sent along."""
+
+    replies: list[Reply]
+    directives: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,12 +66,14 @@ class Conversation:
         people: PeopleStore,
         renderer: Renderer,
         centres: CentreDirectory,
+        assessment: AssessmentFlow,
         default_language: str = "fr",
     ) -> None:
         self._rasa = rasa
         self._people = people
         self._renderer = renderer
         self._centres = centres
+        self._assessment = assessment
         self._default_language = default_language
 
     async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
@@ -95,6 +104,9 @@ class Conversation:
             return await self.notice(turn, messages.TOO_LONG)
         if text.startswith("/"):
             return await self._command(turn, text)
+        answered = await self._assessment.typed(await self._who(turn), text)
+        if answered is not None:
+            return answered
         replies = await self._ask_rasa(turn, text)
         return replies + await self._language_offer(turn, text)
 
@@ -104,6 +116,8 @@ class Conversation:
             return await self.switch_language(turn, payload.removeprefix(LANGUAGE_CALLBACK_PREFIX))
         if payload == FORGET_CONFIRM:
             return await self.forget(turn)
+        if payload.startswith(ASSESSMENT_CALLBACK_PREFIX):
+            return await self._assessment.button(await self._who(turn), payload)
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
@@ -145,34 +159,53 @@ class Conversation:
             turn.profile = Profile(profile.pseudonym, profile.language, centre, profile.is_new)
         return await self._ask_rasa(turn, intent_payload(COMMAND_INTENTS["start"]))
 
-    async def _ask_rasa(self, turn: Turn, text: str) -> list[Reply]:
+    async def _who(self, turn: Turn) -> Who:
         profile = await self._profile(turn)
-        metadata: dict[str, Any] = {
-            META_LANGUAGE: profile.language,
-            META_CENTRE: profile.centre,
-        }
+        return Who(profile.pseudonym, profile.language, profile.centre)
+
+    async def _ask_rasa(self, turn: Turn, text: str) -> list[Reply]:
+        """Send a message to Rasa and carry out what its actions asked of the gateway.
+
+        While an assessment is in progress, whatever Rasa answers is followed by the current
+        question again, so that an off-topic question does not lose the person's place.
+        """
+        rasa = await self._rasa_turn(turn, text)
+        directives = rasa.directives
+        if CUSTOM_OFFER_ASSESSMENT in directives:
+            return await self._assessment.offer(await self._who(turn))
+        if CUSTOM_STOP in directives and await self._assessment.pause_active(turn.pseudonym):
+            return await self.notice(turn, PAUSED)
+        pending = await self._assessment.current_question(await self._who(turn))
+        if pending and CUSTOM_NOT_UNDERSTOOD in directives:
+            return [*await self.notice(turn, REASK), *pending]
+        return rasa.replies + pending
+
+    async def _rasa_turn(self, turn: Turn, text: str) -> RasaTurn:
+        profile = await self._profile(turn)
+        metadata: dict[str, Any] = {META_LANGUAGE: profile.language, META_CENTRE: profile.centre}
         try:
             answers = await self._rasa.send(turn.pseudonym, text, metadata)
         except RasaUnavailable as error:
             logger.error("Rasa unavailable (%s)", error)
-            return await self.notice(turn, messages.TECHNICAL_PROBLEM)
+            return RasaTurn(await self.notice(turn, messages.TECHNICAL_PROBLEM))
         if not answers:
             # Every rule ends in an answer; none means a failure inside Rasa (an action or the
             # NLG), and silence would leave the person wondering.
             logger.error("Rasa returned no answer")
-            return await self.notice(turn, messages.TECHNICAL_PROBLEM)
-        replies = []
+            return RasaTurn(await self.notice(turn, messages.TECHNICAL_PROBLEM))
+        result = RasaTurn([])
         language = profile.language
         for answer in answers:
             custom = answer.get("custom") or {}
+            result.directives.update(custom)
             if custom.get(CUSTOM_SET_LANGUAGE) in LANGUAGES:
                 language = custom[CUSTOM_SET_LANGUAGE]
                 await self._people.update(turn.pseudonym, language=language)
                 turn.profile = Profile(profile.pseudonym, language, profile.centre)
             if answer.get("text"):
                 buttons = tuple((b["title"], b["payload"]) for b in answer.get("buttons") or [])
-                replies.append(Reply(answer["text"], buttons, rtl=is_rtl(language)))
-        return replies
+                result.replies.append(Reply(answer["text"], buttons, rtl=is_rtl(language)))
+        return result
 
     async def _language_offer(self, turn: Turn, text: str) -> list[Reply]:
         """Offer (never force) a switch when the message is clearly in another language."""

@@ -21,15 +21,17 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.centres import load_centres
+from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
 from bot.gateway.telegram_app import build_application, register_commands
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
+from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
 from bot.storage.db import make_engine, session_factory
-from bot.storage.keys import data_keys
+from bot.storage.keys import cipher, data_keys
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
@@ -49,12 +51,16 @@ class Core:
 
 
 def build_core(settings: Settings) -> Core:
+    keys = data_keys(settings)
     centres = load_centres(settings.centres_file)
     rasa = RasaClient(settings.rasa_url)
-    people = PeopleStore(session_factory(make_engine(settings.database_url)))
+    sessions = session_factory(make_engine(settings.database_url))
     renderer = Renderer(load_templates(), centres)
-    conversation = Conversation(rasa, people, renderer, centres, settings.default_locale)
-    return Core(conversation, rasa, data_keys(settings))
+    assessment = AssessmentFlow(load_definition(), sessions, cipher(keys), centres, renderer)
+    conversation = Conversation(
+        rasa, PeopleStore(sessions), renderer, centres, assessment, settings.default_locale
+    )
+    return Core(conversation, rasa, keys)
 
 
 def build_http_app(settings: Settings, core: Core, application: Application) -> Starlette:

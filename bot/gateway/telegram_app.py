@@ -28,7 +28,8 @@ from telegram.ext import (
 
 from bot.constants import LANGUAGES
 from bot.gateway import messages
-from bot.gateway.conversation import Conversation, Reply, Turn
+from bot.gateway.conversation import Conversation, Turn
+from bot.gateway.replies import Reply
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym

@@ -33,3 +33,29 @@ def extract_domain(
                             continue
                         title = fields["title"]
                         yield title.start_mark.line + 1, None, title.value, [name_node.value]
+
+
+def extract_questionnaire(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """Dimension titles, band labels, red-flag texts, questions and their options."""
+    root = yaml.compose(fileobj.read().decode("utf-8"))
+    for key, section in root.value:
+        if key.value in ("dimensions", "red_flags"):
+            for name, spec in section.value:
+                for field, value in spec.value:
+                    if field.value in ("title", "text"):
+                        yield value.start_mark.line + 1, None, value.value, [name.value]
+        elif key.value == "bands":
+            for band in section.value:
+                label = dict((k.value, v) for k, v in band.value)["label"]
+                yield label.start_mark.line + 1, None, label.value, ["band"]
+        elif key.value == "questions":
+            for question in section.value:
+                fields = {k.value: v for k, v in question.value}
+                where = [fields["id"].value]
+                yield fields["text"].start_mark.line + 1, None, fields["text"].value, where
+                for option in getattr(fields.get("options"), "value", []):
+                    text = {k.value: v for k, v in option.value}.get("text")
+                    if text is not None:
+                        yield text.start_mark.line + 1, None, text.value, where

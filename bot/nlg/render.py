@@ -62,6 +62,11 @@ class Renderer:
     def response_names(self) -> frozenset[str]:
         return frozenset(self._templates)
 
+    @property
+    def topic_titles(self) -> dict[str, str]:
+        """Intent -> untranslated short title (a msgid), as the menus name the topics."""
+        return dict(self._topic_titles)
+
     def render(
         self,
         response: str,

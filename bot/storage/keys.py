@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
 
@@ -64,3 +66,12 @@ def pseudonym(keys: list[bytes], telegram_user_id: int) -> str:
     """
     secret = hmac.new(keys[-1], b"pseudonym", hashlib.sha256).digest()
     return hmac.new(secret, str(telegram_user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def seal(box: MultiFernet, data: Any) -> bytes:
+    """Encrypt a JSON-serialisable value for storage."""
+    return box.encrypt(json.dumps(data, ensure_ascii=False).encode())
+
+
+def unseal(box: MultiFernet, token: bytes) -> Any:
+    return json.loads(box.decrypt(token))

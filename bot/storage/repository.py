@@ -8,7 +8,9 @@ from sqlalchemy import Column, MetaData, String, Table, delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Person, SeenUpdate
+from bot.storage.models import Assessment, Person, SeenUpdate
+
+IN_PROGRESS, PAUSED, COMPLETED = "in_progress", "paused", "completed"
 
 
 def get_person(session: Session, pseudonym: str) -> Person | None:
@@ -32,6 +34,7 @@ _rasa_events = Table("events", MetaData(), Column("sender_id", String(255)))
 def erase_person(session: Session, pseudonym: str) -> None:
     """Erase everything stored about a person: profile and conversation history."""
     session.execute(delete(Person).where(Person.pseudonym == pseudonym))
+    session.execute(delete(Assessment).where(Assessment.pseudonym == pseudonym))
     if inspect(session.connection()).has_table(_rasa_events.name):
         session.execute(delete(_rasa_events).where(_rasa_events.c.sender_id == pseudonym))
 
@@ -48,3 +51,43 @@ def first_sighting(session: Session, update_id: int) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def open_assessment(session: Session, pseudonym: str) -> Assessment | None:
+    """The person's unfinished assessment (answering or paused), if any."""
+    return session.execute(
+        select(Assessment)
+        .where(Assessment.pseudonym == pseudonym, Assessment.status.in_((IN_PROGRESS, PAUSED)))
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def get_assessment(session: Session, pseudonym: str, assessment_id: int) -> Assessment | None:
+    assessment = session.get(Assessment, assessment_id)
+    return assessment if assessment and assessment.pseudonym == pseudonym else None
+
+
+def create_assessment(
+    session: Session, pseudonym: str, version: int, progress: bytes
+) -> Assessment:
+    assessment = Assessment(
+        pseudonym=pseudonym, definition_version=version, status=IN_PROGRESS, progress=progress
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def previous_result(session: Session, pseudonym: str, before_id: int) -> Assessment | None:
+    """The latest completed assessment before ``before_id``, for "since last time"."""
+    return session.execute(
+        select(Assessment)
+        .where(
+            Assessment.pseudonym == pseudonym,
+            Assessment.status == COMPLETED,
+            Assessment.id < before_id,
+        )
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -22,7 +22,8 @@ async def test_suggests_the_ranked_intents_without_the_fallback_itself() -> None
 
     await ActionSuggestTopics().run(dispatcher, tracker, {})
 
-    (message,) = dispatcher.messages
+    directive, message = dispatcher.messages
+    assert directive["custom"] == {"not_understood": True}
     assert message["response"] == "utter_suggest_topics"
     assert message["suggestions"] == ["info_legal_documents", "info_housing_food", "greet"]
 
@@ -33,4 +34,4 @@ async def test_without_a_ranking_still_answers() -> None:
 
     await ActionSuggestTopics().run(dispatcher, tracker, {})
 
-    assert dispatcher.messages[0]["suggestions"] == []
+    assert dispatcher.messages[-1]["suggestions"] == []

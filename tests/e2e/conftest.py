@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from telegram import Update
 
-from bot.cli import model_path, start_processes, stop_processes, wait_until_ready
-from bot.gateway.service import Core, build_core
-from bot.gateway.telegram_app import build_application
+from bot.cli import model_path
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers.stack import Stack, gateway
 
 
 def free_port() -> int:
@@ -38,25 +36,19 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_env: dict[str, str]) -> Iterator[Settings]:
-    """Rasa and the action server, started once for the session on free loopback ports."""
+def stack(stack_env: dict[str, str]) -> Iterator[Stack]:
+    """Started once for the session on free loopback ports."""
     model = model_path()
     if not model.exists():
         pytest.fail(f"{model} is missing: `make test` trains it before running the suite")
     settings = load_settings(stack_env)
     migrate(settings.database_url)
-    processes = start_processes(settings, model, log_dir=Path(stack_env["BOT_VAR_DIR"]))
+    running = Stack(settings, Path(stack_env["BOT_VAR_DIR"]))
     try:
-        wait_until_ready(
-            {
-                "actions": f"http://127.0.0.1:{settings.action_server_port}/health",
-                "rasa": f"{settings.rasa_url}/",
-            },
-            processes,
-        )
-        yield settings
+        running.start()
+        yield running
     finally:
-        stop_processes(processes)
+        running.stop()
 
 
 # One fake Bot API for the session: update ids must keep increasing, as Telegram's do, or the
@@ -68,34 +60,14 @@ def fake_api() -> Iterator[FakeBotAPI]:
 
 
 @pytest.fixture(scope="session")
-def telegram_settings(stack_env: dict[str, str], stack: Settings, fake_api: FakeBotAPI) -> Settings:
+def telegram_settings(stack_env: dict[str, str], stack: Stack, fake_api: FakeBotAPI) -> Settings:
     return load_settings(
         {**stack_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url}
     )
 
 
-@pytest.fixture(scope="session")
-async def core(telegram_settings: Settings) -> AsyncIterator[Core]:
-    core = build_core(telegram_settings)
-    yield core
-    await core.aclose()
-
-
-@pytest.fixture(scope="session")
-async def running_bot(telegram_settings: Settings, core: Core, fake_api: FakeBotAPI):
-    """The production PTB application, long-polling the fake Bot API."""
-    application = build_application(telegram_settings, core.conversation, core.keys)
-    async with application:
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
-        await application.start()
-        yield fake_api
-        await application.updater.stop()
-        await application.stop()
-
-
 @pytest.fixture
-def bot(running_bot: FakeBotAPI) -> FakeBotAPI:
-    running_bot.clear()
-    return running_bot
+async def bot(telegram_settings: Settings, fake_api: FakeBotAPI) -> AsyncIterator[FakeBotAPI]:
+    fake_api.clear()
+    async with gateway(telegram_settings):
+        yield fake_api

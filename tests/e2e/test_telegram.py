@@ -12,8 +12,9 @@ from bot.gateway import messages
 from bot.i18n import translate
 from bot.nlg.render import Renderer
 from bot.settings import Settings
-from bot.storage.keys import pseudonym
+from bot.storage.keys import data_keys, pseudonym
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers.stack import Stack
 
 pytestmark = pytest.mark.e2e
 _user_ids = itertools.count(1000)
@@ -208,18 +209,18 @@ async def test_repeated_update_is_answered_once(bot: FakeBotAPI):
     assert len(texts) == 2
 
 
-async def test_forget_erases_profile_and_conversation(bot: FakeBotAPI, core, stack: Settings):
+async def test_forget_erases_profile_and_conversation(bot: FakeBotAPI, stack: Stack):
     user = new_user()
-    person = pseudonym(core.keys, user)
+    person = pseudonym(data_keys(stack.settings), user)
     await say(bot, user, "bonjour")
     (ask,) = await say(bot, user, "supprime toutes mes donnees stp")
     assert "forget:confirm" in payloads(ask)
-    assert stored_rows(stack, person) == {"people": 1, "events": pytest.approx(10, abs=10)}
+    assert stored_rows(stack.settings, person) == {"people": 1, "events": pytest.approx(10, abs=10)}
 
     (done,) = await press(bot, user, "forget:confirm")
 
     assert done["text"] == translate("fr", messages.ERASED)
-    assert stored_rows(stack, person) == {"people": 0, "events": 0}
+    assert stored_rows(stack.settings, person) == {"people": 0, "events": 0}
 
 
 def stored_rows(settings: Settings, person: str) -> dict[str, int]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.centres import CentreDirectory
+from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
 from bot.nlg.render import Renderer
+from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
 from bot.storage.db import make_engine, migrate, session_factory
+from bot.storage.keys import cipher, data_keys
 
 
 @pytest.fixture
@@ -27,6 +30,14 @@ def unreachable_rasa() -> RasaClient:
 
 @pytest.fixture
 def offline_conversation(
-    unreachable_rasa: RasaClient, people: PeopleStore, renderer: Renderer, centres: CentreDirectory
+    settings: Settings,
+    unreachable_rasa: RasaClient,
+    people: PeopleStore,
+    renderer: Renderer,
+    centres: CentreDirectory,
 ) -> Conversation:
-    return Conversation(unreachable_rasa, people, renderer, centres)
+    sessions = session_factory(make_engine(settings.database_url))
+    flow = AssessmentFlow(
+        load_definition(), sessions, cipher(data_keys(settings)), centres, renderer
+    )
+    return Conversation(unreachable_rasa, people, renderer, centres, flow)

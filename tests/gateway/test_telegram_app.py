@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from bot.gateway.conversation import Reply
+from bot.gateway.replies import Reply
 from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, build_core, build_http_app
 from bot.gateway.telegram_app import build_application, keyboard
 from bot.settings import Settings, load_settings

@@ -1,0 +1,373 @@
+"""The self-assessment conversation: intro, one question at a time, red flags, the result.
+
+Progress lives in the database (encrypted), not in Rasa, so it survives restarts and days of
+silence, and Rasa's event log stays short. Buttons name the assessment and the question they
+answer; a button from an older question only brings the current one back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date
+from cryptography.fernet import MultiFernet
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.centres import CentreDirectory
+from bot.constants import ASSESSMENT_CALLBACK_PREFIX, MENU_PAYLOAD, intent_payload
+from bot.gateway.replies import Reply
+from bot.i18n import N_, babel_locale, is_rtl, translate
+from bot.nlg.render import Renderer
+from bot.questionnaire import engine
+from bot.questionnaire.definition import Definition
+from bot.questionnaire.parsing import parse_answer
+from bot.storage import repository
+from bot.storage.keys import seal, unseal
+from bot.storage.models import Assessment
+
+INTRO = N_(
+    "Cette auto-évaluation confidentielle vous aide, vous et un conseiller, à voir de quoi vous "
+    "avez besoin : travail, logement, santé, papiers, moral.\n\n"
+    "• Elle prend environ {minutes} minutes ({count} questions courtes).\n"
+    "• Vos réponses sont chiffrées. Elles restent enregistrées jusqu'à ce que vous les effaciez "
+    "avec /forget, et ne sont partagées avec personne sans votre accord.\n"
+    "• Vous pouvez passer n'importe quelle question, revenir en arrière ou arrêter quand vous "
+    "voulez.\n\n"
+    "Le résultat est un profil indicatif, pas une note officielle. On commence ?"
+)
+BEGIN = N_("Commencer")
+NOT_NOW = N_("Pas maintenant")
+RESUME_OFFER = N_(
+    "Vous avez une auto-évaluation en cours (question {position} sur {count}). "
+    "Voulez-vous la continuer ?"
+)
+RESUME = N_("Continuer")
+RESTART = N_("Recommencer")
+SKIP = N_("Passer")
+BACK = N_("Retour")
+STOP = N_("Arrêter")
+TYPE_ANSWER = N_("Écrivez votre réponse.")
+REASK = N_(
+    "Je n'ai pas compris cette réponse. Choisissez un bouton, ou écrivez le numéro de la réponse."
+)
+PAUSED = N_(
+    "D'accord, on s'arrête là. Vos réponses sont gardées : tapez /assessment pour reprendre "
+    "quand vous voulez."
+)
+RESULT_TITLE = N_("Votre profil indicatif (ce n'est pas une note officielle) :")
+RESULT_LINE = N_("• {dimension} : {label}")
+SINCE_LAST_TIME = N_("Depuis la dernière fois ({date}) :")
+BETTER = N_("mieux")
+SAME = N_("pareil")
+HARDER = N_("plus difficile")
+SUGGESTIONS = N_("Les aides qui peuvent correspondre à votre situation :")
+NO_SUGGESTIONS = N_("Votre situation semble plutôt stable. Le menu reste là si besoin.")
+NEAR_YOU = N_("Où vous adresser :\n\n{centre_contacts}")
+ASK_CASEWORKER = N_("Voulez-vous qu'un conseiller vous contacte pour en parler ?")
+YES_CONTACT = N_("Oui, je veux bien")
+NO_CONTACT = N_("Non merci")
+CASEWORKER_NOTED = N_(
+    "C'est noté : vous souhaitez qu'un conseiller vous contacte. Vous pouvez aussi joindre le "
+    "centre directement :\n\n{centre_contacts}"
+)
+CASEWORKER_DECLINED = N_("C'est noté. Vous pouvez revenir quand vous voulez avec /help.")
+
+# Score changes smaller than this read as "the same" in the follow-up comparison.
+SAME_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class Who:
+    pseudonym: str
+    language: str
+    centre: str | None
+
+
+class AssessmentFlow:
+    def __init__(
+        self,
+        definition: Definition,
+        sessions: sessionmaker[Session],
+        box: MultiFernet,
+        centres: CentreDirectory,
+        renderer: Renderer,
+        clock: Callable[[], datetime] = datetime.utcnow,
+    ) -> None:
+        self._definition = definition
+        self._sessions = sessions
+        self._box = box
+        self._centres = centres
+        self._renderer = renderer
+        self._clock = clock
+
+    # Entry points -------------------------------------------------------------------------
+
+    async def offer(self, who: Who) -> list[Reply]:
+        """What /assessment (or the words for it) shows: an intro, or an offer to resume."""
+        return await asyncio.to_thread(self._offer, who)
+
+    async def pause_active(self, pseudonym: str) -> bool:
+        return await asyncio.to_thread(self._pause_active, pseudonym)
+
+    async def button(self, who: Who, payload: str) -> list[Reply]:
+        return await asyncio.to_thread(self._button, who, payload)
+
+    async def typed(self, who: Who, text: str) -> list[Reply] | None:
+        """Handle typed text as an answer; None when it is not one (the gateway asks Rasa)."""
+        return await asyncio.to_thread(self._typed, who, text)
+
+    async def current_question(self, who: Who) -> list[Reply]:
+        """The question awaiting an answer, to show again after an off-topic reply."""
+        return await asyncio.to_thread(self._current_question, who)
+
+    # Internals (run in a worker thread) -------------------------------------------------------
+
+    def _offer(self, who: Who) -> list[Reply]:
+        with self._sessions.begin() as session:
+            return self._offer_in(session, who)
+
+    def _offer_in(self, session: Session, who: Who) -> list[Reply]:
+        open_one = repository.open_assessment(session, who.pseudonym)
+        if open_one is not None:
+            progress = self._progress(open_one)
+            position = self._definition.position(progress.current) + 1
+            text = self._t(who, RESUME_OFFER, position=position, count=self._count)
+            buttons = [
+                (RESUME, self._payload(open_one.id, "resume")),
+                (RESTART, self._payload(open_one.id, "restart")),
+                (NOT_NOW, MENU_PAYLOAD),
+            ]
+            return [self._reply(who, text, buttons)]
+        text = self._t(who, INTRO, minutes=self._definition.minutes, count=self._count)
+        buttons = [(BEGIN, self._payload(0, "begin")), (NOT_NOW, MENU_PAYLOAD)]
+        return [self._reply(who, text, buttons)]
+
+    def _pause_active(self, pseudonym: str) -> bool:
+        with self._sessions.begin() as session:
+            assessment = repository.open_assessment(session, pseudonym)
+            if assessment is None or assessment.status != repository.IN_PROGRESS:
+                return False
+            assessment.status = repository.PAUSED
+            assessment.updated_at = self._clock()
+            return True
+
+    def _button(self, who: Who, payload: str) -> list[Reply]:
+        _, raw_id, step, *rest = payload.split(":", 3) + [""]
+        value = rest[0] if rest else ""
+        assessment_id = int(raw_id) if raw_id.isdigit() else -1
+        with self._sessions.begin() as session:
+            if step == "begin":
+                return self._begin(session, who)
+            assessment = repository.get_assessment(session, who.pseudonym, assessment_id)
+            if assessment is None:
+                return self._offer_in(session, who)
+            if step == "cw":
+                return self._caseworker_choice(assessment, who, value)
+            if assessment.status == repository.COMPLETED:
+                return self._offer_in(session, who)
+            if step == "restart":
+                session.delete(assessment)
+                session.flush()
+                return self._begin(session, who)
+            if step == "resume":
+                assessment.status = repository.IN_PROGRESS
+                return self._ask(assessment, who)
+            assessment.status = repository.IN_PROGRESS
+            return self._step(session, assessment, who, step, value)
+
+    def _begin(self, session: Session, who: Who) -> list[Reply]:
+        existing = repository.open_assessment(session, who.pseudonym)
+        if existing is not None:
+            existing.status = repository.IN_PROGRESS
+            return self._ask(existing, who)
+        progress = engine.start(self._definition)
+        assessment = repository.create_assessment(
+            session, who.pseudonym, self._definition.version, seal(self._box, progress.as_json())
+        )
+        return self._ask(assessment, who)
+
+    def _typed(self, who: Who, text: str) -> list[Reply] | None:
+        with self._sessions.begin() as session:
+            assessment = repository.open_assessment(session, who.pseudonym)
+            if assessment is None or assessment.status != repository.IN_PROGRESS:
+                return None
+            progress = self._progress(assessment)
+            question = self._definition.question(progress.current)
+            value = parse_answer(question, text, who.language)
+            if value is None:
+                return None
+            return self._step(session, assessment, who, question.id, value)
+
+    def _current_question(self, who: Who) -> list[Reply]:
+        with self._sessions.begin() as session:
+            assessment = repository.open_assessment(session, who.pseudonym)
+            if assessment is None or assessment.status != repository.IN_PROGRESS:
+                return []
+            return self._ask(assessment, who)
+
+    def _step(
+        self, session: Session, assessment: Assessment, who: Who, question_id: str, value: str
+    ) -> list[Reply]:
+        definition = self._definition
+        progress = self._progress(assessment)
+        if question_id != progress.current:
+            return self._ask(assessment, who)
+        if value == "~stop":
+            assessment.status = repository.PAUSED
+            assessment.updated_at = self._clock()
+            return [self._reply(who, self._t(who, PAUSED))]
+        if value == "~back":
+            progress = engine.back(progress, question_id)
+        elif value == "~skip":
+            progress = engine.skip(definition, progress, question_id)
+        else:
+            question = definition.question(question_id)
+            if question.type in ("single", "yes_no") and question.option(value) is None:
+                return self._ask(assessment, who)
+            progress = engine.answer(definition, progress, question_id, value)
+        assessment.progress = seal(self._box, progress.as_json())
+        assessment.updated_at = self._clock()
+        replies = []
+        flag = engine.flag_of(definition.question(question_id), value)
+        if flag is not None:
+            replies.append(self._red_flag(who, flag))
+        if progress.finished:
+            return replies + self._complete(session, assessment, progress, who)
+        return replies + self._ask(assessment, who)
+
+    def _red_flag(self, who: Who, flag_id: str) -> Reply:
+        flag = self._definition.red_flags[flag_id]
+        text = self._t(who, flag.text)
+        if flag.emergency_numbers:
+            text = f"{text}\n{self._centres.emergency_numbers(who.centre, who.language)}"
+        return self._reply(who, text)
+
+    def _complete(
+        self, session: Session, assessment: Assessment, progress: engine.Progress, who: Who
+    ) -> list[Reply]:
+        result = engine.score(self._definition, progress.answers)
+        assessment.result = seal(self._box, result.as_json())
+        assessment.status = repository.COMPLETED
+        assessment.completed_at = self._clock()
+        lines = [self._t(who, RESULT_TITLE)]
+        for dimension_id, value in result.scores.items():
+            dimension = self._definition.dimensions[dimension_id]
+            label = self._t(who, self._definition.band(value).label)
+            lines.append(
+                self._t(who, RESULT_LINE, dimension=self._t(who, dimension.title), label=label)
+            )
+        previous = repository.previous_result(session, who.pseudonym, assessment.id)
+        if previous is not None and previous.result:
+            lines += ["", *self._comparison(who, previous, result)]
+        replies = [self._reply(who, "\n".join(lines))]
+        topics = self._suggested_topics(result)
+        titles = self._renderer.topic_titles
+        if topics:
+            replies.append(
+                self._reply(
+                    who,
+                    self._t(who, SUGGESTIONS),
+                    [(titles[t], intent_payload(t)) for t in topics if t in titles],
+                )
+            )
+        else:
+            replies.append(self._reply(who, self._t(who, NO_SUGGESTIONS)))
+        replies.append(
+            self._reply(
+                who,
+                self._t(
+                    who,
+                    NEAR_YOU,
+                    centre_contacts=self._centres.contacts(who.centre, who.language),
+                ),
+            )
+        )
+        replies.append(
+            self._reply(
+                who,
+                self._t(who, ASK_CASEWORKER),
+                [
+                    (YES_CONTACT, self._payload(assessment.id, "cw", "yes")),
+                    (NO_CONTACT, self._payload(assessment.id, "cw", "no")),
+                ],
+            )
+        )
+        return replies
+
+    def _comparison(self, who: Who, previous: Assessment, result: engine.Result) -> list[str]:
+        before = engine.Result.from_json(unseal(self._box, previous.result))
+        date = format_date(previous.completed_at, "medium", locale=babel_locale(who.language))
+        lines = [self._t(who, SINCE_LAST_TIME, date=date)]
+        for dimension_id, value in result.scores.items():
+            if dimension_id not in before.scores:
+                continue
+            change = value - before.scores[dimension_id]
+            word = BETTER if change > SAME_MARGIN else HARDER if change < -SAME_MARGIN else SAME
+            title = self._t(who, self._definition.dimensions[dimension_id].title)
+            lines.append(self._t(who, RESULT_LINE, dimension=title, label=self._t(who, word)))
+        return lines
+
+    def _suggested_topics(self, result: engine.Result) -> list[str]:
+        weak = sorted(
+            (score, d)
+            for d, score in result.scores.items()
+            if score < self._definition.bands[-2].below
+        )
+        topics: list[str] = []
+        for _, dimension_id in weak:
+            for topic in self._definition.dimensions[dimension_id].suggestions:
+                if topic not in topics:
+                    topics.append(topic)
+        return topics
+
+    def _caseworker_choice(self, assessment: Assessment, who: Who, value: str) -> list[Reply]:
+        assessment.wants_caseworker = value == "yes"
+        if assessment.wants_caseworker:
+            contacts = self._centres.contacts(who.centre, who.language)
+            text = self._t(who, CASEWORKER_NOTED, centre_contacts=contacts)
+        else:
+            text = self._t(who, CASEWORKER_DECLINED)
+        return [self._reply(who, text)]
+
+    def _ask(self, assessment: Assessment, who: Who) -> list[Reply]:
+        progress = self._progress(assessment)
+        question = self._definition.question(progress.current)
+        position = self._definition.position(question.id) + 1
+        text = f"{position}/{self._count} · {self._t(who, question.text)}"
+        buttons = [
+            (option.text, self._payload(assessment.id, question.id, option.id))
+            for option in question.options
+        ]
+        if question.type in ("text", "number"):
+            text = f"{text}\n{self._t(who, TYPE_ANSWER)}"
+        buttons += [
+            (SKIP, self._payload(assessment.id, question.id, "~skip")),
+            (BACK, self._payload(assessment.id, question.id, "~back")),
+            (STOP, self._payload(assessment.id, question.id, "~stop")),
+        ]
+        return [self._reply(who, text, buttons)]
+
+    # Small helpers ------------------------------------------------------------------------
+
+    @property
+    def _count(self) -> int:
+        return len(self._definition.questions)
+
+    def _progress(self, assessment: Assessment) -> engine.Progress:
+        return engine.Progress.from_json(unseal(self._box, assessment.progress))
+
+    @staticmethod
+    def _payload(assessment_id: int, step: str, value: str = "") -> str:
+        payload = f"{ASSESSMENT_CALLBACK_PREFIX}{assessment_id}:{step}"
+        return f"{payload}:{value}" if value else payload
+
+    @staticmethod
+    def _t(who: Who, message: str, **values: object) -> str:
+        return translate(who.language, message, values or None)
+
+    def _reply(self, who: Who, text: str, buttons: list[tuple[str, str]] = ()) -> Reply:
+        translated = tuple((self._t(who, title), payload) for title, payload in buttons)
+        return Reply(text, translated, rtl=is_rtl(who.language))

@@ -1,0 +1,59 @@
+"""The running system for end-to-end tests: Rasa and action server processes, and the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telegram import Update
+
+from bot.cli import model_path, start_processes, stop_processes, wait_until_ready
+from bot.gateway.service import Core, build_core
+from bot.gateway.telegram_app import build_application
+from bot.settings import Settings
+
+
+@dataclass
+class Stack:
+    """Rasa and the action server as real processes, restartable by a test."""
+
+    settings: Settings
+    log_dir: Path
+    processes: list = field(default_factory=list)
+
+    def start(self) -> None:
+        self.processes = start_processes(self.settings, model_path(), self.log_dir)
+        wait_until_ready(
+            {
+                "actions": f"http://127.0.0.1:{self.settings.action_server_port}/health",
+                "rasa": f"{self.settings.rasa_url}/",
+            },
+            self.processes,
+        )
+
+    def stop(self) -> None:
+        stop_processes(self.processes)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@asynccontextmanager
+async def gateway(settings: Settings) -> AsyncIterator[Core]:
+    """The production gateway (PTB application + core), long-polling the fake Bot API."""
+    core = build_core(settings)
+    application = build_application(settings, core.conversation, core.keys)
+    async with application:
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield core
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await core.aclose()
