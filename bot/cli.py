@@ -162,7 +162,7 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
 
 
 def run(settings: Settings) -> None:
-    from bot.console.chat import chat
+    from bot.gateway.terminal import chat
     from bot.gateway.service import build_core, serve_telegram
 
     check_config(settings)

@@ -1,1 +1,0 @@
-"""The terminal chat: the same conversation core as Telegram, typed in a terminal."""
