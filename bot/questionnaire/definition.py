@@ -158,11 +158,18 @@ class _Reader:
             self.option(f"{where}.options[{i}]", o, kind, flags)
             for i, o in enumerate(raw_options or [])
         )
+        option_ids = [o.id for o in options]
+        if len(set(option_ids)) != len(option_ids):
+            raise self.fail(f"{where}.options", "two options share an id")
         if kind in ("single", "yes_no") and len(options) < 2:
             raise self.fail(f"{where}.options", "a choice needs at least two options")
         if kind == "yes_no" and {o.id for o in options} != {YES, NO}:
             raise self.fail(f"{where}.options", "yes_no options must be 'yes' and 'no'")
         skip = raw.get("skip_if")
+        if skip is not None and (
+            not isinstance(skip, dict) or not skip.get("question") or not skip.get("answers")
+        ):
+            raise self.fail(f"{where}.skip_if", "needs a question and a list of answers")
         return Question(
             id=str(raw["id"]),
             dimension=str(raw["dimension"]),
@@ -213,6 +220,8 @@ def load_definition(path: Path = DEFINITION_FILE, check_translations: bool = Tru
         raise reader.fail("(top)", "must be a mapping")
     dimensions = {}
     for name, spec in (raw.get("dimensions") or {}).items():
+        if not isinstance(spec, dict) or not spec.get("title"):
+            raise reader.fail(f"dimensions.{name}.title", "is missing")
         suggestions = tuple(spec.get("suggestions") or ())
         unknown = [s for s in suggestions if s not in INFO_INTENTS]
         if unknown:
@@ -220,10 +229,11 @@ def load_definition(path: Path = DEFINITION_FILE, check_translations: bool = Tru
         dimensions[name] = Dimension(name, float(spec.get("weight", 1)), spec["title"], suggestions)
     if not dimensions:
         raise reader.fail("dimensions", "none defined")
-    flags = {
-        name: RedFlag(name, spec["text"], bool(spec.get("emergency_numbers", True)))
-        for name, spec in (raw.get("red_flags") or {}).items()
-    }
+    flags = {}
+    for name, spec in (raw.get("red_flags") or {}).items():
+        if not isinstance(spec, dict) or not spec.get("text"):
+            raise reader.fail(f"red_flags.{name}.text", "is missing")
+        flags[name] = RedFlag(name, spec["text"], bool(spec.get("emergency_numbers", True)))
     bands = tuple(Band(float(b["below"]), b["label"]) for b in raw.get("bands") or [])
     if not bands or bands[-1].below <= 1:
         raise reader.fail("bands", "the last band must reach above 1")

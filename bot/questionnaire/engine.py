@@ -63,6 +63,8 @@ def applies(question: Question, answers: dict[str, str]) -> bool:
 
 
 def next_question(definition: Definition, answers: dict[str, str], after: str | None) -> str | None:
+    # An answer to a question that no longer applies must not skip later ones.
+    answers = effective_answers(definition, answers)
     start = 0 if after is None else definition.position(after) + 1
     for question in definition.questions[start:]:
         if applies(question, answers):

@@ -24,7 +24,7 @@ def fold(text: str) -> str:
 
 
 def _number(text: str) -> int | None:
-    digits = re.fullmatch(r"\s*(\d{1,4})\s*", fold(text))
+    digits = re.fullmatch(r"\s*(\d{1,4})[\s.!]*", text.translate(_ARABIC_DIGITS))
     return int(digits.group(1)) if digits else None
 
 
