@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import hashlib
 import logging
 import os
@@ -162,8 +163,7 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
 
 
 def run(settings: Settings) -> None:
-    from bot.gateway.terminal import chat
-    from bot.gateway.service import build_core, serve_telegram
+    from bot.gateway.service import build_core, serve_telegram, serve_terminal
 
     check_config(settings)
     migrate(settings.database_url)
@@ -185,17 +185,58 @@ def run(settings: Settings) -> None:
             print(f"  {name:20} {url}")
         print(f"  {'logs':20} {log_dir}")
         core = build_core(settings)
+        gateway = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        print(f"  {'gateway health':20} {gateway}/health")
+        print(f"  {'caseworker console':20} {gateway}/console/")
         if settings.mode == "console":
-            print("  gateway              terminal chat (no TELEGRAM_BOT_TOKEN)\n")
-            asyncio.run(chat(core))
+            print(f"  {'chat':20} here, in the terminal (no TELEGRAM_BOT_TOKEN)\n")
+            asyncio.run(serve_terminal(settings, core))
         else:
-            gateway = f"http://{settings.gateway_host}:{settings.gateway_port}/health"
-            print(f"  gateway ({settings.mode:7})    {gateway}\n")
+            print(f"  {'chat':20} Telegram ({settings.mode})\n")
             asyncio.run(serve_telegram(settings, core))
     except KeyboardInterrupt:
         pass
     finally:
         stop_processes(processes)
+
+
+def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
+    """Manage console accounts: create, disable, enable, reset, list."""
+    from bot.console import auth
+    from bot.storage.db import make_engine, session_factory
+    from bot.storage.keys import cipher
+
+    migrate(settings.database_url)
+    box = cipher(data_keys(settings))
+    sessions = session_factory(make_engine(settings.database_url))
+
+    def password() -> str:
+        if args.password_stdin:
+            return sys.stdin.readline().rstrip("\n")
+        return getpass.getpass("password (12 characters or more): ")
+
+    with sessions.begin() as session:
+        if args.action == "list":
+            for account in auth.list_accounts(session):
+                state = "active" if account.active else "disabled"
+                centre = account.centre_code or "-"
+                print(f"{account.username:20} {account.role:11} {centre:12} {state}")
+            return
+        if args.action in ("disable", "enable"):
+            auth.set_active(session, args.username, args.action == "enable")
+            print(f"{args.username}: {args.action}d")
+            return
+        try:
+            if args.action == "create":
+                _, uri = auth.create_account(
+                    session, box, args.username, password(), args.role, args.centre
+                )
+            else:
+                uri = auth.reset_account(session, box, args.username, password())
+        except ValueError as error:
+            sys.exit(f"error: {error}")
+    print("Add this to the caseworker's authenticator app (as a QR code or by hand):")
+    print(uri)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -206,6 +247,16 @@ def main(argv: list[str] | None = None) -> None:
     train_parser.add_argument("--force", action="store_true")
     commands.add_parser("check", help="validate configuration files and exit")
     commands.add_parser("model-path", help="print the path of the current model")
+    accounts = commands.add_parser("caseworker", help="manage caseworker console accounts")
+    accounts.add_argument("action", choices=["create", "disable", "enable", "reset", "list"])
+    accounts.add_argument("username", nargs="?")
+    accounts.add_argument(
+        "--role", choices=["caseworker", "supervisor", "admin"], default="caseworker"
+    )
+    accounts.add_argument("--centre", default=None, help="centre code the account belongs to")
+    accounts.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     args = parser.parse_args(argv)
     configure_logging()
     try:
@@ -214,6 +265,10 @@ def main(argv: list[str] | None = None) -> None:
             run(settings)
         elif args.command == "train":
             train(force=args.force)
+        elif args.command == "caseworker":
+            if args.action != "list" and not args.username:
+                sys.exit("error: a username is needed")
+            caseworker_command(settings, args)
         elif args.command == "check":
             check_config(settings)
             print("configuration is valid")

@@ -77,9 +77,17 @@ CUSTOM_SET_LANGUAGE = "set_language"
 CUSTOM_OFFER_ASSESSMENT = "offer_assessment"
 CUSTOM_STOP = "stop"
 CUSTOM_NOT_UNDERSTOOD = "not_understood"
+CUSTOM_OFFER_HANDOVER = "offer_handover"
+CUSTOM_MY_DATA = "my_data"
 
 # Self-assessment buttons: "a:<assessment id>:<question id or step>[:<value>]".
 ASSESSMENT_CALLBACK_PREFIX = "a:"
+# Handover: "h:<case id>:<step>:<value>", or "h:urgent" from an emergency answer.
+HANDOVER_CALLBACK_PREFIX = "h:"
+URGENT_HANDOVER_PAYLOAD = "h:urgent"
+# Rating a closed case: "r:<case id>:<1-5>". Consent withdrawal: "c:<purpose>".
+RATING_CALLBACK_PREFIX = "r:"
+WITHDRAW_CALLBACK_PREFIX = "c:"
 
 
 def intent_payload(intent: str) -> str:

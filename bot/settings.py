@@ -36,6 +36,10 @@ class Settings:
     action_server_port: int
     gateway_host: str
     gateway_port: int
+    caseworker_chat_id: int | None
+    unclaimed_alert_minutes: int
+    inactive_case_hours: int
+    console_secure_cookies: bool
 
     @property
     def mode(self) -> str:
@@ -49,6 +53,18 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name}={raw!r} is not a TCP port number")
+    return int(raw)
+
+
+def _integer(
+    env: Mapping[str, str], name: str, default: int | None, signed: bool = False
+) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return default
+    digits = raw[1:] if signed and raw.startswith("-") else raw
+    if not digits.isdigit():
+        raise ConfigError(f"{name}={raw!r} is not a whole number")
     return int(raw)
 
 
@@ -82,4 +98,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         action_server_port=_port(env, "ACTION_SERVER_PORT", 5055),
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
         gateway_port=_port(env, "GATEWAY_PORT", 8080),
+        caseworker_chat_id=_integer(env, "CASEWORKER_CHAT_ID", None, signed=True),
+        unclaimed_alert_minutes=_integer(env, "UNCLAIMED_ALERT_MINUTES", 15),
+        inactive_case_hours=_integer(env, "INACTIVE_CASE_HOURS", 24),
+        # Off only for a console served over plain http on a developer's machine.
+        console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "1") != "0",
     )

@@ -1,4 +1,4 @@
-"""Actions that hand a decision to the gateway, which owns the assessment state."""
+"""Actions that hand over to the gateway, which owns assessment, handover and consent state."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.constants import CUSTOM_OFFER_ASSESSMENT, CUSTOM_STOP
+from bot.constants import (
+    CUSTOM_MY_DATA,
+    CUSTOM_OFFER_ASSESSMENT,
+    CUSTOM_OFFER_HANDOVER,
+    CUSTOM_STOP,
+)
 
 
 class ActionOfferAssessment(Action):
@@ -34,4 +39,30 @@ class ActionStop(Action):
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(json_message={CUSTOM_STOP: True})
         dispatcher.utter_message(response="utter_stop")
+        return []
+
+
+class ActionOfferHandover(Action):
+    """The gateway asks for consent, prepares the packet and queues the case."""
+
+    def name(self) -> str:
+        return "action_offer_handover"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(json_message={CUSTOM_OFFER_HANDOVER: True})
+        return []
+
+
+class ActionShowMyData(Action):
+    """The gateway lists what is stored, consents included, with withdraw buttons."""
+
+    def name(self) -> str:
+        return "action_show_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(json_message={CUSTOM_MY_DATA: True})
         return []

@@ -69,10 +69,6 @@ NEAR_YOU = N_("Où vous adresser :\n\n{centre_contacts}")
 ASK_CASEWORKER = N_("Voulez-vous qu'un conseiller vous contacte pour en parler ?")
 YES_CONTACT = N_("Oui, je veux bien")
 NO_CONTACT = N_("Non merci")
-CASEWORKER_NOTED = N_(
-    "C'est noté : vous souhaitez qu'un conseiller vous contacte. Vous pouvez aussi joindre le "
-    "centre directement :\n\n{centre_contacts}"
-)
 CASEWORKER_DECLINED = N_("C'est noté. Vous pouvez revenir quand vous voulez avec /help.")
 
 # Score changes smaller than this read as "the same" in the follow-up comparison.
@@ -175,7 +171,6 @@ class AssessmentFlow:
             if step == "resume":
                 assessment.status = repository.IN_PROGRESS
                 return self._ask(assessment, who)
-            assessment.status = repository.IN_PROGRESS
             return self._step(session, assessment, who, step, value)
 
     def _begin(self, session: Session, who: Who) -> list[Reply]:
@@ -199,7 +194,7 @@ class AssessmentFlow:
             value = parse_answer(question, text, who.language)
             if value is None:
                 return None
-            return self._step(session, assessment, who, question.id, value)
+            return self._step(session, assessment, who, question.id, value, typed=True)
 
     def _current_question(self, who: Who) -> list[Reply]:
         with self._sessions.begin() as session:
@@ -209,12 +204,19 @@ class AssessmentFlow:
             return self._ask(assessment, who)
 
     def _step(
-        self, session: Session, assessment: Assessment, who: Who, question_id: str, value: str
+        self,
+        session: Session,
+        assessment: Assessment,
+        who: Who,
+        question_id: str,
+        value: str,
+        typed: bool = False,
     ) -> list[Reply]:
         definition = self._definition
         progress = self._progress(assessment)
         if question_id != progress.current:
             return self._ask(assessment, who)
+        assessment.status = repository.IN_PROGRESS
         if value == "~stop":
             assessment.status = repository.PAUSED
             assessment.updated_at = self._clock()
@@ -225,7 +227,8 @@ class AssessmentFlow:
             progress = engine.skip(definition, progress, question_id)
         else:
             question = definition.question(question_id)
-            if question.type in ("single", "yes_no") and question.option(value) is None:
+            # Buttons carry option ids only; numbers and free text come typed, via _typed.
+            if question.option(value) is None and not typed:
                 return self._ask(assessment, who)
             progress = engine.answer(definition, progress, question_id, value)
         assessment.progress = seal(self._box, progress.as_json())
@@ -324,13 +327,11 @@ class AssessmentFlow:
         return topics
 
     def _caseworker_choice(self, assessment: Assessment, who: Who, value: str) -> list[Reply]:
+        """Yes leads to the handover (the gateway starts it); no is just noted."""
         assessment.wants_caseworker = value == "yes"
         if assessment.wants_caseworker:
-            contacts = self._centres.contacts(who.centre, who.language)
-            text = self._t(who, CASEWORKER_NOTED, centre_contacts=contacts)
-        else:
-            text = self._t(who, CASEWORKER_DECLINED)
-        return [self._reply(who, text)]
+            return []
+        return [self._reply(who, self._t(who, CASEWORKER_DECLINED))]
 
     def _ask(self, assessment: Assessment, who: Who) -> list[Reply]:
         progress = self._progress(assessment)

@@ -14,20 +14,26 @@ from bot.centres import CENTRE_CODE, CentreDirectory
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
     COMMAND_INTENTS,
+    CUSTOM_MY_DATA,
     CUSTOM_NOT_UNDERSTOOD,
     CUSTOM_OFFER_ASSESSMENT,
+    CUSTOM_OFFER_HANDOVER,
     CUSTOM_SET_LANGUAGE,
     CUSTOM_STOP,
+    HANDOVER_CALLBACK_PREFIX,
     LANGUAGE_CALLBACK_PREFIX,
     LANGUAGES,
     MENU_PAYLOAD,
     META_CENTRE,
     META_LANGUAGE,
+    RATING_CALLBACK_PREFIX,
+    WITHDRAW_CALLBACK_PREFIX,
     intent_payload,
     language_payload,
 )
 from bot.gateway import messages
 from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
+from bot.gateway.handover import HandoverFlow
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.gateway.store import PeopleStore, Profile
@@ -56,6 +62,7 @@ class Turn:
 
     pseudonym: str
     telegram_language: str | None = None
+    chat_id: int | None = None
     profile: Profile | None = field(default=None)
 
 
@@ -67,6 +74,7 @@ class Conversation:
         renderer: Renderer,
         centres: CentreDirectory,
         assessment: AssessmentFlow,
+        handover: HandoverFlow,
         default_language: str = "fr",
     ) -> None:
         self._rasa = rasa
@@ -74,6 +82,7 @@ class Conversation:
         self._renderer = renderer
         self._centres = centres
         self._assessment = assessment
+        self._handover = handover
         self._default_language = default_language
 
     async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
@@ -81,7 +90,7 @@ class Conversation:
             known = self._centres.get(centre)
             fallback = known.default_language if known else self._default_language
             turn.profile = await self._people.profile(
-                turn.pseudonym, resolve_language(turn.telegram_language, fallback)
+                turn.pseudonym, resolve_language(turn.telegram_language, fallback), turn.chat_id
             )
         return turn.profile
 
@@ -104,9 +113,11 @@ class Conversation:
             return await self.notice(turn, messages.TOO_LONG)
         if text.startswith("/"):
             return await self._command(turn, text)
-        answered = await self._assessment.typed(await self._who(turn), text)
-        if answered is not None:
-            return answered
+        who = await self._who(turn)
+        for flow in (self._handover, self._assessment):
+            answered = await flow.typed(who, text)
+            if answered is not None:
+                return answered
         replies = await self._ask_rasa(turn, text)
         return replies + await self._language_offer(turn, text)
 
@@ -117,7 +128,17 @@ class Conversation:
         if payload == FORGET_CONFIRM:
             return await self.forget(turn)
         if payload.startswith(ASSESSMENT_CALLBACK_PREFIX):
-            return await self._assessment.button(await self._who(turn), payload)
+            who = await self._who(turn)
+            replies = await self._assessment.button(who, payload)
+            if payload.endswith(":cw:yes"):
+                replies += await self._handover.start(who)
+            return replies
+        if payload.startswith(HANDOVER_CALLBACK_PREFIX):
+            return await self._handover.button(await self._who(turn), payload)
+        if payload.startswith(RATING_CALLBACK_PREFIX):
+            return await self._handover.rate(await self._who(turn), payload)
+        if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
+            return await self._handover.withdraw(await self._who(turn), payload)
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
@@ -144,6 +165,10 @@ class Conversation:
         command = command.split("@")[0].lower()
         if command == "start":
             return await self._start(turn, argument.strip())
+        if command == "stop":
+            cancelled = await self._handover.cancel(await self._who(turn))
+            if cancelled is not None:
+                return cancelled
         intent = COMMAND_INTENTS.get(command)
         if intent is None:
             head = await self.notice(turn, messages.UNKNOWN_COMMAND)
@@ -173,6 +198,13 @@ class Conversation:
         directives = rasa.directives
         if CUSTOM_OFFER_ASSESSMENT in directives:
             return await self._assessment.offer(await self._who(turn))
+        if CUSTOM_OFFER_HANDOVER in directives:
+            return await self._handover.start(await self._who(turn))
+        if CUSTOM_MY_DATA in directives:
+            who = await self._who(turn)
+            stored = self._renderer.render("utter_my_data", who.language, who.centre)
+            reply = Reply(stored.text, stored.buttons, rtl=is_rtl(who.language))
+            return await self._handover.my_data(who, reply)
         if CUSTOM_STOP in directives and await self._assessment.pause_active(turn.pseudonym):
             return await self.notice(turn, PAUSED)
         pending = await self._assessment.current_question(await self._who(turn))

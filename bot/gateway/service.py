@@ -1,31 +1,42 @@
-"""Wiring and serving: the conversation core, the HTTP side (health, webhook) and PTB.
+"""Wiring and serving: the conversation core, the HTTP side (health, webhook, caseworker
+console) and the background jobs (outbox sender, case watcher).
 
-Polling and webhook modes both run the same Starlette app under uvicorn, so health is reachable
-in either; in webhook mode it also receives Telegram's updates and checks ``secret_token``.
+Every mode runs the same Starlette app under uvicorn, so health and the console are reachable
+in each; in webhook mode it also receives Telegram's updates and checks ``secret_token``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 
 import uvicorn
+from cryptography.fernet import MultiFernet
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from telegram import Update
+from starlette.routing import Mount, Route
+from telegram import Bot, Update
+from telegram.error import Forbidden
 from telegram.ext import Application
 
-from bot.centres import load_centres
+from bot.centres import CentreDirectory, load_centres
+from bot.console.app import build_console
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
+from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.outbox import Outbox, Pending, PermanentFailure
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
-from bot.gateway.telegram_app import build_application, register_commands
+from bot.gateway.telegram_app import build_application, keyboard, register_commands
+from bot.gateway.terminal import chat
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.questionnaire.definition import load_definition
@@ -36,15 +47,22 @@ from bot.storage.keys import cipher, data_keys
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WATCH_INTERVAL = 60.0
 
 
 @dataclass
 class Core:
     """Everything a front (Telegram or terminal) needs, built once per process."""
 
+    settings: Settings
     conversation: Conversation
+    handover: HandoverFlow
+    outbox: Outbox
     rasa: RasaClient
     keys: list[bytes]
+    box: MultiFernet
+    sessions: sessionmaker[Session]
+    centres: CentreDirectory
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -52,18 +70,36 @@ class Core:
 
 def build_core(settings: Settings) -> Core:
     keys = data_keys(settings)
+    box = cipher(keys)
     centres = load_centres(settings.centres_file)
+    definition = load_definition()
     rasa = RasaClient(settings.rasa_url)
     sessions = session_factory(make_engine(settings.database_url))
     renderer = Renderer(load_templates(), centres)
-    assessment = AssessmentFlow(load_definition(), sessions, cipher(keys), centres, renderer)
+    assessment = AssessmentFlow(definition, sessions, box, centres, renderer)
+    handover = HandoverFlow(definition, sessions, box, centres)
     conversation = Conversation(
-        rasa, PeopleStore(sessions), renderer, centres, assessment, settings.default_locale
+        rasa,
+        PeopleStore(sessions, box),
+        renderer,
+        centres,
+        assessment,
+        handover,
+        settings.default_locale,
     )
-    return Core(conversation, rasa, keys)
+    return Core(
+        settings, conversation, handover, Outbox(sessions, box), rasa, keys, box, sessions, centres
+    )
 
 
-def build_http_app(settings: Settings, core: Core, application: Application) -> Starlette:
+def console_secret(keys: list[bytes]) -> str:
+    """Session-cookie key for the console, derived so that no other secret needs managing."""
+    return hmac.new(keys[0], b"console-session", hashlib.sha256).hexdigest()
+
+
+def build_http_app(
+    settings: Settings, core: Core, application: Application | None = None
+) -> Starlette:
     async def health(_: Request) -> Response:
         rasa_ok = await core.rasa.ready()
         return JSONResponse(
@@ -82,55 +118,117 @@ def build_http_app(settings: Settings, core: Core, application: Application) -> 
         await application.update_queue.put(update)
         return Response()
 
-    routes = [Route("/health", health)]
-    if settings.mode == "webhook":
+    console = build_console(
+        core.sessions,
+        core.box,
+        console_secret(core.keys),
+        core.centres,
+        https_only=settings.console_secure_cookies,
+    )
+    routes = [Route("/health", health), Mount("/console", app=console)]
+    if settings.mode == "webhook" and application is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)
 
 
-async def serve_telegram(settings: Settings, core: Core) -> None:
-    """Run PTB (polling or webhook) and the HTTP side until cancelled."""
-    application = build_application(settings, core.conversation, core.keys)
-    http = build_http_app(settings, core, application)
-    server = uvicorn.Server(
+def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
+    return uvicorn.Server(
         uvicorn.Config(
-            http,
+            app,
             host=settings.gateway_host,
             port=settings.gateway_port,
             log_level="warning",
             access_log=False,
+            http="h11",
+            ws="none",
         )
     )
 
-    @asynccontextmanager
-    async def running():
-        async with application:
-            await register_commands(application)
-            if settings.mode == "webhook":
-                await application.bot.set_webhook(
-                    settings.webhook_url,
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            await application.start()
-            try:
-                yield
-            finally:
-                if application.updater and application.updater.running:
-                    await application.updater.stop()
-                await application.stop()
 
-    async with running():
-        logger.info(
-            "gateway ready (%s) on %s:%s",
-            settings.mode,
-            settings.gateway_host,
-            settings.gateway_port,
+async def watch_forever(core: Core, notify: Callable[[str], Awaitable[None]] | None) -> None:
+    settings = core.settings
+    while True:
+        await watch_cases(
+            core.sessions,
+            notify,
+            timedelta(minutes=settings.unclaimed_alert_minutes),
+            timedelta(hours=settings.inactive_case_hours),
         )
+        await asyncio.sleep(WATCH_INTERVAL)
+
+
+def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitable[None]]:
+    """Alerts without personal data, to the caseworkers' Telegram chat (or the log)."""
+
+    async def notify(text: str) -> None:
+        if settings.caseworker_chat_id is not None:
+            await bot.send_message(settings.caseworker_chat_id, text)
+        else:
+            logger.warning("%s", text)
+
+    return notify
+
+
+def telegram_delivery(bot: Bot) -> Callable[[Pending], Awaitable[None]]:
+    """Send an outbox message as plain text, with its buttons."""
+
+    async def deliver(item: Pending) -> None:
+        if item.chat_id is None:
+            raise PermanentFailure("no chat")
+        try:
+            await bot.send_message(item.chat_id, item.reply.text, reply_markup=keyboard(item.reply))
+        except Forbidden as error:
+            raise PermanentFailure("blocked") from error
+
+    return deliver
+
+
+async def serve_telegram(settings: Settings, core: Core) -> None:
+    """Run PTB (polling or webhook), the HTTP side and the background jobs until cancelled."""
+    application = build_application(settings, core.conversation, core.keys)
+    server = http_server(settings, build_http_app(settings, core, application))
+
+    notify = caseworker_notifier(settings, application.bot)
+    core.handover.notify_caseworkers = notify
+    async with application:
+        await register_commands(application)
+        if settings.mode == "webhook":
+            await application.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        jobs = [
+            asyncio.create_task(core.outbox.run(telegram_delivery(application.bot))),
+            asyncio.create_task(watch_forever(core, notify)),
+        ]
+        logger.info("gateway ready (%s)", settings.mode)
         try:
             await server.serve()
-        except asyncio.CancelledError:
-            server.should_exit = True
-            raise
+        finally:
+            for job in jobs:
+                job.cancel()
+                with suppress(asyncio.CancelledError):
+                    await job
+            if application.updater and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+
+
+async def serve_terminal(settings: Settings, core: Core) -> None:
+    """The terminal chat, with the HTTP side (health, console) and the case watcher."""
+    server = http_server(settings, build_http_app(settings, core))
+    jobs = [
+        asyncio.create_task(server.serve()),
+        asyncio.create_task(watch_forever(core, None)),
+    ]
+    try:
+        await chat(core)
+    finally:
+        server.should_exit = True
+        jobs[1].cancel()
+        with suppress(asyncio.CancelledError):
+            await asyncio.gather(*jobs)

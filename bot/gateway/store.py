@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import repository
+from bot.storage.keys import seal
 
 
 @dataclass(frozen=True)
@@ -23,17 +25,25 @@ class Profile:
 
 
 class PeopleStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], box: MultiFernet) -> None:
         self._sessions = sessions
+        self._box = box
 
-    async def profile(self, pseudonym: str, default_language: str) -> Profile:
-        """The person's profile, created with ``default_language`` on first contact."""
-        return await asyncio.to_thread(self._profile, pseudonym, default_language)
+    async def profile(
+        self, pseudonym: str, default_language: str, chat_id: int | None = None
+    ) -> Profile:
+        """The person's profile, created with ``default_language`` on first contact.
 
-    def _profile(self, pseudonym: str, default_language: str) -> Profile:
+        The chat id is kept (encrypted) so that a caseworker's reply can reach the person.
+        """
+        return await asyncio.to_thread(self._profile, pseudonym, default_language, chat_id)
+
+    def _profile(self, pseudonym: str, default_language: str, chat_id: int | None) -> Profile:
         with self._sessions.begin() as session:
             existing = repository.get_person(session, pseudonym)
             person = repository.get_or_create_person(session, pseudonym, default_language)
+            if chat_id is not None and person.chat_ref is None:
+                person.chat_ref = seal(self._box, chat_id)
             return Profile(person.pseudonym, person.language, person.centre_code, existing is None)
 
     async def update(

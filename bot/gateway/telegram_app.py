@@ -74,7 +74,8 @@ class TelegramFront:
 
     def turn(self, update: Update) -> Turn:
         user = update.effective_user
-        return Turn(pseudonym(self._keys, user.id), user.language_code)
+        chat = update.effective_chat
+        return Turn(pseudonym(self._keys, user.id), user.language_code, chat.id if chat else None)
 
     async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies) -> None:
         chat_id = update.effective_chat.id

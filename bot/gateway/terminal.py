@@ -9,13 +9,18 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.gateway.conversation import Turn
+from bot.gateway.outbox import Pending
 from bot.gateway.replies import Reply
-from bot.gateway.service import Core
 from bot.i18n import N_, resolve_language, translate
 from bot.storage.keys import pseudonym
 
+if TYPE_CHECKING:
+    from bot.gateway.service import Core
+
+OUTBOX_INTERVAL = 2.0
 # A fixed id: the terminal user is one person, kept across runs like a Telegram user would be.
 CONSOLE_USER_ID = 0
 INTRO = N_(
@@ -42,26 +47,42 @@ async def chat(
     read_line: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
 ) -> None:
+    """Chat until end of input; a caseworker's messages (outbox) show up as they arrive."""
     turn_language = resolve_language(os.environ.get("LANG"))
     person = pseudonym(core.keys, CONSOLE_USER_ID)
     conversation = core.conversation
+    payloads: list[str] = []
 
     def turn() -> Turn:
         return Turn(person, turn_language)
 
-    write(translate(turn_language, INTRO) + "\n")
-    text, payloads = format_replies(await conversation.text(turn(), "/start"))
-    write(text)
-    while True:
-        try:
-            line = (await asyncio.to_thread(read_line, "> ")).strip()
-        except EOFError:
-            return
-        if not line:
-            continue
-        if line.isdigit() and 0 < int(line) <= len(payloads):
-            replies = await conversation.button(turn(), payloads[int(line) - 1])
-        else:
-            replies = await conversation.text(turn(), line)
-        text, payloads = format_replies(replies)
+    def show(replies: Sequence[Reply]) -> None:
+        text, new_payloads = format_replies(replies)
+        payloads[:] = new_payloads
         write(text)
+
+    async def deliver(item: Pending) -> None:
+        show([item.reply])
+
+    async def watch_outbox() -> None:
+        while True:
+            await core.outbox.deliver_once(deliver, person)
+            await asyncio.sleep(OUTBOX_INTERVAL)
+
+    write(translate(turn_language, INTRO) + "\n")
+    show(await conversation.text(turn(), "/start"))
+    watcher = asyncio.create_task(watch_outbox())
+    try:
+        while True:
+            try:
+                line = (await asyncio.to_thread(read_line, "> ")).strip()
+            except EOFError:
+                return
+            if not line:
+                continue
+            if line.isdigit() and 0 < int(line) <= len(payloads):
+                show(await conversation.button(turn(), payloads[int(line) - 1]))
+            else:
+                show(await conversation.text(turn(), line))
+    finally:
+        watcher.cancel()

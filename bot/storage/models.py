@@ -16,6 +16,8 @@ class Person(Base):
     pseudonym = Column(String(64), primary_key=True)
     language = Column(String(8), nullable=False)
     centre_code = Column(String(64), nullable=True)
+    # The Telegram chat id, encrypted: needed to write to the person outside their own turn.
+    chat_ref = Column(LargeBinary, nullable=True)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     last_seen_at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
@@ -45,3 +47,104 @@ class Assessment(Base):
     started_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     updated_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     completed_at = Column(DateTime, nullable=True)
+
+
+class Consent(Base):
+    """One decision for one purpose, with the wording's version and language, as shown."""
+
+    __tablename__ = "consents"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    pseudonym = Column(String(64), nullable=False, index=True)
+    purpose = Column(String(32), nullable=False)
+    granted = Column(Boolean, nullable=False)
+    text_version = Column(Integer, nullable=False)
+    language = Column(String(8), nullable=False)
+    decided_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class Caseworker(Base):
+    __tablename__ = "caseworkers"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(256), nullable=False)
+    totp_secret = Column(LargeBinary, nullable=False)
+    role = Column(String(16), nullable=False)
+    centre_code = Column(String(64), nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class Case(Base):
+    """A handover. ``packet`` (encrypted) is what the caseworker sees after claiming."""
+
+    __tablename__ = "cases"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    # NULL once the person erased their data: the caseworker still sees that it happened.
+    pseudonym = Column(String(64), nullable=True, index=True)
+    # draft (being prepared with the person), queued, claimed, closed.
+    status = Column(String(16), nullable=False, index=True)
+    step = Column(String(32), nullable=True)
+    priority = Column(Integer, nullable=False, default=2)
+    language = Column(String(8), nullable=False)
+    centre_code = Column(String(64), nullable=True)
+    packet = Column(LargeBinary, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    queued_at = Column(DateTime, nullable=True)
+    claimed_by = Column(Integer, nullable=True)
+    claimed_at = Column(DateTime, nullable=True)
+    first_reply_at = Column(DateTime, nullable=True)
+    last_activity_at = Column(DateTime, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
+    outcome = Column(String(32), nullable=True)
+    outcome_detail = Column(LargeBinary, nullable=True)
+    rating = Column(Integer, nullable=True)
+    person_told_thread = Column(Boolean, nullable=False, default=False)
+    supervisors_alerted = Column(Boolean, nullable=False, default=False)
+
+
+class CaseMessage(Base):
+    """The thread between the person and the caseworker, and private notes (encrypted)."""
+
+    __tablename__ = "case_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    case_id = Column(Integer, nullable=False, index=True)
+    # person, caseworker, note (internal), system.
+    kind = Column(String(16), nullable=False)
+    caseworker_id = Column(Integer, nullable=True)
+    body = Column(LargeBinary, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which case, when. No personal data."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    caseworker_id = Column(Integer, nullable=True)
+    username = Column(String(64), nullable=True)
+    case_id = Column(Integer, nullable=True)
+    action = Column(String(32), nullable=False)
+    detail = Column(String(200), nullable=True)
+    at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to deliver to a person outside their own turn (a caseworker's reply)."""
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    pseudonym = Column(String(64), nullable=False, index=True)
+    body = Column(LargeBinary, nullable=False)
+    buttons = Column(LargeBinary, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    failed = Column(Boolean, nullable=False, default=False)

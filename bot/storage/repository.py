@@ -8,7 +8,8 @@ from sqlalchemy import Column, MetaData, String, Table, delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Assessment, Person, SeenUpdate
+from bot.storage.cases import erase_cases
+from bot.storage.models import Assessment, Consent, Person, SeenUpdate
 
 IN_PROGRESS, PAUSED, COMPLETED = "in_progress", "paused", "completed"
 
@@ -35,6 +36,8 @@ def erase_person(session: Session, pseudonym: str) -> None:
     """Erase everything stored about a person: profile and conversation history."""
     session.execute(delete(Person).where(Person.pseudonym == pseudonym))
     session.execute(delete(Assessment).where(Assessment.pseudonym == pseudonym))
+    session.execute(delete(Consent).where(Consent.pseudonym == pseudonym))
+    erase_cases(session, pseudonym, datetime.utcnow())
     if inspect(session.connection()).has_table(_rasa_events.name):
         session.execute(delete(_rasa_events).where(_rasa_events.c.sender_id == pseudonym))
 

@@ -14,7 +14,7 @@ from bot.cli import model_path
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
-from tests.helpers.stack import Stack, gateway
+from tests.helpers.stack import CASEWORKER_CHAT_ID, Stack, gateway
 
 
 def free_port() -> int:
@@ -62,7 +62,12 @@ def fake_api() -> Iterator[FakeBotAPI]:
 @pytest.fixture(scope="session")
 def telegram_settings(stack_env: dict[str, str], stack: Stack, fake_api: FakeBotAPI) -> Settings:
     return load_settings(
-        {**stack_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url}
+        {
+            **stack_env,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake_api.base_url,
+            "CASEWORKER_CHAT_ID": str(CASEWORKER_CHAT_ID),
+        }
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from bot.gateway import assessment as texts
+from bot.gateway import handover
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
@@ -140,8 +141,8 @@ async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: St
     assert "0." not in profile, "plain words, not raw numbers"
 
     ask = bot.sent(user)[-1]
-    (noted,) = await press(bot, user, buttons(ask)[translate("fr", texts.YES_CONTACT)])
-    assert noted["text"].startswith("C'est noté")
+    (consent,) = await press(bot, user, buttons(ask)[translate("fr", texts.YES_CONTACT)])
+    assert consent["text"] == translate("fr", handover.ASK_SHARE), "the handover starts"
 
     ((status, progress, result, raw),) = stored(stack.settings, user)
     assert status == "completed"

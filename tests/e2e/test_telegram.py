@@ -184,7 +184,7 @@ async def test_emergency_gets_the_centres_numbers_first(bot: FakeBotAPI):
 
     first_lines = "\n".join(reply["text"].split("\n")[:4])
     assert "19" in first_lines and "15" in first_lines
-    assert "/request_caseworker" in payloads(reply)
+    assert "h:urgent" in payloads(reply), "an urgent handover is one tap away"
 
 
 async def test_unknown_command_explains_and_shows_the_menu(bot: FakeBotAPI, renderer: Renderer):

@@ -7,6 +7,7 @@ import pytest
 from bot.centres import CentreDirectory
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
+from bot.gateway.handover import HandoverFlow
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
 from bot.nlg.render import Renderer
@@ -19,7 +20,8 @@ from bot.storage.keys import cipher, data_keys
 @pytest.fixture
 def people(settings: Settings) -> PeopleStore:
     migrate(settings.database_url)
-    return PeopleStore(session_factory(make_engine(settings.database_url)))
+    box = cipher(data_keys(settings))
+    return PeopleStore(session_factory(make_engine(settings.database_url)), box)
 
 
 @pytest.fixture
@@ -37,7 +39,8 @@ def offline_conversation(
     centres: CentreDirectory,
 ) -> Conversation:
     sessions = session_factory(make_engine(settings.database_url))
-    flow = AssessmentFlow(
-        load_definition(), sessions, cipher(data_keys(settings)), centres, renderer
-    )
-    return Conversation(unreachable_rasa, people, renderer, centres, flow)
+    box = cipher(data_keys(settings))
+    definition = load_definition()
+    assessment = AssessmentFlow(definition, sessions, box, centres, renderer)
+    handover = HandoverFlow(definition, sessions, box, centres)
+    return Conversation(unreachable_rasa, people, renderer, centres, assessment, handover)

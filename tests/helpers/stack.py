@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from telegram import Update
 
 from bot.cli import model_path, start_processes, stop_processes, wait_until_ready
-from bot.gateway.service import Core, build_core
+from bot.gateway.service import Core, build_core, caseworker_notifier, telegram_delivery
 from bot.gateway.telegram_app import build_application
 from bot.settings import Settings
+
+# The caseworkers' Telegram chat in end-to-end tests: alerts about new cases go there.
+CASEWORKER_CHAT_ID = -777
 
 
 @dataclass
@@ -51,9 +55,16 @@ async def gateway(settings: Settings) -> AsyncIterator[Core]:
             poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
         )
         await application.start()
+        core.handover.notify_caseworkers = caseworker_notifier(settings, application.bot)
+        sender = asyncio.create_task(
+            core.outbox.run(telegram_delivery(application.bot), interval=0.2)
+        )
         try:
             yield core
         finally:
+            sender.cancel()
+            with suppress(asyncio.CancelledError):
+                await sender
             await application.updater.stop()
             await application.stop()
             await core.aclose()

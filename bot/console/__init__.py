@@ -1,0 +1,1 @@
+"""The caseworker console: a Starlette + Jinja2 web app served by the gateway under /console."""

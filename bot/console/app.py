@@ -1,0 +1,724 @@
+"""The console's web app: login, queue, case view and actions, supervisor page.
+
+``build_console`` returns a Starlette app that the gateway mounts at ``/console``; every URL it
+writes is built from the mount point (``root_path``), so it works under any prefix.
+
+Each request runs its database work in one session in a worker thread. A refusal (no login,
+wrong role, someone else's case, missing CSRF token) rolls that work back, is written to the
+audit log in its own commit, and answers with an error page. Python logs name the action and
+the path only: no usernames, no texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_datetime, format_timedelta
+from cryptography.fernet import MultiFernet
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.centres import CentreDirectory
+from bot.console import auth, stats, texts
+from bot.console.texts import RATING_PROMPT
+from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
+from bot.i18n import babel_locale, is_rtl, translate, translations
+from bot.storage import cases
+from bot.storage.keys import unseal
+from bot.storage.models import Case, CaseMessage, Caseworker
+
+__all__ = ["RATING_PROMPT", "build_console"]
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+UI_DEFAULT_LANGUAGE = "fr"
+SUPERVISORS = ("supervisor", "admin")
+# Outcomes a caseworker may choose; "cancelled" and "erased" are set by the person's actions.
+CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
+MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
+MAX_DETAIL = 500
+SESSION_COOKIE = "console_session"
+SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then log in again
+QUEUE_REFRESH_SECONDS = 10
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # Case pages hold personal data: no copy in the browser's or a proxy's cache.
+    "Cache-Control": "no-store",
+}
+
+
+class Refused(Exception):
+    """A request the console refuses; written to the audit log as ``action``."""
+
+    def __init__(self, status: int, action: str, reason: str, case_id: int | None = None):
+        super().__init__(action)
+        self.status = status
+        self.action = action
+        self.reason = reason
+        self.case_id = case_id
+
+
+@dataclass
+class Call:
+    """One request as the handlers see it."""
+
+    request: Request
+    session: Session
+    form: dict[str, str]
+    now: datetime
+    user: Caseworker | None = None
+    language: str = UI_DEFAULT_LANGUAGE
+
+    @property
+    def me(self) -> Caseworker:
+        """The logged-in caseworker (handlers behind a login only)."""
+        assert self.user is not None
+        return self.user
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route: ``roles`` None means anyone, even without a login."""
+
+    roles: tuple[str, ...] | None = auth.ROLES
+    # Audit anonymous calls: on case and supervisor URLs they are probes, not a new visit.
+    audit_anonymous: bool = False
+    json: bool = False
+
+
+PUBLIC = Access(roles=None)
+LOGGED_IN = Access()
+CASE_URL = Access(audit_anonymous=True)
+SUPERVISOR_ONLY = Access(roles=SUPERVISORS, audit_anonymous=True)
+JSON = Access(json=True)
+
+Handler = Callable[[Call], Response]
+
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every response (pages, redirects and static files)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# Templates -----------------------------------------------------------------------------------
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return translations(context["ui_language"]).gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return translations(context["ui_language"]).ngettext(singular, plural, n)
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # The language is read from each render's context, so one environment serves every user.
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=False)
+    return env
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _when(moment: datetime | None, language: str) -> str:
+    if moment is None:
+        return "–"
+    # Caseworkers may sit in several time zones: say plainly that times are UTC.
+    shown = format_datetime(
+        _utc(moment), "short", tzinfo=timezone.utc, locale=babel_locale(language)
+    )
+    return f"{shown} UTC"
+
+
+def _duration(delta: timedelta | None, language: str) -> str:
+    if delta is None:
+        return "–"
+    return format_timedelta(delta, format="short", locale=babel_locale(language))
+
+
+# Session helpers -----------------------------------------------------------------------------
+
+
+def _csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
+    expected = request.session.get("csrf")
+    sent = form.get("csrf", "")
+    return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def _stamp(account: Caseworker) -> str:
+    """Changes when the password is reset, which ends the sessions opened before."""
+    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:16]
+
+
+def _ui_language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        request.session["lang"] = asked
+    return request.session.get("lang", UI_DEFAULT_LANGUAGE)
+
+
+def _notice(request: Request, key: str) -> None:
+    request.session["notice"] = key
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _text(form: dict[str, str], name: str) -> str:
+    """A typed text without surrounding blanks, with the browser's CRLF made plain newlines."""
+    return form.get(name, "").replace("\r\n", "\n").strip()
+
+
+# The app -------------------------------------------------------------------------------------
+
+
+class Console:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        box: MultiFernet,
+        centres: CentreDirectory,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.centres = centres
+        self.clock = clock
+        self.env = _templates()
+        self.app: Starlette | None = None
+
+    def routes(self) -> list[Route | Mount]:
+        page = self.endpoint
+        return [
+            Route("/login", page(self.login_page, PUBLIC), name="login"),
+            Route("/login", page(self.login, PUBLIC), methods=["POST"], name="login_post"),
+            Route("/logout", page(self.logout, PUBLIC), methods=["POST"], name="logout"),
+            Route("/", page(self.queue_page, LOGGED_IN), name="queue"),
+            Route("/queue.json", page(self.queue_json, JSON), name="queue_json"),
+            Route("/supervisor", page(self.supervisor, SUPERVISOR_ONLY), name="supervisor"),
+            Route("/cases/{case_id:int}", page(self.case_page, CASE_URL), name="case"),
+            *(
+                Route(
+                    f"/cases/{{case_id:int}}/{action}",
+                    page(handler, CASE_URL),
+                    methods=["POST"],
+                    name=action,
+                )
+                for action, handler in (
+                    ("claim", self.claim),
+                    ("reply", self.reply),
+                    ("note", self.note),
+                    ("transfer", self.transfer),
+                    ("close", self.close),
+                )
+            ),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+
+    # Plumbing ---------------------------------------------------------------------------------
+
+    def endpoint(self, handler: Handler, access: Access) -> Callable:
+        async def run(request: Request) -> Response:
+            form: dict[str, str] = {}
+            if request.method == "POST":
+                data = await request.form(max_files=0, max_fields=20)
+                form = {k: v for k, v in data.items() if isinstance(v, str)}
+            # Database work and argon2 block: keep them off the event loop.
+            return await run_in_threadpool(self.handle, request, form, handler, access)
+
+        return run
+
+    def handle(
+        self, request: Request, form: dict[str, str], handler: Handler, access: Access
+    ) -> Response:
+        with self.sessions() as session:
+            call = Call(request, session, form, self.clock(), language=_ui_language(request))
+            call.user = self.current_user(call)
+            try:
+                self.check(call, access)
+                response = handler(call)
+                session.commit()
+            except Refused as refusal:
+                session.rollback()
+                return self.refuse(call, refusal, access)
+            return response
+
+    def check(self, call: Call, access: Access) -> None:
+        if call.request.method == "POST" and not _csrf_ok(call.request, call.form):
+            raise Refused(403, "csrf_refused", "csrf", self.case_id(call))
+        if access.roles is None:
+            return
+        if call.user is None:
+            raise Refused(401, "unauthenticated", "login", self.case_id(call))
+        if call.user.role not in access.roles:
+            raise Refused(403, "forbidden", "forbidden", self.case_id(call))
+
+    def refuse(self, call: Call, refusal: Refused, access: Access) -> Response:
+        anonymous = refusal.action == "unauthenticated"
+        if not anonymous or access.audit_anonymous:
+            where = f"{call.request.method} {call.request.url.path}"[:200]
+            self.audit(call, refusal.action, refusal.case_id, where)
+            call.session.commit()
+            logger.warning("console refused (%s): %s", refusal.action, call.request.url.path)
+        if anonymous and access.json:
+            return JSONResponse({"error": "login required"}, status_code=401)
+        if anonymous:
+            return self.redirect(call, "login")
+        title = texts.ERROR_TITLES[refusal.status]
+        message = texts.ERROR_TEXTS[refusal.reason]
+        return self.render(call, "error.html", refusal.status, title=title, message=message)
+
+    def current_user(self, call: Call) -> Caseworker | None:
+        """The logged-in account; a disabled or reset account's session ends here."""
+        uid = call.request.session.get("uid")
+        if uid is None:
+            return None
+        account = call.session.get(Caseworker, uid)
+        if (
+            account is not None
+            and account.active
+            and call.request.session.get("stamp") == _stamp(account)
+        ):
+            return account
+        for key in ("uid", "stamp"):
+            call.request.session.pop(key, None)
+        if account is not None and not account.active:
+            self.audit(call, "inactive_logout", who=account)
+            call.session.commit()
+            _notice(call.request, "disabled")
+        return None
+
+    def audit(
+        self, call: Call, action: str, case_id: int | None = None, detail: str | None = None,
+        who: Caseworker | None = None,
+    ) -> None:  # fmt: skip
+        who = who or call.user
+        cases.audit(
+            call.session, action, who.id if who else None, who.username if who else None,
+            case_id, detail, call.now,
+        )  # fmt: skip
+
+    def case_id(self, call: Call) -> int | None:
+        return call.request.path_params.get("case_id")
+
+    def url(self, request: Request, name: str, **params: Any) -> str:
+        assert self.app is not None
+        return request.scope.get("root_path", "") + str(self.app.url_path_for(name, **params))
+
+    def redirect(self, call: Call, name: str, **params: Any) -> Response:
+        return RedirectResponse(self.url(call.request, name, **params), status_code=303)
+
+    def render(self, call: Call, template: str, status: int = 200, **values: Any) -> Response:
+        request, language = call.request, call.language
+        context = {
+            "ui_language": language,
+            "rtl": is_rtl(language),
+            "languages": LANGUAGE_NATIVE_NAMES,
+            "user": call.user,
+            "is_supervisor": call.user is not None and call.user.role in SUPERVISORS,
+            "csrf": _csrf_token(request),
+            "notice": texts.NOTICES.get(request.session.pop("notice", "")),
+            "url": lambda name, **params: self.url(request, name, **params),
+            "when": lambda moment: _when(moment, language),
+            "duration": lambda delta: _duration(delta, language),
+            "language_name": lambda code: LANGUAGE_NATIVE_NAMES.get(code or "", code or "–"),
+            "centre_name": self.centre_name,
+            "priority_labels": texts.PRIORITY_LABELS,
+            "status_labels": texts.STATUS_LABELS,
+            "outcome_labels": texts.OUTCOME_LABELS,
+            **values,
+        }
+        html = self.env.get_template(template).render(context)
+        return HTMLResponse(html, status_code=status)
+
+    def centre_name(self, code: str | None) -> str:
+        centre = self.centres.get(code)
+        return centre.name if centre else (code or "–")
+
+    # Login ------------------------------------------------------------------------------------
+
+    def login_page(self, call: Call) -> Response:
+        if call.user is not None:
+            return self.redirect(call, "queue")
+        return self.render(call, "login.html")
+
+    def login(self, call: Call) -> Response:
+        username = call.form.get("username", "").strip()
+        account = auth.verify_login(
+            call.session, self.box, username, call.form.get("password", ""),
+            call.form.get("code", ""), call.now,
+        )  # fmt: skip
+        if account is None:
+            _notice(call.request, "login_failed")
+            return self.render(call, "login.html", 401, username=username)
+        # A fresh session (and CSRF token) at login: nothing from before it carries over.
+        language = call.language
+        call.request.session.clear()
+        call.request.session.update(
+            uid=account.id, stamp=_stamp(account), lang=language, csrf=secrets.token_urlsafe(32)
+        )
+        return self.redirect(call, "queue")
+
+    def logout(self, call: Call) -> Response:
+        if call.user is not None:
+            self.audit(call, "logout")
+        language = call.language
+        call.request.session.clear()
+        call.request.session.update(lang=language, notice="logged_out")
+        return self.redirect(call, "login")
+
+    # Queue ------------------------------------------------------------------------------------
+
+    def filters(self, call: Call) -> dict[str, Any]:
+        """The queue filters from the query string; unknown values are ignored."""
+        params = call.request.query_params
+        language = params.get("language")
+        centre = params.get("centre")
+        priority = _int(params.get("priority"))
+        return {
+            "language": language if language in LANGUAGES else None,
+            "centre": centre if self.centres.get(centre) else None,
+            "priority": priority if priority in cases.PRIORITY_NAMES else None,
+        }
+
+    def queue_state(self, call: Call) -> dict[str, Any]:
+        """What the queue page shows: identifying nothing, so no packet is decrypted here."""
+        filters = self.filters(call)
+        waiting = cases.queue(call.session, **filters)
+        mine = list(
+            call.session.execute(
+                select(Case)
+                .where(Case.claimed_by == call.me.id, Case.status == cases.CLAIMED)
+                .order_by(Case.priority, Case.claimed_at)
+            ).scalars()
+        )
+        awaiting = self.awaiting_reply(call.session, [c.id for c in mine])
+        signature = (
+            ",".join(str(c.id) for c in waiting)
+            + "|"
+            + ",".join(f"{c.id}{'*' if c.id in awaiting else ''}" for c in mine)
+        )
+        return {
+            "filters": filters,
+            "waiting": waiting,
+            "mine": mine,
+            "awaiting": awaiting,
+            "signature": hashlib.sha256(signature.encode()).hexdigest()[:16],
+        }
+
+    def awaiting_reply(self, session: Session, case_ids: list[int]) -> set[int]:
+        """Cases whose latest exchange is a message from the person."""
+        if not case_ids:
+            return set()
+        exchanged = CaseMessage.kind.in_((cases.FROM_PERSON, cases.FROM_CASEWORKER))
+        latest = (
+            select(func.max(CaseMessage.id))
+            .where(CaseMessage.case_id.in_(case_ids), exchanged)
+            .group_by(CaseMessage.case_id)
+        )
+        rows = session.execute(
+            select(CaseMessage.case_id, CaseMessage.kind).where(CaseMessage.id.in_(latest))
+        ).all()
+        return {case_id for case_id, kind in rows if kind == cases.FROM_PERSON}
+
+    def waiting_for(self, call: Call, case: Case) -> str:
+        return _duration(call.now - (case.queued_at or call.now), call.language)
+
+    def queue_page(self, call: Call) -> Response:
+        return self.render(
+            call,
+            "queue.html",
+            **self.queue_state(call),
+            centres=list(self.centres),
+            waiting_for=lambda case: self.waiting_for(call, case),
+            refresh_seconds=QUEUE_REFRESH_SECONDS,
+        )
+
+    def queue_json(self, call: Call) -> Response:
+        state = self.queue_state(call)
+        return JSONResponse(
+            {
+                "signature": state["signature"],
+                "queue": [
+                    {
+                        "id": case.id,
+                        "priority": cases.PRIORITY_NAMES[case.priority],
+                        "language": case.language,
+                        "centre": case.centre_code,
+                        "waiting": self.waiting_for(call, case),
+                    }
+                    for case in state["waiting"]
+                ],
+                "mine": [
+                    {"id": case.id, "awaiting_reply": case.id in state["awaiting"]}
+                    for case in state["mine"]
+                ],
+            }
+        )
+
+    def claim(self, call: Call) -> Response:
+        case_id = call.request.path_params["case_id"]
+        if cases.claim(call.session, case_id, call.me.id, call.now):
+            self.audit(call, "claim", case_id)
+            _notice(call.request, "claimed")
+            return self.redirect(call, "case", case_id=case_id)
+        self.audit(call, "claim_refused", case_id)
+        _notice(call.request, "already_claimed")
+        return self.redirect(call, "queue")
+
+    # Case -------------------------------------------------------------------------------------
+
+    def may_see(self, user: Caseworker, case: Case) -> bool:
+        return user.role in SUPERVISORS or case.claimed_by == user.id
+
+    def case(self, call: Call) -> Case:
+        """The case of the URL, if this caseworker may see it; refuses otherwise."""
+        case_id = call.request.path_params["case_id"]
+        case = call.session.get(Case, case_id)
+        # Drafts are still being prepared with the person: nobody sees them yet.
+        if case is None or case.status == cases.DRAFT:
+            raise Refused(404, "case_not_found", "not_found", case_id)
+        if not self.may_see(call.me, case):
+            raise Refused(403, "forbidden", "forbidden", case_id)
+        return case
+
+    def open_case(self, call: Call) -> Case | None:
+        """The case for an action: claimed and not erased; None (with a notice) otherwise."""
+        case = self.case(call)
+        if case.status != cases.CLAIMED or case.pseudonym is None:
+            _notice(call.request, "not_open")
+            return None
+        return case
+
+    def case_page(self, call: Call) -> Response:
+        case = self.case(call)
+        self.audit(call, "case_view", case.id)
+        erased = case.pseudonym is None
+        thread = [] if erased else cases.thread(call.session, self.box, case.id)
+        authors = {
+            account.id: account.username
+            for account in call.session.execute(
+                select(Caseworker).where(
+                    Caseworker.id.in_({e.caseworker_id for e in thread if e.caseworker_id})
+                )
+            ).scalars()
+        }
+        colleagues = [
+            account
+            for account in auth.list_accounts(call.session)
+            if account.active and account.id != case.claimed_by
+        ]
+        detail = unseal(self.box, case.outcome_detail) if case.outcome_detail else ""
+        return self.render(
+            call,
+            "case.html",
+            case=case,
+            erased=erased,
+            packet=self.packet_rows(case, call.language) if not erased and case.packet else [],
+            thread=thread,
+            authors=authors,
+            kind_labels=texts.KIND_LABELS,
+            can_act=case.status == cases.CLAIMED and not erased,
+            colleagues=colleagues,
+            centres=list(self.centres),
+            close_outcomes=CLOSE_OUTCOMES,
+            outcome_detail=detail,
+            max_message=MAX_MESSAGE,
+            max_detail=MAX_DETAIL,
+        )
+
+    def packet_rows(self, case: Case, language: str) -> list[tuple[str, Any]]:
+        """(heading, value) for each packet entry; value is text, a list or a mapping."""
+        rows = []
+        for key, value in cases.packet(self.box, case).items():
+            if value in (None, "", [], {}):
+                continue
+            heading = (
+                translate(language, texts.PACKET_LABELS[key]) if key in texts.PACKET_LABELS else key
+            )
+            rows.append((heading, self.packet_value(key, value, language)))
+        return rows
+
+    def packet_value(self, key: str, value: Any, language: str) -> Any:
+        """Codes the gateway stores (language, centre, flags...) turned into words."""
+        if key == "language":
+            return LANGUAGE_NATIVE_NAMES.get(value, value)
+        if key == "centre":
+            return self.centre_name(value)
+        if key == "contact_time" and value in texts.CONTACT_TIME_LABELS:
+            return translate(language, texts.CONTACT_TIME_LABELS[value])
+        if key == "flags" and isinstance(value, list):
+            return [
+                translate(language, texts.FLAG_LABELS[f]) if f in texts.FLAG_LABELS else f
+                for f in value
+            ]
+        if isinstance(value, bool):
+            return translate(language, texts.YES if value else texts.NO)
+        return value
+
+    def reply(self, call: Call) -> Response:
+        return self.post_message(call, cases.FROM_CASEWORKER, "reply", "replied")
+
+    def note(self, call: Call) -> Response:
+        return self.post_message(call, cases.NOTE, "note", "noted")
+
+    def post_message(self, call: Call, kind: str, action: str, notice: str) -> Response:
+        case = self.open_case(call)
+        text = _text(call.form, "text")
+        if case is not None:
+            if not text:
+                notice = "empty"
+            elif len(text) > MAX_MESSAGE:
+                notice = "too_long"
+            else:
+                cases.add_message(call.session, self.box, case, kind, text, call.now, call.me.id)
+                if kind == cases.FROM_CASEWORKER:
+                    # Plain text: the gateway's sender sends it without any parse_mode.
+                    cases.send_later(call.session, self.box, case.pseudonym, text)
+                self.audit(call, action, case.id)
+            _notice(call.request, notice)
+        return self.redirect(call, "case", case_id=call.request.path_params["case_id"])
+
+    def transfer(self, call: Call) -> Response:
+        case = self.open_case(call)
+        if case is None:
+            return self.redirect(call, "case", case_id=call.request.path_params["case_id"])
+        to_caseworker = call.form.get("to_caseworker", "").strip()
+        to_centre = call.form.get("to_centre", "").strip()
+        colleague = auth.find_account(call.session, to_caseworker) if to_caseworker else None
+        if colleague is not None and colleague.active and colleague.id != case.claimed_by:
+            case.claimed_by = colleague.id
+            case.last_activity_at = call.now
+            detail = f"to caseworker {colleague.username}"
+        elif not to_caseworker and self.centres.get(to_centre):
+            # The case goes back to the queue, where that centre's caseworkers filter for it.
+            case.centre_code = to_centre
+            cases.release(case, call.now)
+            detail = f"to centre {to_centre}"
+        else:
+            _notice(call.request, "bad_transfer")
+            return self.redirect(call, "case", case_id=case.id)
+        self.audit(call, "transfer", case.id, detail)
+        _notice(call.request, "transferred")
+        if self.may_see(call.me, case):
+            return self.redirect(call, "case", case_id=case.id)
+        return self.redirect(call, "queue")
+
+    def close(self, call: Call) -> Response:
+        case = self.open_case(call)
+        if case is None:
+            return self.redirect(call, "case", case_id=call.request.path_params["case_id"])
+        outcome = call.form.get("outcome", "")
+        detail = _text(call.form, "detail")
+        if (
+            outcome not in CLOSE_OUTCOMES
+            or len(detail) > MAX_DETAIL
+            or (outcome == "referred" and not detail)
+        ):
+            _notice(call.request, "bad_outcome")
+            return self.redirect(call, "case", case_id=case.id)
+        cases.close(call.session, self.box, case, outcome, detail, call.now)
+        buttons = [(str(n), f"{RATING_CALLBACK_PREFIX}{case.id}:{n}") for n in range(1, 6)]
+        prompt = translate(case.language, RATING_PROMPT)
+        cases.send_later(call.session, self.box, case.pseudonym, prompt, buttons)
+        self.audit(call, "close", case.id, outcome)
+        _notice(call.request, "closed")
+        return self.redirect(call, "queue")
+
+    # Supervisor -------------------------------------------------------------------------------
+
+    def supervisor(self, call: Call) -> Response:
+        return self.render(
+            call,
+            "supervisor.html",
+            figures=stats.figures(call.session),
+            entries=stats.latest_audit(call.session),
+        )
+
+
+def build_console(
+    sessions: sessionmaker,
+    box: MultiFernet,
+    secret_key: str,
+    centres: CentreDirectory,
+    *,
+    https_only: bool = True,
+    clock: Callable[[], datetime] = datetime.utcnow,
+) -> Starlette:
+    """The console app, to mount at ``/console`` (any prefix works).
+
+    ``secret_key`` signs the session cookie; ``https_only=False`` is for tests and local HTTP.
+    """
+    console = Console(sessions, box, centres, clock)
+    console.app = Starlette(
+        routes=console.routes(),
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret_key,
+                session_cookie=SESSION_COOKIE,
+                max_age=SESSION_MAX_AGE,
+                same_site="strict",
+                https_only=https_only,
+            ),
+        ],
+    )
+    return console.app

@@ -1,0 +1,167 @@
+"""Caseworker accounts and login: an argon2 password and a TOTP second factor.
+
+Each function takes a session and leaves committing to the caller, like ``bot.storage.cases``.
+The TOTP secret is sealed with the data key, so a copy of the database alone cannot produce
+codes. Every login attempt is written to the audit log with the username, never the password.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import MultiFernet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage import cases
+from bot.storage.keys import seal, unseal
+from bot.storage.models import Caseworker
+
+ROLES = ("caseworker", "supervisor", "admin")
+MIN_PASSWORD_LENGTH = 12
+# Longer input is refused before hashing: argon2 on megabytes of "password" is a cheap DoS.
+MAX_PASSWORD_LENGTH = 1024
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = timedelta(minutes=15)
+TOTP_ISSUER = "Returnee assistant"
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that the answer takes as long as for a
+# real account and response times do not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not a real password, only for constant time")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def _new_totp(box: MultiFernet, account: Caseworker) -> str:
+    """Give the account a fresh TOTP secret; return the URI an authenticator app scans."""
+    secret = pyotp.random_base32()
+    account.totp_secret = seal(box, secret)
+    return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name=TOTP_ISSUER)
+
+
+def find_account(session: Session, username: str) -> Caseworker | None:
+    return session.execute(
+        select(Caseworker).where(Caseworker.username == username)
+    ).scalar_one_or_none()
+
+
+def _existing(session: Session, username: str) -> Caseworker:
+    account = find_account(session, username)
+    if account is None:
+        raise ValueError(f"no account named {username!r}")
+    return account
+
+
+def create_account(
+    session: Session, box: MultiFernet, username: str, password: str, role: str,
+    centre: str | None = None,
+) -> tuple[Caseworker, str]:  # fmt: skip
+    """A new active account and its TOTP provisioning URI ("otpauth://...")."""
+    if not USERNAME.match(username):
+        raise ValueError("the username must be 1-64 characters from A-Z a-z 0-9 _ . @ -")
+    if role not in ROLES:
+        raise ValueError(f"the role must be one of {', '.join(ROLES)}")
+    _check_password(password)
+    if find_account(session, username) is not None:
+        raise ValueError(f"an account named {username!r} already exists")
+    account = Caseworker(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        centre_code=centre,
+        active=True,
+        failed_logins=0,
+        created_at=datetime.utcnow(),
+    )
+    uri = _new_totp(box, account)
+    session.add(account)
+    session.flush()
+    cases.audit(session, "account_created", account.id, username, detail=role)
+    return account, uri
+
+
+def reset_account(session: Session, box: MultiFernet, username: str, password: str) -> str:
+    """New password and new TOTP secret (a lost phone is the usual reason); unlocks."""
+    _check_password(password)
+    account = _existing(session, username)
+    account.password_hash = _hasher.hash(password)
+    account.failed_logins = 0
+    account.locked_until = None
+    uri = _new_totp(box, account)
+    cases.audit(session, "account_reset", account.id, username)
+    return uri
+
+
+def set_active(session: Session, username: str, active: bool) -> None:
+    account = _existing(session, username)
+    account.active = active
+    cases.audit(session, "account_enabled" if active else "account_disabled", account.id, username)
+
+
+def list_accounts(session: Session) -> list[Caseworker]:
+    return list(session.execute(select(Caseworker).order_by(Caseworker.username)).scalars())
+
+
+def _password_matches(account: Caseworker | None, password: str) -> bool:
+    try:
+        return _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _code_matches(box: MultiFernet, account: Caseworker, code: str, now: datetime) -> bool:
+    secret = unseal(box, account.totp_secret)
+    # pyotp reads a naive datetime as local time; ours are UTC.
+    moment = now.replace(tzinfo=timezone.utc)
+    return pyotp.TOTP(secret).verify(code.replace(" ", ""), for_time=moment, valid_window=1)
+
+
+def _refuse(
+    session: Session, account: Caseworker | None, username: str, reason: str, now: datetime
+) -> None:
+    """Count a failure; the fifth in a row locks the account for LOCK_DURATION."""
+    if account is not None:
+        account.failed_logins = (account.failed_logins or 0) + 1
+        if account.failed_logins >= MAX_FAILED_LOGINS:
+            # The counter restarts so that, once the lock expires, five more tries are allowed.
+            account.failed_logins = 0
+            account.locked_until = now + LOCK_DURATION
+            reason += ", now locked"
+    account_id = account.id if account else None
+    cases.audit(session, "login_failed", account_id, username[:64], detail=reason, now=now)
+
+
+def verify_login(
+    session: Session, box: MultiFernet, username: str, password: str, code: str, now: datetime
+) -> Caseworker | None:
+    """The account when password and code are right and it is active and unlocked, else None."""
+    account = find_account(session, username)
+    if account is not None and account.locked_until and account.locked_until > now:
+        # While locked, the password is not even checked: guessing gains nothing.
+        cases.audit(session, "login_locked", account.id, username, now=now)
+        return None
+    too_long = len(password) > MAX_PASSWORD_LENGTH
+    if too_long or not _password_matches(account, password) or account is None:
+        _refuse(session, account, username, "unknown user" if account is None else "password", now)
+        return None
+    if not _code_matches(box, account, code, now):
+        _refuse(session, account, username, "code", now)
+        return None
+    if not account.active:
+        _refuse(session, account, username, "inactive", now)
+        return None
+    account.failed_logins = 0
+    account.locked_until = None
+    cases.audit(session, "login", account.id, username, now=now)
+    return account

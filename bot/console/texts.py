@@ -1,0 +1,106 @@
+"""Texts the console's Python code shows or sends, marked for extraction with ``N_``.
+
+Message ids are French source texts, as everywhere in the project. Labels that the gateway
+also uses (priorities, contact times) repeat its message ids, so translators see them once.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.storage import cases
+
+# Sent to the person through the bot when the caseworker closes the case.
+RATING_PROMPT = N_(
+    "Votre conversation avec le conseiller est terminée. Comment s'est-elle passée ? "
+    "Donnez une note de 1 (mauvais) à 5 (très bien)."
+)
+
+PRIORITY_LABELS = {
+    cases.URGENT: N_("urgente"),
+    cases.HIGH: N_("haute"),
+    cases.NORMAL: N_("normale"),
+}
+STATUS_LABELS = {
+    cases.DRAFT: N_("en préparation"),
+    cases.QUEUED: N_("en attente"),
+    cases.CLAIMED: N_("pris en charge"),
+    cases.CLOSED: N_("clos"),
+}
+OUTCOME_LABELS = {
+    "referred": N_("Orienté vers un service"),
+    "assisted": N_("Aidé directement"),
+    "no_answer": N_("Pas de réponse"),
+    "other": N_("Autre"),
+    "cancelled": N_("Annulé par la personne"),
+    "erased": N_("Effacé à la demande de la personne"),
+}
+# Who wrote each thread entry.
+KIND_LABELS = {
+    cases.FROM_PERSON: N_("La personne"),
+    cases.FROM_CASEWORKER: N_("Conseiller"),
+    cases.NOTE: N_("Note interne"),
+    cases.SYSTEM: N_("Système"),
+}
+
+# Handover packet: headings for the keys the gateway writes; unknown keys show as they are.
+PACKET_LABELS = {
+    "language": N_("Langue"),
+    "centre": N_("Centre"),
+    "town": N_("Ville ou région"),
+    "urgent_request": N_("Demande urgente"),
+    "profile": N_("Profil"),
+    "flags": N_("Signaux d'alerte"),
+    "help_with": N_("Sa demande, dans ses mots"),
+    "contact_time": N_("Moment préféré pour être contacté"),
+}
+CONTACT_TIME_LABELS = {
+    "morning": N_("Le matin"),
+    "afternoon": N_("L'après-midi"),
+    "evening": N_("Le soir"),
+    "any": N_("N'importe quand"),
+}
+# Red flags of flows/questionnaire.yml; a flag missing here shows as its id.
+FLAG_LABELS = {
+    "immediate_danger": N_("Danger immédiat"),
+    "self_harm": N_("Risque d'automutilation"),
+    "medical": N_("Besoin médical urgent"),
+    "trafficking": N_("Exploitation ou traite"),
+    "child_alone": N_("Mineur seul"),
+    "gbv": N_("Violences"),
+    "no_shelter_food": N_("Sans abri ou sans nourriture"),
+    "documents_blocking": N_("Papiers manquants qui bloquent"),
+    "psychological_support": N_("Souhaite un soutien psychologique"),
+}
+YES = N_("oui")
+NO = N_("non")
+
+# One-off messages shown at the top of the next page (kept in the session by key).
+NOTICES = {
+    "already_claimed": N_("Ce cas a déjà été pris par quelqu'un d'autre."),
+    "claimed": N_("Le cas est à vous."),
+    "replied": N_("Réponse envoyée. Elle part par le bot dans quelques secondes."),
+    "noted": N_("Note enregistrée."),
+    "transferred": N_("Cas transféré."),
+    "closed": N_("Cas clos. La personne est invitée à donner une note."),
+    "empty": N_("Le texte est vide."),
+    "too_long": N_("Le texte est trop long."),
+    "bad_transfer": N_("Choisissez un conseiller actif ou un centre connu."),
+    "bad_outcome": N_("Choisissez une issue. Pour une orientation, précisez le service."),
+    "not_open": N_("Ce cas n'est plus ouvert."),
+    "logged_out": N_("Vous êtes déconnecté."),
+    "disabled": N_("Votre compte est désactivé."),
+    "login_failed": N_(
+        "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après 5 échecs, "
+        "le compte est bloqué 15 minutes."
+    ),
+}
+
+ERROR_TITLES = {
+    403: N_("Accès refusé"),
+    404: N_("Page introuvable"),
+}
+ERROR_TEXTS = {
+    "csrf": N_("Le formulaire a expiré. Rechargez la page et recommencez."),
+    "forbidden": N_("Vous n'avez pas accès à cette page."),
+    "not_found": N_("Ce cas n'existe pas."),
+}

@@ -1,0 +1,475 @@
+"""Handover to a caseworker: consent per purpose, a short packet, the queue, the case thread.
+
+The whole state lives in the database: a case starts as a draft while the person answers the
+consent and packet questions, then waits in the queue. While a case is open, what the person
+writes goes to its thread instead of Rasa. Buttons are ``h:<case id>:<step>:<value>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from cryptography.fernet import MultiFernet
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.centres import CentreDirectory
+from bot.console.texts import CONTACT_TIME_LABELS, PRIORITY_LABELS
+from bot.constants import (
+    HANDOVER_CALLBACK_PREFIX,
+    RATING_CALLBACK_PREFIX,
+    WITHDRAW_CALLBACK_PREFIX,
+)
+from bot.gateway.assessment import Who
+from bot.gateway.replies import Reply
+from bot.i18n import N_, is_rtl, translate
+from bot.questionnaire.definition import Definition
+from bot.questionnaire.engine import Result
+from bot.questionnaire.parsing import fold
+from bot.storage import cases, repository
+from bot.storage.keys import unseal
+from bot.storage.models import Assessment, Case, Consent
+
+logger = logging.getLogger(__name__)
+
+CONSENT_VERSION = 1
+SHARE, CONTACT, FOLLOW_UP = "share_assessment", "caseworker_contact", "follow_up"
+PURPOSES = (SHARE, CONTACT, FOLLOW_UP)
+MAX_HELP_TEXT = 500
+CANCEL_WORDS = frozenset(
+    fold(w) for w in "annuler annule stop arrete arrêter cancel cancelar parar إلغاء الغاء".split()
+)
+
+ASK_SHARE = N_(
+    "Avant de vous mettre en relation, j'ai besoin de votre accord. Voulez-vous partager le "
+    "résultat de votre auto-évaluation avec le conseiller ?"
+)
+ASK_CONTACT = N_(
+    "Acceptez-vous qu'un conseiller vous écrive ici, dans cette conversation ? Sans cet accord, "
+    "je ne peux pas vous mettre en relation."
+)
+ASK_FOLLOW_UP = N_(
+    "Acceptez-vous que l'on vous recontacte plus tard pour prendre de vos nouvelles ? (facultatif)"
+)
+YES = N_("Oui")
+NO = N_("Non")
+SKIP = N_("Passer")
+NO_CONSENT = N_(
+    "C'est noté : rien n'est partagé. Vous pouvez contacter le centre directement quand vous "
+    "voulez :\n\n{centre_contacts}"
+)
+ASK_HELP_WITH = N_("En quelques mots, pour quoi aimeriez-vous de l'aide ? Écrivez votre réponse.")
+ASK_CONTACT_TIME = N_("Quand préférez-vous que le conseiller vous écrive ?")
+QUEUED = N_(
+    "Merci. Votre demande est dans la file d'attente (position {position}). {wait}\n\n"
+    "Vous pouvez continuer à écrire ici : le conseiller lira vos messages. Tapez /stop pour "
+    "annuler la demande."
+)
+WAIT_ESTIMATE = N_("Le temps d'attente habituel est d'environ {minutes} minutes.")
+WAIT_UNKNOWN = N_("Je ne peux pas encore estimer le temps d'attente.")
+ALREADY_QUEUED = N_(
+    "Vous êtes déjà dans la file d'attente (position {position}). Vos messages sont transmis "
+    "au conseiller. Tapez /stop pour annuler."
+)
+ALREADY_CLAIMED = N_(
+    "Un conseiller s'occupe déjà de votre demande : écrivez-lui ici. Tapez /stop pour terminer."
+)
+PASSED_ON = N_("Votre message est transmis au conseiller. Il vous répondra ici.")
+CANCELLED = N_("Votre demande est annulée. Vous pouvez en faire une autre quand vous voulez.")
+RATING_THANKS = N_("Merci pour votre note ! Je reste là si vous avez d'autres questions.")
+NEW_CASE_ALERT = N_("Nouveau cas dans la file (priorité : {priority}).")
+UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {minutes} minutes (priorité : {priority}).")
+
+# A dimension this weak makes a case "high" priority.
+VERY_WEAK = 0.4
+
+Notifier = Callable[[str], Awaitable[None]]
+
+
+class HandoverFlow:
+    def __init__(
+        self,
+        definition: Definition,
+        sessions: sessionmaker[Session],
+        box: MultiFernet,
+        centres: CentreDirectory,
+        notify_caseworkers: Notifier | None = None,
+        clock: Callable[[], datetime] = datetime.utcnow,
+    ) -> None:
+        self._definition = definition
+        self._sessions = sessions
+        self._box = box
+        self._centres = centres
+        # Set by the Telegram front once its bot exists; alerts go to the log until then.
+        self.notify_caseworkers = notify_caseworkers
+        self._clock = clock
+
+    async def start(self, who: Who, urgent: bool = False) -> list[Reply]:
+        replies, alert = await asyncio.to_thread(self._start, who, urgent)
+        await self._alert(alert)
+        return replies
+
+    async def button(self, who: Who, payload: str) -> list[Reply]:
+        replies, alert = await asyncio.to_thread(self._button, who, payload)
+        await self._alert(alert)
+        return replies
+
+    async def typed(self, who: Who, text: str) -> list[Reply] | None:
+        """Text while a case is open or a draft awaits free text; None when not concerned."""
+        return await asyncio.to_thread(self._typed, who, text)
+
+    async def cancel(self, who: Who) -> list[Reply] | None:
+        """/stop while a case is open ends the wait; None when there is nothing to cancel."""
+        return await asyncio.to_thread(self._cancel, who)
+
+    async def rate(self, who: Who, payload: str) -> list[Reply]:
+        return await asyncio.to_thread(self._rate, who, payload)
+
+    # Steps ----------------------------------------------------------------------------------
+
+    def _start(self, who: Who, urgent: bool) -> tuple[list[Reply], str | None]:
+        with self._sessions.begin() as session:
+            case = cases.open_case(session, who.pseudonym)
+            if case is not None and case.status != cases.DRAFT:
+                if urgent and case.priority != cases.URGENT:
+                    case.priority = cases.URGENT
+                return [self._status(session, who, case)], None
+            if case is not None:
+                session.delete(case)
+            result = self._latest_result(session, who.pseudonym)
+            priority = self._priority(result, urgent)
+            packet = {"language": who.language, "centre": who.centre, "urgent_request": urgent}
+            first = "share" if result is not None else "contact"
+            case = cases.create_draft(
+                session, self._box, who.pseudonym, who.language, who.centre, packet, priority, first
+            )
+            return [self._ask(who, case)], None
+
+    def _button(self, who: Who, payload: str) -> tuple[list[Reply], str | None]:
+        parts = payload.removeprefix(HANDOVER_CALLBACK_PREFIX).split(":")
+        if parts == ["urgent"]:
+            return self._start(who, urgent=True)
+        if len(parts) != 3 or not parts[0].isdigit():
+            return [], None
+        case_id, step, value = int(parts[0]), parts[1], parts[2]
+        with self._sessions.begin() as session:
+            case = session.get(Case, case_id)
+            if case is None or case.pseudonym != who.pseudonym or case.status != cases.DRAFT:
+                return [], None
+            if case.step != step:
+                return [self._ask(who, case)], None
+            return self._advance(session, who, case, value)
+
+    def _typed(self, who: Who, text: str) -> list[Reply] | None:
+        with self._sessions.begin() as session:
+            case = cases.open_case(session, who.pseudonym)
+            if case is None:
+                return None
+            if case.status == cases.DRAFT:
+                if case.step != "help_with":
+                    return None
+                replies, _ = self._advance(session, who, case, text[:MAX_HELP_TEXT])
+                return replies
+            if fold(text) in CANCEL_WORDS:
+                return self._close_by_person(session, who, case)
+            cases.add_message(session, self._box, case, cases.FROM_PERSON, text, self._clock())
+            if case.person_told_thread:
+                return []
+            case.person_told_thread = True
+            return [self._reply(who, PASSED_ON)]
+
+    def _cancel(self, who: Who) -> list[Reply] | None:
+        with self._sessions.begin() as session:
+            case = cases.open_case(session, who.pseudonym)
+            if case is None:
+                return None
+            return self._close_by_person(session, who, case)
+
+    def _close_by_person(self, session: Session, who: Who, case: Case) -> list[Reply]:
+        if case.status == cases.DRAFT:
+            session.delete(case)
+        else:
+            cases.close(session, self._box, case, "cancelled", "", self._clock())
+            cases.audit(session, "cancelled_by_person", case_id=case.id, now=self._clock())
+        return [self._reply(who, CANCELLED)]
+
+    def _advance(
+        self, session: Session, who: Who, case: Case, value: str
+    ) -> tuple[list[Reply], str | None]:
+        packet = cases.packet(self._box, case)
+        step = case.step
+        if step == "share":
+            granted = self._consent(session, who, SHARE, value == "yes")
+            if granted:
+                result = self._latest_result(session, who.pseudonym)
+                if result is not None:
+                    packet["profile"] = self._profile_words(result)
+                    packet["flags"] = list(result.flags)
+                    packet["town"] = self._town(session, who.pseudonym)
+            case.step = "contact"
+        elif step == "contact":
+            if not self._consent(session, who, CONTACT, value == "yes"):
+                session.delete(case)
+                contacts = self._centres.contacts(who.centre, who.language)
+                return [self._reply(who, NO_CONSENT, centre_contacts=contacts)], None
+            case.step = "follow_up"
+        elif step == "follow_up":
+            self._consent(session, who, FOLLOW_UP, value == "yes")
+            case.step = "help_with"
+        elif step == "help_with":
+            packet["help_with"] = "" if value == "~skip" else value
+            case.step = "contact_time"
+        elif step == "contact_time" and value in CONTACT_TIME_LABELS:
+            packet["contact_time"] = value
+            cases.set_packet(self._box, case, packet)
+            cases.enqueue(case, self._clock())
+            session.flush()
+            cases.audit(session, "queued", case_id=case.id, now=self._clock())
+            alert = translate(
+                "fr", NEW_CASE_ALERT, {"priority": translate("fr", PRIORITY_LABELS[case.priority])}
+            )
+            return [self._status(session, who, case, just_queued=True)], alert
+        cases.set_packet(self._box, case, packet)
+        return [self._ask(who, case)], None
+
+    def _ask(self, who: Who, case: Case) -> Reply:
+        def button(title: str, value: str) -> tuple[str, str]:
+            return title, f"{HANDOVER_CALLBACK_PREFIX}{case.id}:{case.step}:{value}"
+
+        yes_no = [button(YES, "yes"), button(NO, "no")]
+        if case.step == "share":
+            return self._reply(who, ASK_SHARE, buttons=yes_no)
+        if case.step == "contact":
+            return self._reply(who, ASK_CONTACT, buttons=yes_no)
+        if case.step == "follow_up":
+            return self._reply(who, ASK_FOLLOW_UP, buttons=yes_no)
+        if case.step == "help_with":
+            return self._reply(who, ASK_HELP_WITH, buttons=[button(SKIP, "~skip")])
+        times = [button(title, key) for key, title in CONTACT_TIME_LABELS.items()]
+        return self._reply(who, ASK_CONTACT_TIME, buttons=times)
+
+    def _status(self, session: Session, who: Who, case: Case, just_queued: bool = False) -> Reply:
+        if case.status == cases.CLAIMED:
+            return self._reply(who, ALREADY_CLAIMED)
+        position = cases.queue_position(session, case)
+        if just_queued:
+            wait = cases.expected_wait(session)
+            wait_text = (
+                translate(who.language, WAIT_UNKNOWN)
+                if wait is None
+                else translate(
+                    who.language, WAIT_ESTIMATE, {"minutes": max(1, round(wait.seconds / 60))}
+                )
+            )
+            return self._reply(who, QUEUED, position=position, wait=wait_text)
+        return self._reply(who, ALREADY_QUEUED, position=position)
+
+    def _rate(self, who: Who, payload: str) -> list[Reply]:
+        parts = payload.removeprefix(RATING_CALLBACK_PREFIX).split(":")
+        if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in "12345":
+            return []
+        with self._sessions.begin() as session:
+            case = session.get(Case, int(parts[0]))
+            if case is None or case.pseudonym != who.pseudonym or case.status != cases.CLOSED:
+                return []
+            case.rating = int(parts[1])
+        return [self._reply(who, RATING_THANKS)]
+
+    # What is stored, and withdrawal ----------------------------------------------------------
+
+    async def my_data(self, who: Who, stored: Reply) -> list[Reply]:
+        """``stored`` (what is kept, rendered by the NLG) with consents and withdraw buttons."""
+        return await asyncio.to_thread(self._my_data, who, stored)
+
+    async def withdraw(self, who: Who, payload: str) -> list[Reply]:
+        return await asyncio.to_thread(self._withdraw, who, payload)
+
+    def _my_data(self, who: Who, stored: Reply) -> list[Reply]:
+        lines = [stored.text]
+        buttons: list[tuple[str, str]] = []
+        with self._sessions.begin() as session:
+            completed = session.execute(
+                select(Assessment.id).where(
+                    Assessment.pseudonym == who.pseudonym,
+                    Assessment.status == repository.COMPLETED,
+                )
+            ).all()
+            extra = [translate(who.language, ASSESSMENTS_LINE, {"count": len(completed)})]
+            if cases.open_case(session, who.pseudonym) is not None:
+                extra.append(translate(who.language, OPEN_CASE_LINE))
+            consents = latest_consents(session, who.pseudonym)
+            if consents:
+                extra += ["", translate(who.language, CONSENTS_TITLE)]
+            for purpose, consent in consents.items():
+                label = translate(who.language, PURPOSE_LABELS[purpose])
+                decision = translate(who.language, GRANTED if consent.granted else REFUSED)
+                date = consent.decided_at.strftime("%d/%m/%Y")
+                extra.append(
+                    translate(
+                        who.language,
+                        CONSENT_LINE,
+                        {"purpose": label, "decision": decision, "date": date},
+                    )
+                )
+                if consent.granted:
+                    withdraw = translate(who.language, WITHDRAW, {"purpose": label})
+                    buttons.append((withdraw, f"{WITHDRAW_CALLBACK_PREFIX}{purpose}"))
+        lines.append("\n".join(extra))
+        buttons += stored.buttons
+        return [Reply("\n\n".join(lines), tuple(buttons), rtl=stored.rtl)]
+
+    def _withdraw(self, who: Who, payload: str) -> list[Reply]:
+        purpose = payload.removeprefix(WITHDRAW_CALLBACK_PREFIX)
+        if purpose not in PURPOSES:
+            return []
+        with self._sessions.begin() as session:
+            self._consent(session, who, purpose, granted=False)
+            case = cases.open_case(session, who.pseudonym)
+            if case is not None and purpose == SHARE:
+                packet = cases.packet(self._box, case)
+                for key in ("profile", "flags", "town"):
+                    packet.pop(key, None)
+                cases.set_packet(self._box, case, packet)
+                cases.audit(session, "share_withdrawn", case_id=case.id, now=self._clock())
+            elif case is not None and purpose == CONTACT:
+                self._close_by_person(session, who, case)
+        label = translate(who.language, PURPOSE_LABELS[purpose])
+        return [self._reply(who, WITHDRAWN, purpose=label)]
+
+    # Consent and context ----------------------------------------------------------------------
+
+    def _consent(self, session: Session, who: Who, purpose: str, granted: bool) -> bool:
+        session.add(
+            Consent(
+                pseudonym=who.pseudonym,
+                purpose=purpose,
+                granted=granted,
+                text_version=CONSENT_VERSION,
+                language=who.language,
+                decided_at=self._clock(),
+            )
+        )
+        return granted
+
+    def _latest_completed(self, session: Session, pseudonym: str) -> Assessment | None:
+        return session.execute(
+            select(Assessment)
+            .where(Assessment.pseudonym == pseudonym, Assessment.status == repository.COMPLETED)
+            .order_by(Assessment.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def _latest_result(self, session: Session, pseudonym: str) -> Result | None:
+        assessment = self._latest_completed(session, pseudonym)
+        if assessment is None or not assessment.result:
+            return None
+        return Result.from_json(unseal(self._box, assessment.result))
+
+    def _town(self, session: Session, pseudonym: str) -> str | None:
+        assessment = self._latest_completed(session, pseudonym)
+        progress = unseal(self._box, assessment.progress) if assessment else {}
+        town = progress.get("answers", {}).get("prof_town")
+        return town if town and not town.startswith("__") else None
+
+    def _profile_words(self, result: Result) -> dict[str, str]:
+        """The profile as the caseworker reads it: dimension -> band, in French."""
+        return {
+            translate("fr", self._definition.dimensions[d].title): translate(
+                "fr", self._definition.band(score).label
+            )
+            for d, score in result.scores.items()
+        }
+
+    def _priority(self, result: Result | None, urgent: bool) -> int:
+        if urgent or (result is not None and result.urgent):
+            return cases.URGENT
+        if result is not None and any(s < VERY_WEAK for s in result.scores.values()):
+            return cases.HIGH
+        return cases.NORMAL
+
+    # Helpers --------------------------------------------------------------------------------
+
+    async def _alert(self, text: str | None) -> None:
+        if not text:
+            return
+        if self.notify_caseworkers is None:
+            logger.warning("%s", text)
+            return
+        try:
+            await self.notify_caseworkers(text)
+        except Exception as error:  # noqa: BLE001 - an alert must not break the person's turn
+            logger.warning("could not notify caseworkers: %s", type(error).__name__)
+
+    def _reply(
+        self, who: Who, message: str, buttons: list[tuple[str, str]] = (), **values: object
+    ) -> Reply:
+        text = translate(who.language, message, values or None)
+        titled = tuple((translate(who.language, t), p) for t, p in buttons)
+        return Reply(text, titled, rtl=is_rtl(who.language))
+
+
+async def watch_cases(
+    sessions: sessionmaker[Session],
+    notify: Notifier | None,
+    unclaimed_after: timedelta,
+    inactive_after: timedelta,
+    clock: Callable[[], datetime] = datetime.utcnow,
+) -> None:
+    """One pass: alert supervisors about cases nobody claimed; requeue abandoned claims."""
+    alerts = await asyncio.to_thread(
+        _watch_once, sessions, unclaimed_after, inactive_after, clock()
+    )
+    for text in alerts:
+        if notify is not None:
+            await notify(text)
+        else:
+            logger.warning("%s", text)
+
+
+def _watch_once(
+    sessions: sessionmaker[Session], unclaimed_after: timedelta, inactive_after: timedelta,
+    now: datetime,
+) -> list[str]:  # fmt: skip
+    alerts = []
+    with sessions.begin() as session:
+        for case in session.execute(select(Case).where(Case.status == cases.QUEUED)).scalars():
+            if not case.supervisors_alerted and case.queued_at < now - unclaimed_after:
+                case.supervisors_alerted = True
+                priority = translate("fr", PRIORITY_LABELS[case.priority])
+                minutes = int(unclaimed_after.total_seconds() // 60)
+                alerts.append(
+                    translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority})
+                )
+                cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
+        for case in session.execute(select(Case).where(Case.status == cases.CLAIMED)).scalars():
+            if case.last_activity_at and case.last_activity_at < now - inactive_after:
+                cases.release(case, now)
+                cases.audit(session, "requeued_inactive", case_id=case.id, now=now)
+    return alerts
+
+
+CONSENTS_TITLE = N_("Vos accords :")
+CONSENT_LINE = N_("• {purpose} : {decision} (le {date})")
+PURPOSE_LABELS = {
+    SHARE: N_("partager mon auto-évaluation avec un conseiller"),
+    CONTACT: N_("qu'un conseiller m'écrive ici"),
+    FOLLOW_UP: N_("être recontacté pour un suivi"),
+}
+GRANTED = N_("oui")
+REFUSED = N_("non")
+WITHDRAW = N_("Retirer : {purpose}")
+WITHDRAWN = N_("C'est fait : votre accord est retiré ({purpose}).")
+OPEN_CASE_LINE = N_("• une demande de mise en relation est ouverte.")
+ASSESSMENTS_LINE = N_("• auto-évaluations terminées : {count}.")
+ERASE_ALL = N_("Tout effacer")
+
+
+def latest_consents(session: Session, pseudonym: str) -> dict[str, Consent]:
+    """The person's current decision for each purpose (the latest one counts)."""
+    rows = session.execute(
+        select(Consent).where(Consent.pseudonym == pseudonym).order_by(Consent.id)
+    ).scalars()
+    return {row.purpose: row for row in rows}

@@ -1,0 +1,218 @@
+"""Handover cases, their thread, the audit log and the outbox: small functions on a session.
+
+Texts (packet, thread, notes, outcome details, outbox bodies) are sealed with the data key;
+callers pass the cipher. Status, priority, language and centre stay clear: the queue is sorted
+and filtered on them, and they identify nobody.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import MultiFernet
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.storage.keys import seal, unseal
+from bot.storage.models import AuditEntry, Case, CaseMessage, OutboxMessage
+
+DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
+OPEN_STATUSES = (QUEUED, CLAIMED)
+URGENT, HIGH, NORMAL = 0, 1, 2
+PRIORITY_NAMES = {URGENT: "urgent", HIGH: "high", NORMAL: "normal"}
+OUTCOMES = ("referred", "assisted", "no_answer", "other", "cancelled", "erased")
+# Message kinds in a case thread.
+FROM_PERSON, FROM_CASEWORKER, NOTE, SYSTEM = "person", "caseworker", "note", "system"
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    kind: str
+    text: str
+    at: datetime
+    caseworker_id: int | None
+
+
+def open_case(session: Session, pseudonym: str) -> Case | None:
+    """The person's draft, queued or claimed case, if any."""
+    return session.execute(
+        select(Case)
+        .where(Case.pseudonym == pseudonym, Case.status.in_((DRAFT, QUEUED, CLAIMED)))
+        .order_by(Case.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def create_draft(
+    session: Session, box: MultiFernet, pseudonym: str, language: str, centre: str | None,
+    packet: dict[str, Any], priority: int, step: str,
+) -> Case:  # fmt: skip
+    case = Case(
+        pseudonym=pseudonym,
+        status=DRAFT,
+        step=step,
+        priority=priority,
+        language=language,
+        centre_code=centre,
+        packet=seal(box, packet),
+        person_told_thread=False,
+        supervisors_alerted=False,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def packet(box: MultiFernet, case: Case) -> dict[str, Any]:
+    return unseal(box, case.packet)
+
+
+def set_packet(box: MultiFernet, case: Case, data: dict[str, Any]) -> None:
+    case.packet = seal(box, data)
+
+
+def enqueue(case: Case, now: datetime) -> None:
+    case.status = QUEUED
+    case.step = None
+    case.queued_at = now
+    case.last_activity_at = now
+
+
+def queue(
+    session: Session,
+    language: str | None = None,
+    centre: str | None = None,
+    priority: int | None = None,
+) -> list[Case]:
+    """Queued cases, most urgent first, then longest waiting."""
+    query = select(Case).where(Case.status == QUEUED)
+    if language:
+        query = query.where(Case.language == language)
+    if centre:
+        query = query.where(Case.centre_code == centre)
+    if priority is not None:
+        query = query.where(Case.priority == priority)
+    return list(session.execute(query.order_by(Case.priority, Case.queued_at)).scalars())
+
+
+def queue_position(session: Session, case: Case) -> int:
+    """1 for the next case to be claimed."""
+    ahead = session.execute(
+        select(func.count(Case.id)).where(
+            Case.status == QUEUED,
+            (Case.priority < case.priority)
+            | ((Case.priority == case.priority) & (Case.queued_at < case.queued_at)),
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+def expected_wait(session: Session, recent: int = 20) -> timedelta | None:
+    """Median time to claim over the most recent claimed cases; None without history."""
+    rows = session.execute(
+        select(Case.queued_at, Case.claimed_at)
+        .where(Case.claimed_at.is_not(None), Case.queued_at.is_not(None))
+        .order_by(Case.claimed_at.desc())
+        .limit(recent)
+    ).all()
+    if not rows:
+        return None
+    return timedelta(seconds=statistics.median((c - q).total_seconds() for q, c in rows))
+
+
+def claim(session: Session, case_id: int, caseworker_id: int, now: datetime) -> bool:
+    """Atomic: exactly one of several simultaneous claims succeeds."""
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.status == QUEUED)
+        .values(status=CLAIMED, claimed_by=caseworker_id, claimed_at=now, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release(case: Case, now: datetime) -> None:
+    """Back to the queue (inactivity or transfer to a centre)."""
+    case.status = QUEUED
+    case.claimed_by = None
+    case.claimed_at = None
+    case.last_activity_at = now
+
+
+def close(
+    session: Session, box: MultiFernet, case: Case, outcome: str, detail: str, now: datetime
+) -> None:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    case.status = CLOSED
+    case.outcome = outcome
+    case.outcome_detail = seal(box, detail) if detail else None
+    case.closed_at = now
+    case.last_activity_at = now
+
+
+def add_message(
+    session: Session, box: MultiFernet, case: Case, kind: str, text: str, now: datetime,
+    caseworker_id: int | None = None,
+) -> None:  # fmt: skip
+    session.add(
+        CaseMessage(
+            case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
+            created_at=now,
+        )
+    )  # fmt: skip
+    case.last_activity_at = now
+    if kind == FROM_CASEWORKER and case.first_reply_at is None:
+        case.first_reply_at = now
+
+
+def thread(session: Session, box: MultiFernet, case_id: int) -> list[ThreadEntry]:
+    rows = session.execute(
+        select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+    ).scalars()
+    return [ThreadEntry(m.kind, unseal(box, m.body), m.created_at, m.caseworker_id) for m in rows]
+
+
+def audit(
+    session: Session, action: str, caseworker_id: int | None = None, username: str | None = None,
+    case_id: int | None = None, detail: str | None = None, now: datetime | None = None,
+) -> None:  # fmt: skip
+    session.add(
+        AuditEntry(
+            caseworker_id=caseworker_id, username=username, case_id=case_id, action=action,
+            detail=detail, at=now or datetime.utcnow(),
+        )
+    )  # fmt: skip
+
+
+def send_later(
+    session: Session, box: MultiFernet, pseudonym: str, text: str,
+    buttons: list[tuple[str, str]] | None = None,
+) -> None:  # fmt: skip
+    """Queue a message for the person; the gateway's sender delivers it."""
+    session.add(
+        OutboxMessage(
+            pseudonym=pseudonym, body=seal(box, text),
+            buttons=seal(box, buttons) if buttons else None, attempts=0, failed=False,
+        )
+    )  # fmt: skip
+
+
+def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
+    """On /forget: open cases close as erased; every case loses its link, packet and thread.
+
+    The case row stays (without content) so that the caseworker sees what happened.
+    """
+    for case in session.execute(select(Case).where(Case.pseudonym == pseudonym)).scalars():
+        if case.status != CLOSED:
+            case.status = CLOSED
+            case.closed_at = now
+        case.outcome = "erased"
+        case.pseudonym = None
+        case.packet = b""
+        case.outcome_detail = None
+        session.execute(delete(CaseMessage).where(CaseMessage.case_id == case.id))
+    session.execute(delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym))

@@ -1,0 +1,291 @@
+"""The console in a real browser: Chromium, driven by Playwright, against uvicorn on 127.0.0.1.
+
+The console is mounted at /console of a parent app, as the gateway does, and keeps its
+production cookie settings (``https_only=True``): the test server speaks plain HTTP, but
+Chromium counts http://127.0.0.1 as a secure context and sends a ``Secure`` cookie back there.
+
+The tests are plain (sync) functions: Playwright's sync API refuses to start inside a running
+event loop, and pytest-asyncio runs none around a sync test. Between two Playwright calls the
+sync API marks its own loop as running in this thread, so the browser lives for this module
+only and is closed before any async test of the suite runs.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyotp
+import pytest
+import uvicorn
+from cryptography.fernet import MultiFernet
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from bot.centres import CentreDirectory
+from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
+from bot.i18n import translate
+from bot.storage import cases
+from bot.storage.keys import unseal
+from bot.storage.models import Case, OutboxMessage
+from tests.console.helpers import Account, audit_actions, queued_case
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+Browser, Page, expect = sync_api.Browser, sync_api.Page, sync_api.expect
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+SECRET = "PLANTED-7c2e94-Diallo"
+ARABIC = "أحتاج إلى سكن في الرباط"
+PACKET = {
+    "language": "ar",
+    "centre": "rabat-demo",
+    "town": ARABIC,
+    "help_with": f"Trouver un logement {SECRET}",
+    "contact_time": "morning",
+}
+# A phone-sized screen (iPhone 12-15), with the meta viewport honoured as on a real phone.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str  # the console's root, e.g. "http://127.0.0.1:41234/console"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium not installed: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(sessions: sessionmaker, box: MultiFernet, centres: CentreDirectory) -> Iterator[Server]:
+    """uvicorn serving the console on a free port, in a thread, for one test."""
+    console = build_console(sessions, box, "browser-test-secret", centres, https_only=True)
+    web = Starlette(routes=[Mount("/console", app=console)])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # the port stays ours: no race with another process
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        web, host="127.0.0.1", port=port, http="h11", ws="none", lifespan="off",
+        log_config=None, access_log=False,
+    )  # fmt: skip
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uv.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield Server(f"http://127.0.0.1:{port}/console")
+    uv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator:
+    """Opens pages, each in its own context (own cookies); records the browser's errors."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(**options) -> Page:
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        # A script error or a resource blocked by the Content-Security-Policy shows up here.
+        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+        page.on("console", lambda message: console_error(message, errors))
+        page.on("response", lambda response: failed_response(response, errors))
+        return page
+
+    open_page.errors = errors  # type: ignore[attr-defined]
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def console_error(message, errors: list[str]) -> None:
+    # "Failed to load resource" is also logged for Chromium's own /favicon.ico request (the
+    # console has none); failed_response records the page's failed requests with their URL.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        errors.append(f"console: {message.text}")
+
+
+def failed_response(response, errors: list[str]) -> None:
+    if response.status >= 400:
+        errors.append(f"{response.status} {response.request.method} {response.url}")
+
+
+def log_in(page: Page, server: Server, account: Account, code: str | None = None) -> None:
+    """From the queue URL: redirected to the login form, which is filled in and sent."""
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login")
+    page.fill("#username", account.username)
+    page.fill("#password", account.password)
+    page.fill("#code", code or pyotp.TOTP(account.secret).now())
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def wrong_code(secret: str) -> str:
+    """Six digits that no TOTP window the server accepts (previous, current, next) gives."""
+    totp, now = pyotp.TOTP(secret), time.time()
+    accepted = {totp.at(now + shift) for shift in (-60, -30, 0, 30, 60)}
+    return next(c for c in (f"{n:06d}" for n in range(0, 10**6, 111_111)) if c not in accepted)
+
+
+def outbox(sessions: sessionmaker, box: MultiFernet) -> list[tuple[str, list | None]]:
+    with sessions() as session:
+        rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+        return [(unseal(box, r.body), unseal(box, r.buttons) if r.buttons else None) for r in rows]
+
+
+def assert_fits_a_phone(page: Page, width: int = PHONE["viewport"]["width"]) -> None:
+    """No horizontal scrolling. With mobile emulation, Chromium zooms a page that overflows
+    out to fit, and ``innerWidth`` grows with it: so it is checked against the phone's width too.
+    """
+    sizes = page.evaluate(
+        """() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+            innerWidth: window.innerWidth,
+        })"""
+    )
+    assert sizes["innerWidth"] == width, sizes
+    assert sizes["scrollWidth"] <= sizes["clientWidth"] <= sizes["innerWidth"], sizes
+
+
+def test_a_caseworker_logs_in_claims_replies_and_closes(
+    server, new_page, sessions, box, alice, tmp_path
+) -> None:
+    case_id = queued_case(sessions, box, PACKET, language="ar", centre="rabat-demo")
+    page = new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+
+    log_in(page, server, alice)
+
+    # The queue: the case is listed, its content is not.
+    expect(page).to_have_url(f"{server.url}/")
+    (cookie,) = page.context.cookies()
+    assert (cookie["name"], cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (
+        SESSION_COOKIE, True, True, "Strict",
+    )  # fmt: skip
+    card = page.locator("#queue li.card", has_text=f"Cas n° {case_id}")
+    expect(card).to_be_visible()
+    body = page.locator("body").inner_text()
+    assert SECRET not in body and ARABIC not in body
+
+    card.get_by_role("button", name="Prendre en charge").click()
+
+    # The case page: the packet, the Arabic text laid out right to left.
+    expect(page).to_have_url(f"{server.url}/cases/{case_id}")
+    expect(page.locator(".notice")).to_have_text("Le cas est à vous.")
+    expect(page.locator(".packet")).to_contain_text(SECRET)
+    arabic = page.locator(".packet [dir=auto]", has_text=ARABIC)
+    latin = page.locator(".packet [dir=auto]", has_text=SECRET)
+    assert arabic.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert latin.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    assert page.locator("html").get_attribute("dir") == "ltr"  # the French UI itself
+
+    # A reply typed on two lines: the browser sends CRLF, the person gets plain newlines.
+    reply = "Bonjour, appelez le centre demain.\nمرحبا، سنساعدك"
+    page.fill("#reply", reply)
+    page.locator(f"form[action='/console/cases/{case_id}/reply'] button").click()
+    expect(page.locator(".notice")).to_contain_text("Réponse envoyée")
+    expect(page.locator(".thread .msg-caseworker .body")).to_have_text(reply)
+    assert outbox(sessions, box) == [(reply, None)]
+
+    # The person answers with markup: shown as the characters typed, never as HTML.
+    markup = "Merci <b>bold</b> <img src=x onerror=alert(1)>"
+    with sessions.begin() as session:
+        case = session.get(Case, case_id)
+        cases.add_message(session, box, case, cases.FROM_PERSON, markup, datetime.utcnow())
+    page.reload()
+    person = page.locator(".thread .msg-person .body")
+    expect(person).to_have_text(markup)
+    assert page.locator(".thread b, .thread img").count() == 0
+    assert person.evaluate("el => getComputedStyle(el).fontWeight") == "400"
+    page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
+    assert (tmp_path / "case.png").stat().st_size > 0
+
+    # Closing: back to the queue, the person is asked for a rating in their language.
+    page.select_option("#outcome", "assisted")
+    page.locator(f"form[action='/console/cases/{case_id}/close'] button").click()
+    expect(page).to_have_url(f"{server.url}/")
+    expect(page.locator(".notice")).to_have_text(
+        "Cas clos. La personne est invitée à donner une note."
+    )
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert (case.status, case.outcome, case.claimed_by) == (cases.CLOSED, "assisted", alice.id)
+        assert [e.case_id for e in audit_actions(session, "close")] == [case_id]
+    rating = (
+        translate("ar", RATING_PROMPT),
+        [[str(n), f"r:{case_id}:{n}"] for n in range(1, 6)],
+    )
+    assert outbox(sessions, box) == [(reply, None), rating]
+    assert new_page.errors == []
+
+
+def test_a_wrong_code_is_refused_and_the_queue_fits_a_phone(
+    server, new_page, sessions, box, alice
+) -> None:
+    queued_case(sessions, box, PACKET, pseudonym="a" * 32, language="ar", centre="rabat-demo")
+    queued_case(sessions, box, pseudonym="b" * 32, priority=cases.URGENT)
+    mine = queued_case(sessions, box, PACKET, pseudonym="c" * 32, centre="dakar-demo")
+    with sessions.begin() as session:
+        assert cases.claim(session, mine, alice.id, datetime.utcnow())
+    page = new_page(**PHONE, locale="fr-FR")
+
+    log_in(page, server, alice, code=wrong_code(alice.secret))
+
+    expect(page.locator(".notice")).to_contain_text("Connexion refusée")
+    expect(page).to_have_url(f"{server.url}/login")
+    expect(page.locator("#username")).to_have_value("alice")
+    expect(page.locator("#password")).to_have_value("")  # never sent back to the browser
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login")  # still not logged in
+    with sessions() as session:
+        (failure,) = audit_actions(session, "login_failed")
+        assert (failure.username, failure.detail) == ("alice", "code")
+
+    log_in(page, server, alice)
+
+    expect(page).to_have_url(f"{server.url}/")
+    expect(page.locator("#queue li.card")).to_have_count(2)
+    expect(page.get_by_role("link", name=f"Cas n° {mine}")).to_be_visible()
+    assert_fits_a_phone(page)
+    # Each card's claim button is on screen, not pushed off to the side.
+    for button in page.get_by_role("button", name="Prendre en charge").all():
+        box_ = button.bounding_box()
+        assert box_ is not None and box_["x"] >= 0 and box_["x"] + box_["width"] <= 390, box_
+
+    # The case page of the claimed case fits as well.
+    page.get_by_role("link", name=f"Cas n° {mine}").click()
+    expect(page.locator(".packet")).to_contain_text(SECRET)
+    assert_fits_a_phone(page)
+    assert new_page.errors == [f"401 POST {server.url}/login"]  # the refused login

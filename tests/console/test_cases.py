@@ -1,0 +1,329 @@
+"""The queue, claiming, the case page and its actions, the supervisor page, the UI language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.console.app import RATING_PROMPT
+from bot.i18n import translate
+from bot.storage import cases
+from bot.storage.keys import unseal
+from bot.storage.models import Case, OutboxMessage
+from tests.console.helpers import audit_actions, login, post, queued_case
+
+SECRET = "PLANTED-f3a9c1-Ndiaye"
+PACKET = {
+    "language": "fr",
+    "centre": "dakar-demo",
+    "town": "Thiès",
+    "urgent_request": False,
+    "profile": {"Logement": "un soutien serait très utile"},
+    "flags": ["no_shelter_food"],
+    "help_with": f"Trouver un logement {SECRET}",
+    "contact_time": "morning",
+}
+
+
+def claimed_case(client, sessions, box, account, packet=None, **case) -> int:
+    case_id = queued_case(sessions, box, packet or PACKET, **case)
+    login(client, account)
+    post(client, f"/console/cases/{case_id}/claim")
+    return case_id
+
+
+def outbox(sessions, box) -> list[tuple[str, list | None]]:
+    with sessions() as session:
+        rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+        return [(unseal(box, r.body), unseal(box, r.buttons) if r.buttons else None) for r in rows]
+
+
+def test_the_queue_shows_no_packet_content_until_the_case_is_claimed(
+    client, sessions, box, alice
+) -> None:
+    case_id = queued_case(sessions, box, PACKET, priority=cases.URGENT)
+    login(client, alice)
+
+    queue = client.get("/console/")
+    data = client.get("/console/queue.json").json()
+
+    assert queue.status_code == 200
+    assert f"Cas n° {case_id}" in queue.text and "urgente" in queue.text
+    for shown in (queue.text, str(data)):
+        assert SECRET not in shown and "Thiès" not in shown and "Logement" not in shown
+    assert data["queue"][0]["id"] == case_id and data["queue"][0]["priority"] == "urgent"
+
+    page = post(client, f"/console/cases/{case_id}/claim")
+
+    assert page.url.path == f"/console/cases/{case_id}"
+    assert SECRET in page.text and "Thiès" in page.text
+    assert "Sans abri ou sans nourriture" in page.text  # the red flag, in words
+    assert "Le matin" in page.text  # the contact time, in words
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert (case.status, case.claimed_by) == (cases.CLAIMED, alice.id)
+        assert [e.case_id for e in audit_actions(session, "claim")] == [case_id]
+        assert [e.username for e in audit_actions(session, "case_view")] == ["alice"]
+
+
+def test_urls_are_built_under_the_mount_point(client, sessions, box, alice) -> None:
+    case_id = queued_case(sessions, box)
+    login(client, alice)
+    html = client.get("/console/").text
+    assert f'action="/console/cases/{case_id}/claim"' in html
+    assert 'href="/console/static/console.css"' in html
+    assert client.get("/console/static/queue.js").status_code == 200
+
+
+def test_the_queue_filters_by_language_centre_and_priority(client, sessions, box, alice):
+    french = queued_case(sessions, box, pseudonym="a" * 32, language="fr", centre="dakar-demo")
+    arabic = queued_case(sessions, box, pseudonym="b" * 32, language="ar", centre="rabat-demo",
+                         priority=cases.HIGH)  # fmt: skip
+    login(client, alice)
+
+    def listed(query: str) -> list[int]:
+        return [c["id"] for c in client.get(f"/console/queue.json?{query}").json()["queue"]]
+
+    assert listed("") == [arabic, french]  # higher priority first
+    assert listed("language=fr") == [french]
+    assert listed("centre=rabat-demo") == [arabic]
+    assert listed(f"priority={cases.NORMAL}") == [french]
+    assert listed("language=xx&centre=nowhere") == [arabic, french]  # unknown filters ignored
+    assert f"Cas n° {french}" not in client.get("/console/?language=ar").text
+
+
+def test_a_case_already_claimed_is_reported(new_client, sessions, box, alice, bob) -> None:
+    case_id = queued_case(sessions, box)
+    first, second = new_client(), new_client()
+    login(first, alice)
+    login(second, bob)
+    queue_seen_by_bob = second.get("/console/")  # bob sees the case before alice claims it
+    assert f"/console/cases/{case_id}/claim" in queue_seen_by_bob.text
+
+    post(first, f"/console/cases/{case_id}/claim")
+    response = post(second, f"/console/cases/{case_id}/claim")
+
+    assert response.url.path == "/console/"
+    assert "déjà été pris" in response.text
+    with sessions() as session:
+        assert session.get(Case, case_id).claimed_by == alice.id
+        assert [e.username for e in audit_actions(session, "claim_refused")] == ["bob"]
+
+
+def test_my_cases_list_the_claimed_ones_and_flag_new_messages(client, sessions, box, alice):
+    case_id = claimed_case(client, sessions, box, alice)
+    with sessions.begin() as session:
+        case = session.get(Case, case_id)
+        cases.add_message(session, box, case, cases.FROM_PERSON, "allô ?", datetime.utcnow())
+
+    html = client.get("/console/").text
+
+    assert f'href="/console/cases/{case_id}"' in html
+    assert "Nouveau message de la personne" in html
+    assert client.get("/console/queue.json").json()["mine"] == [
+        {"id": case_id, "awaiting_reply": True}
+    ]
+
+
+def test_a_reply_goes_to_the_thread_and_to_the_outbox_as_plain_text(
+    client, sessions, box, alice
+) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+    text = "Bonjour, je suis Alice.\nAppelez le centre <b>demain</b> & venez."
+
+    page = post(client, f"/console/cases/{case_id}/reply", text=text.replace("\n", "\r\n"))
+
+    assert page.url.path == f"/console/cases/{case_id}"
+    assert "Appelez le centre &lt;b&gt;demain&lt;/b&gt; &amp; venez." in page.text
+    assert outbox(sessions, box) == [(text, None)]
+    with sessions() as session:
+        (entry,) = cases.thread(session, box, case_id)
+        case = session.get(Case, case_id)
+        assert (entry.kind, entry.text, entry.caseworker_id) == ("caseworker", text, alice.id)
+        assert case.first_reply_at is not None
+        assert [e.case_id for e in audit_actions(session, "reply")] == [case_id]
+
+
+def test_an_empty_reply_is_not_sent(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+    page = post(client, f"/console/cases/{case_id}/reply", text="   ")
+    assert "Le texte est vide" in page.text
+    assert outbox(sessions, box) == []
+
+
+def test_a_note_stays_internal(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+
+    page = post(client, f"/console/cases/{case_id}/note", text="A rappeler jeudi")
+
+    assert "A rappeler jeudi" in page.text and "Note interne" in page.text
+    assert outbox(sessions, box) == []
+    with sessions() as session:
+        (entry,) = cases.thread(session, box, case_id)
+        assert entry.kind == cases.NOTE
+        assert [e.case_id for e in audit_actions(session, "note")] == [case_id]
+
+
+def test_transfer_to_another_caseworker(new_client, sessions, box, alice, bob) -> None:
+    first, second = new_client(), new_client()
+    case_id = claimed_case(first, sessions, box, alice)
+    login(second, bob)
+
+    response = post(first, f"/console/cases/{case_id}/transfer", to_caseworker="bob")
+
+    assert response.url.path == "/console/"
+    assert "Cas transféré" in response.text
+    assert first.get(f"/console/cases/{case_id}").status_code == 403
+    assert SECRET in second.get(f"/console/cases/{case_id}").text
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert (case.status, case.claimed_by) == (cases.CLAIMED, bob.id)
+        (entry,) = audit_actions(session, "transfer")
+        assert (entry.username, entry.detail) == ("alice", "to caseworker bob")
+
+
+def test_transfer_to_a_centre_puts_the_case_back_in_the_queue(client, sessions, box, alice):
+    case_id = claimed_case(client, sessions, box, alice)
+
+    post(client, f"/console/cases/{case_id}/transfer", to_centre="tunis-demo")
+
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert (case.status, case.claimed_by, case.centre_code) == (
+            cases.QUEUED,
+            None,
+            "tunis-demo",
+        )
+    assert [c["id"] for c in client.get("/console/queue.json").json()["queue"]] == [case_id]
+
+
+def test_transfer_to_an_unknown_target_is_refused(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+    for fields in ({"to_caseworker": "nobody"}, {"to_caseworker": "alice"}, {"to_centre": "x"}):
+        page = post(client, f"/console/cases/{case_id}/transfer", **fields)
+        assert "Choisissez un conseiller actif ou un centre connu" in page.text
+    with sessions() as session:
+        assert session.get(Case, case_id).claimed_by == alice.id
+
+
+def test_closing_sends_the_rating_prompt_with_five_buttons(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice, language="ar")
+
+    refused = post(client, f"/console/cases/{case_id}/close", outcome="referred", detail="")
+    assert "précisez le service" in refused.text
+    response = post(
+        client, f"/console/cases/{case_id}/close", outcome="referred", detail="Clinique de Thiès"
+    )
+
+    assert response.url.path == "/console/"
+    (message,) = outbox(sessions, box)
+    assert message[0] == translate("ar", RATING_PROMPT)
+    assert message[1] == [[str(n), f"r:{case_id}:{n}"] for n in range(1, 6)]
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert (case.status, case.outcome) == (cases.CLOSED, "referred")
+        assert unseal(box, case.outcome_detail) == "Clinique de Thiès"
+        (entry,) = audit_actions(session, "close")
+        assert entry.detail == "referred"
+    closed_page = client.get(f"/console/cases/{case_id}").text
+    assert "Clinique de Thiès" in closed_page
+    assert f"/console/cases/{case_id}/reply" not in closed_page  # nothing to act on any more
+
+
+def test_cancelled_and_erased_are_not_outcomes_a_caseworker_picks(client, sessions, box, alice):
+    case_id = claimed_case(client, sessions, box, alice)
+    post(client, f"/console/cases/{case_id}/close", outcome="erased")
+    with sessions() as session:
+        assert session.get(Case, case_id).status == cases.CLAIMED
+
+
+def test_an_erased_case_says_so_and_offers_no_reply(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice, pseudonym="e" * 32)
+    with sessions.begin() as session:
+        cases.erase_cases(session, "e" * 32, datetime.utcnow())
+
+    page = client.get(f"/console/cases/{case_id}")
+
+    assert page.status_code == 200
+    assert "Effacé à la demande de la personne" in page.text
+    assert SECRET not in page.text
+    assert f"/console/cases/{case_id}/reply" not in page.text
+    post(client, f"/console/cases/{case_id}/reply", text="still there?")
+    assert outbox(sessions, box) == []
+
+
+def test_person_text_is_escaped_and_shown_with_its_own_direction(
+    client, sessions, box, alice
+) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+    with sessions.begin() as session:
+        case = session.get(Case, case_id)
+        for text in ("<script>alert(1)</script>", "مرحبا، أحتاج مساعدة"):
+            cases.add_message(session, box, case, cases.FROM_PERSON, text, datetime.utcnow())
+
+    html = client.get(f"/console/cases/{case_id}").text
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<div class="body" dir="auto">مرحبا، أحتاج مساعدة</div>' in html
+
+
+def test_a_packet_with_markup_is_escaped(client, sessions, box, alice) -> None:
+    packet = {"help_with": '<img src=x onerror="alert(1)">', "extra": {"<i>k</i>": ["<b>v</b>"]}}
+    case_id = claimed_case(client, sessions, box, alice, packet=packet)
+    html = client.get(f"/console/cases/{case_id}").text
+    assert "<img" not in html and "<i>k" not in html and "<b>v" not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+
+
+def test_the_supervisor_sees_figures_the_audit_log_and_any_case(
+    new_client, sessions, box, alice, sam
+) -> None:
+    caseworker, supervisor = new_client(), new_client()
+    case_id = claimed_case(caseworker, sessions, box, alice)
+    post(caseworker, f"/console/cases/{case_id}/reply", text="Bonjour")
+    post(caseworker, f"/console/cases/{case_id}/close", outcome="assisted")
+    queued_case(sessions, box, pseudonym="w" * 32, priority=cases.URGENT)
+    login(supervisor, sam)
+
+    page = supervisor.get("/console/supervisor")
+
+    assert page.status_code == 200
+    assert "Journal d&#39;audit" in page.text
+    assert "Aidé directement" in page.text
+    assert "<code>close</code>" in page.text and "<code>case_view</code>" in page.text
+    assert 'href="/console/supervisor"' in page.text
+    assert SECRET in supervisor.get(f"/console/cases/{case_id}").text
+    assert 'href="/console/supervisor"' not in caseworker.get("/console/").text
+
+
+def test_the_ui_language_switches_and_is_remembered(client, sessions, box, alice) -> None:
+    login(client, alice)
+    assert '<html lang="fr" dir="ltr">' in client.get("/console/").text
+
+    assert '<html lang="ar" dir="rtl">' in client.get("/console/?lang=ar").text
+    assert '<html lang="ar" dir="rtl">' in client.get("/console/").text
+    assert '<html lang="en" dir="ltr">' in client.get("/console/?lang=en").text
+    assert '<html lang="en" dir="ltr">' in client.get("/console/?lang=xx").text
+
+
+def test_pages_carry_protective_headers(client, alice) -> None:
+    login(client, alice)
+    headers = client.get("/console/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_session_cookie_is_strict_and_secure_in_production(sessions, box, centres) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    from bot.console.app import build_console
+
+    app = Starlette(routes=[Mount("/console", build_console(sessions, box, "k", centres))])
+    with TestClient(app, base_url="https://testserver") as browser:
+        cookie = browser.get("/console/login").headers["set-cookie"].lower()
+    assert "samesite=strict" in cookie and "secure" in cookie and "httponly" in cookie

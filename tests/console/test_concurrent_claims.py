@@ -1,0 +1,111 @@
+"""Claiming is atomic: of several caseworkers claiming the same case at the same moment, exactly
+one gets it. On SQLite (file, WAL) and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from cryptography.fernet import MultiFernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+
+from bot.settings import Settings
+from bot.storage import cases
+from bot.storage.db import make_engine, migrate, session_factory
+from bot.storage.models import Case
+from tests.console.helpers import queued_case
+
+CONTENDERS = 8
+ROUNDS = 5
+POSTGRES_SERVER = "127.0.0.1:5432"
+POSTGRES_USERS = ("postgres", "root")
+
+
+def _create_postgres_database() -> tuple[str, str] | None:
+    """A fresh database on the project's PostgreSQL: (admin url, database name), or None."""
+    name = f"console_test_{uuid.uuid4().hex[:12]}"
+    for user in POSTGRES_USERS:
+        admin_url = f"postgresql://{user}@{POSTGRES_SERVER}/test"
+        engine = create_engine(
+            admin_url, future=True, isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 3},
+        )  # fmt: skip
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            return admin_url, name
+        except OperationalError:
+            continue
+        finally:
+            engine.dispose()
+    return None
+
+
+def _drop_postgres_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield settings.database_url
+        return
+    created = _create_postgres_database()
+    if created is None:
+        pytest.skip(
+            f"PostgreSQL is not reachable at {POSTGRES_SERVER} as {' or '.join(POSTGRES_USERS)} "
+            "(trust authentication, database 'test')"
+        )
+    admin_url, name = created
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _drop_postgres_database(admin_url, name)
+
+
+@pytest.fixture
+def racing_sessions(database_url: str) -> Iterator[sessionmaker]:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def race(sessions: sessionmaker, case_id: int) -> list[bool]:
+    """CONTENDERS caseworkers (ids 1..N), each with its own connection, claim at once."""
+    barrier = threading.Barrier(CONTENDERS)
+
+    def contend(caseworker_id: int) -> bool:
+        with sessions() as session:
+            session.connection()  # connected before the barrier, so that only the claim races
+            barrier.wait(timeout=30)
+            won = cases.claim(session, case_id, caseworker_id, datetime.utcnow())
+            session.commit()
+            return won
+
+    with ThreadPoolExecutor(CONTENDERS) as pool:
+        return list(pool.map(contend, range(1, CONTENDERS + 1)))
+
+
+def test_exactly_one_of_simultaneous_claims_wins(
+    database_url: str, racing_sessions: sessionmaker, box: MultiFernet
+) -> None:
+    for round_number in range(ROUNDS):
+        case_id = queued_case(racing_sessions, box, pseudonym=f"{round_number:032d}")
+
+        results = race(racing_sessions, case_id)
+
+        assert results.count(True) == 1, results
+        with racing_sessions() as session:
+            case = session.get(Case, case_id)
+            assert case.status == cases.CLAIMED
+            assert case.claimed_by == results.index(True) + 1

@@ -1,0 +1,121 @@
+"""Handover end to end: the returnee (fake Bot API -> real gateway, Rasa, actions) and the
+caseworker (the real console over HTTP) talk through the bot, then the case is rated."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bot.console.texts import CONTACT_TIME_LABELS, RATING_PROMPT
+from bot.gateway import handover as texts
+from bot.gateway.service import build_http_app
+from bot.i18n import translate
+from bot.settings import Settings
+from bot.storage import cases
+from bot.storage.keys import pseudonym
+from bot.storage.models import Case
+from tests.console.helpers import login, make_account, post
+from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers.stack import CASEWORKER_CHAT_ID, gateway
+
+pytestmark = pytest.mark.e2e
+_user_ids = itertools.count(9000)
+
+
+def buttons(message: dict) -> dict[str, str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+async def send(fake: FakeBotAPI, user: int, text: str, count: int = 1) -> list[dict]:
+    fake.clear()
+    fake.push_update(fake.text_update(user, text))
+    return await fake.wait_for_messages(user, count)
+
+
+async def press(fake: FakeBotAPI, user: int, title: str, message: dict) -> list[dict]:
+    fake.clear()
+    fake.push_update(fake.callback_update(user, buttons(message)[translate("fr", title)]))
+    return await fake.wait_for_messages(user, 1)
+
+
+async def test_consent_queue_reply_answer_close_and_rating(
+    telegram_settings: Settings, fake_api: FakeBotAPI
+):
+    user = next(_user_ids)
+    async with gateway(telegram_settings) as core:
+        (ask,) = await send(fake_api, user, "/caseworker")
+        assert ask["text"] == translate("fr", texts.ASK_CONTACT)
+        (ask,) = await press(fake_api, user, texts.YES, ask)
+        assert ask["text"] == translate("fr", texts.ASK_FOLLOW_UP)
+        (ask,) = await press(fake_api, user, texts.NO, ask)
+        (ask,) = await send(fake_api, user, "je cherche du travail et un logement")
+        assert ask["text"] == translate("fr", texts.ASK_CONTACT_TIME)
+        (queued,) = await press(fake_api, user, CONTACT_TIME_LABELS["evening"], ask)
+        assert "position 1" in queued["text"] and "/stop" in queued["text"]
+        (alert,) = await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
+        assert alert["text"] == "Nouveau cas dans la file (priorité : normale).", "no personal data"
+
+        # 1. The case appears in the console's queue, without its content.
+        # https: the console sets Secure cookies, as in production.
+        console = TestClient(build_http_app(telegram_settings, core), base_url="https://testserver")
+        worker = make_account(core.sessions, core.box, f"awa{user}")
+        login(console, worker)
+        with core.sessions.begin() as session:
+            case = session.execute(
+                select(Case).where(Case.pseudonym == pseudonym(core.keys, user))
+            ).scalar_one()
+            case_id = case.id
+        queue_page = console.get("/console/").text
+        assert f"/console/cases/{case_id}/claim" in queue_page
+        assert "logement" not in queue_page
+
+        # 2. The caseworker claims and replies; the returnee receives the reply.
+        post(console, f"/console/cases/{case_id}/claim")
+        assert (
+            "je cherche du travail et un logement" in console.get(f"/console/cases/{case_id}").text
+        )
+        fake_api.clear()
+        post(console, f"/console/cases/{case_id}/reply", text="Bonjour, je suis Awa. On en parle ?")
+        (reply,) = await fake_api.wait_for_messages(user, 1)
+        assert reply["text"] == "Bonjour, je suis Awa. On en parle ?"
+
+        # 3. The returnee answers; it goes to the thread (not to Rasa), and the caseworker sees it.
+        (told,) = await send(fake_api, user, "oui merci, demain <b>matin</b> ?")
+        assert told["text"] == translate("fr", texts.PASSED_ON)
+        page = console.get(f"/console/cases/{case_id}").text
+        assert "demain &lt;b&gt;matin&lt;/b&gt; ?" in page
+
+        # 4. The caseworker closes the case; the bot asks for a rating and takes over again.
+        fake_api.clear()
+        post(console, f"/console/cases/{case_id}/close", outcome="assisted", detail="")
+        (prompt,) = await fake_api.wait_for_messages(user, 1)
+        assert prompt["text"] == translate("fr", RATING_PROMPT)
+        fake_api.clear()
+        fake_api.push_update(fake_api.callback_update(user, buttons(prompt)["5"]))
+        (thanks,) = await fake_api.wait_for_messages(user, 1)
+        assert thanks["text"] == translate("fr", texts.RATING_THANKS)
+        with core.sessions.begin() as session:
+            closed = session.get(Case, case_id)
+            assert (closed.status, closed.outcome, closed.rating) == (cases.CLOSED, "assisted", 5)
+
+        (answer,) = await send(fake_api, user, "c'est quoi la reintegration durable ?")
+        assert "réintégration" in answer["text"].lower()
+        console.close()
+
+
+async def test_without_contact_consent_the_person_gets_the_centre(
+    telegram_settings: Settings, fake_api: FakeBotAPI
+):
+    user = next(_user_ids)
+    async with gateway(telegram_settings) as core:
+        (ask,) = await send(fake_api, user, "je veux parler a un conseiller svp")
+        (reply,) = await press(fake_api, user, texts.NO, ask)
+        assert "Centre de ressources Exemple" in reply["text"]
+        with core.sessions.begin() as session:
+            assert not session.execute(
+                select(Case).where(Case.pseudonym == pseudonym(core.keys, user))
+            ).first()

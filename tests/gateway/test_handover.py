@@ -1,0 +1,173 @@
+"""Handover flow: consent per purpose, the packet, the queue, the thread, withdrawal, timers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.centres import CentreDirectory
+from bot.console.texts import CONTACT_TIME_LABELS
+from bot.gateway import handover as texts
+from bot.gateway.assessment import Who
+from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.i18n import translate
+from bot.questionnaire.definition import load_definition
+from bot.settings import Settings
+from bot.storage import cases
+from bot.storage.db import make_engine, migrate, session_factory
+from bot.storage.keys import cipher, data_keys
+from bot.storage.models import Case, Consent
+
+WHO = Who("person-1", "fr", "dakar-demo")
+
+
+@pytest.fixture
+def sessions(settings: Settings):
+    migrate(settings.database_url)
+    return session_factory(make_engine(settings.database_url))
+
+
+@pytest.fixture
+def box(settings: Settings):
+    return cipher(data_keys(settings))
+
+
+@pytest.fixture
+def flow(sessions, box, centres: CentreDirectory) -> HandoverFlow:
+    return HandoverFlow(load_definition(), sessions, box, centres)
+
+
+def payload(reply, title: str) -> str:
+    return dict(reply.buttons)[translate("fr", title)]
+
+
+async def queue_a_case(flow: HandoverFlow, who: Who = WHO, urgent: bool = False):
+    (ask,) = await flow.start(who, urgent=urgent)
+    (ask,) = await flow.button(who, payload(ask, texts.YES))  # contact
+    (ask,) = await flow.button(who, payload(ask, texts.NO))  # follow-up
+    (ask,) = await flow.typed(who, "trouver du travail")
+    return await flow.button(who, payload(ask, CONTACT_TIME_LABELS["morning"]))
+
+
+async def test_consents_packet_and_queue(flow: HandoverFlow, sessions, box) -> None:
+    (queued,) = await queue_a_case(flow)
+
+    assert "position 1" in queued.text
+    assert translate("fr", texts.WAIT_UNKNOWN) in queued.text
+    with sessions.begin() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert case.status == cases.QUEUED and case.priority == cases.NORMAL
+        packet = cases.packet(box, case)
+        assert packet["help_with"] == "trouver du travail"
+        assert packet["contact_time"] == "morning"
+        consents = session.execute(select(Consent.purpose, Consent.granted)).all()
+        assert sorted(consents) == [("caseworker_contact", True), ("follow_up", False)]
+        assert all(
+            c.text_version == 1 and c.language == "fr" for c in session.scalars(select(Consent))
+        )
+
+
+async def test_without_contact_consent_nothing_is_shared(flow: HandoverFlow, sessions) -> None:
+    (ask,) = await flow.start(WHO)
+    (reply,) = await flow.button(WHO, payload(ask, texts.NO))
+
+    assert "Exemple Dakar" in reply.text
+    with sessions.begin() as session:
+        assert session.execute(select(Case)).first() is None
+
+
+async def test_stale_or_foreign_buttons_change_nothing(flow: HandoverFlow) -> None:
+    (ask,) = await flow.start(WHO)
+    contact_yes = payload(ask, texts.YES)
+    await flow.button(WHO, contact_yes)
+
+    (again,) = await flow.button(WHO, contact_yes)
+    assert again.text == translate("fr", texts.ASK_FOLLOW_UP)
+    assert await flow.button(Who("someone-else", "fr", None), contact_yes) == []
+
+
+async def test_messages_go_to_the_thread_and_the_person_is_told_once(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    await queue_a_case(flow)
+
+    (told,) = await flow.typed(WHO, "bonjour, je suis là")
+    assert told.text == translate("fr", texts.PASSED_ON)
+    assert await flow.typed(WHO, "vous êtes là ?") == []
+    with sessions.begin() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert [e.text for e in cases.thread(session, box, case.id)] == [
+            "bonjour, je suis là",
+            "vous êtes là ?",
+        ]
+
+
+@pytest.mark.parametrize("word", ["annuler", "Cancel", "إلغاء", "cancelar"])
+async def test_cancel_words_end_the_wait(flow: HandoverFlow, sessions, word: str) -> None:
+    await queue_a_case(flow)
+
+    (reply,) = await flow.typed(WHO, word)
+
+    assert reply.text == translate("fr", texts.CANCELLED)
+    with sessions.begin() as session:
+        assert session.execute(select(Case.outcome)).scalar_one() == "cancelled"
+
+
+async def test_withdrawing_share_removes_the_profile_from_the_packet(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    await queue_a_case(flow)
+    with sessions.begin() as session:
+        case = session.execute(select(Case)).scalar_one()
+        cases.set_packet(box, case, {**cases.packet(box, case), "profile": {"x": "y"}})
+
+    (reply,) = await flow.withdraw(WHO, "c:share_assessment")
+
+    assert reply.text.startswith("C'est fait")
+    with sessions.begin() as session:
+        assert "profile" not in cases.packet(box, session.execute(select(Case)).scalar_one())
+
+
+async def test_emergency_handover_is_urgent(flow: HandoverFlow, sessions) -> None:
+    await queue_a_case(flow, urgent=True)
+
+    with sessions.begin() as session:
+        assert session.execute(select(Case.priority)).scalar_one() == cases.URGENT
+
+
+async def test_rating_after_close(flow: HandoverFlow, sessions, box) -> None:
+    await queue_a_case(flow)
+    with sessions.begin() as session:
+        case = session.execute(select(Case)).scalar_one()
+        cases.close(session, box, case, "assisted", "", datetime.utcnow())
+        case_id = case.id
+
+    (thanks,) = await flow.rate(WHO, f"r:{case_id}:4")
+
+    assert thanks.text == translate("fr", texts.RATING_THANKS)
+    with sessions.begin() as session:
+        assert session.get(Case, case_id).rating == 4
+
+
+async def test_watcher_alerts_once_and_requeues_abandoned_claims(flow, sessions) -> None:
+    await queue_a_case(flow)
+    later = datetime.utcnow() + timedelta(minutes=20)
+    sent: list[str] = []
+    unclaimed, inactive = timedelta(minutes=15), timedelta(hours=1)
+
+    async def notify(text: str) -> None:
+        sent.append(text)
+
+    await watch_cases(sessions, notify, unclaimed, inactive, lambda: later)
+    await watch_cases(sessions, notify, unclaimed, inactive, lambda: later)
+    assert len(sent) == 1 and "15 minutes" in sent[0]
+
+    with sessions.begin() as session:
+        case_id = session.execute(select(Case.id)).scalar_one()
+        assert cases.claim(session, case_id, caseworker_id=7, now=later)
+    much_later = later + timedelta(hours=2)
+    await watch_cases(sessions, notify, unclaimed, inactive, lambda: much_later)
+    with sessions.begin() as session:
+        assert session.get(Case, case_id).status == cases.QUEUED
