@@ -141,6 +141,7 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
             access_log=False,
             http="h11",
             ws="none",
+            lifespan="off",
         )
     )
 
