@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 LANGS := fr en ar es
 
 .DEFAULT_GOAL := help
+# No usage data leaves the machine: Rasa's telemetry is off for every command run from here.
+export RASA_TELEMETRY_ENABLED := false
 
 help: ## list every target
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -58,6 +58,7 @@ def train(force: bool = False) -> Path:
         print(f"model is up to date: {target.relative_to(PROJECT_ROOT)}")
         return target
     started = time.monotonic()
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(
         [
             str(Path(sys.executable).parent / "rasa"),
@@ -69,6 +70,7 @@ def train(force: bool = False) -> Path:
             "--fixed-model-name", target.name.removesuffix(".tar.gz"),
         ],
         cwd=PROJECT_ROOT,
+        env=env,
         check=True,
     )  # fmt: skip
     print(f"trained {target.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.1f} s")
@@ -92,6 +94,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
             "the scaled-out set-up"
         )
     env = dict(os.environ)
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     env["ACTION_SERVER_PORT"] = str(settings.action_server_port)
     env["DATABASE_URL"] = settings.database_url
     env["RASA_TRACKER_DB"] = settings.database_url.removeprefix("sqlite:///")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ def test_rasa_test_stories_pass(tmp_path: Path) -> None:
             "--fail-on-prediction-errors",
         ],
         cwd=PROJECT_ROOT,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
         capture_output=True,
         text=True,
     )  # fmt: skip
