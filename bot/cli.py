@@ -242,6 +242,23 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
     print(uri)
 
 
+def rotate_key(settings: Settings) -> None:
+    """New data key first, every encrypted value re-encrypted with it; old keys kept."""
+    from bot.storage.db import make_engine, session_factory
+    from bot.storage.keys import add_key, cipher
+    from bot.storage.rotation import rotate_all
+
+    migrate(settings.database_url)
+    keys = add_key(settings)
+    sessions = session_factory(make_engine(settings.database_url))
+    with sessions.begin() as session:
+        counts = rotate_all(session, cipher(keys))
+    print("re-encrypted: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+    if settings.data_key is not None:
+        print("Set BOT_DATA_KEY to this value (keep it secret) before the next start:")
+        print(",".join(k.decode() for k in keys))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -250,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     train_parser.add_argument("--force", action="store_true")
     commands.add_parser("check", help="validate configuration files and exit")
     commands.add_parser("model-path", help="print the path of the current model")
+    commands.add_parser("rotate-key", help="add a new data key and re-encrypt everything")
     accounts = commands.add_parser("caseworker", help="manage caseworker console accounts")
     accounts.add_argument("action", choices=["create", "disable", "enable", "reset", "list"])
     accounts.add_argument("username", nargs="?")
@@ -272,6 +290,8 @@ def main(argv: list[str] | None = None) -> None:
             if args.action != "list" and not args.username:
                 sys.exit("error: a username is needed")
             caseworker_command(settings, args)
+        elif args.command == "rotate-key":
+            rotate_key(settings)
         elif args.command == "check":
             check_config(settings)
             print("configuration is valid")

@@ -42,6 +42,23 @@ def data_keys(settings: Settings) -> list[bytes]:
     return keys
 
 
+def add_key(settings: Settings) -> list[bytes]:
+    """Put a new key in front of the current ones; written to ``var/`` when the keys live there.
+
+    Returns the new key list. With ``BOT_DATA_KEY`` set, the operator must set it to the
+    printed value before the next start.
+    """
+    keys = [Fernet.generate_key(), *data_keys(settings)]
+    if settings.data_key is None:
+        path = settings.var_dir / KEY_FILE_NAME
+        temporary = path.with_suffix(".new")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(",".join(k.decode() for k in keys))
+        os.replace(temporary, path)
+    return keys
+
+
 def _generate_key_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
