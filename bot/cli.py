@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -242,6 +243,19 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
     print(uri)
 
 
+def purge(settings: Settings) -> None:
+    """Apply the retention periods now (the running app also does it every hour)."""
+    from bot.storage.db import make_engine, session_factory
+    from bot.storage.retention import RetentionPolicy
+    from bot.storage.retention import purge as purge_expired
+
+    migrate(settings.database_url)
+    sessions = session_factory(make_engine(settings.database_url))
+    with sessions.begin() as session:
+        counts = purge_expired(session, datetime.utcnow(), RetentionPolicy.from_settings(settings))
+    print("removed: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
+
+
 def rotate_key(settings: Settings) -> None:
     """New data key first, every encrypted value re-encrypted with it; old keys kept."""
     from bot.storage.db import make_engine, session_factory
@@ -268,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("check", help="validate configuration files and exit")
     commands.add_parser("model-path", help="print the path of the current model")
     commands.add_parser("rotate-key", help="add a new data key and re-encrypt everything")
+    commands.add_parser("purge", help="delete data past its retention period")
     accounts = commands.add_parser("caseworker", help="manage caseworker console accounts")
     accounts.add_argument("action", choices=["create", "disable", "enable", "reset", "list"])
     accounts.add_argument("username", nargs="?")
@@ -290,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
             if args.action != "list" and not args.username:
                 sys.exit("error: a username is needed")
             caseworker_command(settings, args)
+        elif args.command == "purge":
+            purge(settings)
         elif args.command == "rotate-key":
             rotate_key(settings)
         elif args.command == "check":

@@ -112,3 +112,10 @@ COMMAND_INTENTS: dict[str, str] = {
     "stop": "stop",
     "language": "change_language",
 }
+
+# Consent purposes, recorded per decision with the text's version and language.
+CONSENT_KEEP = "keep_answers"
+CONSENT_SHARE = "share_assessment"
+CONSENT_CONTACT = "caseworker_contact"
+CONSENT_FOLLOW_UP = "follow_up"
+CONSENT_PURPOSES = (CONSENT_KEEP, CONSENT_SHARE, CONSENT_CONTACT, CONSENT_FOLLOW_UP)

@@ -40,6 +40,8 @@ class Settings:
     unclaimed_alert_minutes: int
     inactive_case_hours: int
     console_secure_cookies: bool
+    retention_days: int
+    closed_case_days: int
 
     @property
     def mode(self) -> str:
@@ -103,4 +105,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inactive_case_hours=_integer(env, "INACTIVE_CASE_HOURS", 24),
         # Off only for a console served over plain http on a developer's machine.
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "1") != "0",
+        retention_days=_integer(env, "RETENTION_DAYS", 30),
+        closed_case_days=_integer(env, "CLOSED_CASE_DAYS", 365),
     )

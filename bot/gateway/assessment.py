@@ -17,7 +17,7 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.centres import CentreDirectory
-from bot.constants import ASSESSMENT_CALLBACK_PREFIX, MENU_PAYLOAD, intent_payload
+from bot.constants import ASSESSMENT_CALLBACK_PREFIX, CONSENT_KEEP, MENU_PAYLOAD, intent_payload
 from bot.gateway.replies import Reply
 from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.nlg.render import Renderer
@@ -32,13 +32,15 @@ INTRO = N_(
     "Cette auto-évaluation confidentielle vous aide, vous et un conseiller, à voir de quoi vous "
     "avez besoin : travail, logement, santé, papiers, moral.\n\n"
     "• Elle prend environ {minutes} minutes ({count} questions courtes).\n"
-    "• Vos réponses sont chiffrées. Elles restent enregistrées jusqu'à ce que vous les effaciez "
-    "avec /forget, et ne sont partagées avec personne sans votre accord.\n"
+    "• Vos réponses sont chiffrées et ne sont partagées avec personne sans votre accord. Si "
+    "vous choisissez de les garder, elles restent jusqu'à ce que vous les effaciez avec /forget ; "
+    "sinon, elles sont effacées {days} jours après votre dernier message.\n"
     "• Vous pouvez passer n'importe quelle question, revenir en arrière ou arrêter quand vous "
     "voulez.\n\n"
     "Le résultat est un profil indicatif, pas une note officielle. On commence ?"
 )
-BEGIN = N_("Commencer")
+BEGIN_KEEP = N_("Commencer et garder mes réponses")
+BEGIN_NO_KEEP = N_("Commencer sans les garder")
 NOT_NOW = N_("Pas maintenant")
 RESUME_OFFER = N_(
     "Vous avez une auto-évaluation en cours (question {position} sur {count}). "
@@ -90,9 +92,11 @@ class AssessmentFlow:
         box: MultiFernet,
         centres: CentreDirectory,
         renderer: Renderer,
+        retention_days: int = 30,
         clock: Callable[[], datetime] = datetime.utcnow,
     ) -> None:
         self._definition = definition
+        self._retention_days = retention_days
         self._sessions = sessions
         self._box = box
         self._centres = centres
@@ -137,8 +141,18 @@ class AssessmentFlow:
                 (NOT_NOW, MENU_PAYLOAD),
             ]
             return [self._reply(who, text, buttons)]
-        text = self._t(who, INTRO, minutes=self._definition.minutes, count=self._count)
-        buttons = [(BEGIN, self._payload(0, "begin")), (NOT_NOW, MENU_PAYLOAD)]
+        text = self._t(
+            who,
+            INTRO,
+            minutes=self._definition.minutes,
+            count=self._count,
+            days=self._retention_days,
+        )
+        buttons = [
+            (BEGIN_KEEP, self._payload(0, "begin", "keep")),
+            (BEGIN_NO_KEEP, self._payload(0, "begin", "nokeep")),
+            (NOT_NOW, MENU_PAYLOAD),
+        ]
         return [self._reply(who, text, buttons)]
 
     def _pause_active(self, pseudonym: str) -> bool:
@@ -156,6 +170,11 @@ class AssessmentFlow:
         assessment_id = int(raw_id) if raw_id.isdigit() else -1
         with self._sessions.begin() as session:
             if step == "begin":
+                if value in ("keep", "nokeep"):
+                    repository.record_consent(
+                        session, who.pseudonym, CONSENT_KEEP, value == "keep", who.language,
+                        self._clock(),
+                    )  # fmt: skip
                 return self._begin(session, who)
             assessment = repository.get_assessment(session, who.pseudonym, assessment_id)
             if assessment is None:

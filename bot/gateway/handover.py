@@ -19,6 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.centres import CentreDirectory
 from bot.console.texts import CONTACT_TIME_LABELS, PRIORITY_LABELS
 from bot.constants import (
+    CONSENT_CONTACT,
+    CONSENT_FOLLOW_UP,
+    CONSENT_KEEP,
+    CONSENT_PURPOSES,
+    CONSENT_SHARE,
     HANDOVER_CALLBACK_PREFIX,
     RATING_CALLBACK_PREFIX,
     WITHDRAW_CALLBACK_PREFIX,
@@ -35,9 +40,7 @@ from bot.storage.models import Assessment, Case, Consent
 
 logger = logging.getLogger(__name__)
 
-CONSENT_VERSION = 1
-SHARE, CONTACT, FOLLOW_UP = "share_assessment", "caseworker_contact", "follow_up"
-PURPOSES = (SHARE, CONTACT, FOLLOW_UP)
+SHARE, CONTACT, FOLLOW_UP = CONSENT_SHARE, CONSENT_CONTACT, CONSENT_FOLLOW_UP
 MAX_HELP_TEXT = 500
 CANCEL_WORDS = frozenset(
     fold(w) for w in "annuler annule stop arrete arrêter cancel cancelar parar إلغاء الغاء".split()
@@ -323,7 +326,7 @@ class HandoverFlow:
 
     def _withdraw(self, who: Who, payload: str) -> list[Reply]:
         purpose = payload.removeprefix(WITHDRAW_CALLBACK_PREFIX)
-        if purpose not in PURPOSES:
+        if purpose not in CONSENT_PURPOSES:
             return []
         with self._sessions.begin() as session:
             self._consent(session, who, purpose, granted=False)
@@ -342,17 +345,9 @@ class HandoverFlow:
     # Consent and context ----------------------------------------------------------------------
 
     def _consent(self, session: Session, who: Who, purpose: str, granted: bool) -> bool:
-        session.add(
-            Consent(
-                pseudonym=who.pseudonym,
-                purpose=purpose,
-                granted=granted,
-                text_version=CONSENT_VERSION,
-                language=who.language,
-                decided_at=self._clock(),
-            )
+        return repository.record_consent(
+            session, who.pseudonym, purpose, granted, who.language, self._clock()
         )
-        return granted
 
     def _latest_completed(self, session: Session, pseudonym: str) -> Assessment | None:
         return session.execute(
@@ -454,6 +449,7 @@ def _watch_once(
 CONSENTS_TITLE = N_("Vos accords :")
 CONSENT_LINE = N_("• {purpose} : {decision} (le {date})")
 PURPOSE_LABELS = {
+    CONSENT_KEEP: N_("garder mes réponses"),
     SHARE: N_("partager mon auto-évaluation avec un conseiller"),
     CONTACT: N_("qu'un conseiller m'écrive ici"),
     FOLLOW_UP: N_("être recontacté pour un suivi"),

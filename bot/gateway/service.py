@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import uvicorn
 from cryptography.fernet import MultiFernet
@@ -43,11 +44,13 @@ from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
 from bot.storage.db import make_engine, session_factory
 from bot.storage.keys import cipher, data_keys
+from bot.storage.retention import RetentionPolicy, purge
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WATCH_INTERVAL = 60.0
+PURGE_EVERY = 60  # watch intervals
 
 
 @dataclass
@@ -76,7 +79,9 @@ def build_core(settings: Settings) -> Core:
     rasa = RasaClient(settings.rasa_url)
     sessions = session_factory(make_engine(settings.database_url))
     renderer = Renderer(load_templates(), centres)
-    assessment = AssessmentFlow(definition, sessions, box, centres, renderer)
+    assessment = AssessmentFlow(
+        definition, sessions, box, centres, renderer, settings.retention_days
+    )
     handover = HandoverFlow(definition, sessions, box, centres)
     conversation = Conversation(
         rasa,
@@ -147,15 +152,25 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
 
 
 async def watch_forever(core: Core, notify: Callable[[str], Awaitable[None]] | None) -> None:
+    """Every minute, the case timers; every hour, the retention periods."""
     settings = core.settings
-    while True:
+    policy = RetentionPolicy.from_settings(settings)
+    for tick in itertools.count():
         await watch_cases(
             core.sessions,
             notify,
             timedelta(minutes=settings.unclaimed_alert_minutes),
             timedelta(hours=settings.inactive_case_hours),
         )
+        if tick % PURGE_EVERY == 0:
+            await asyncio.to_thread(apply_retention, core.sessions, policy)
         await asyncio.sleep(WATCH_INTERVAL)
+
+
+def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) -> None:
+    with sessions.begin() as session:
+        counts = purge(session, datetime.utcnow(), policy)
+    logger.info("retention: removed %s", counts)
 
 
 def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitable[None]]:

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from bot.storage.cases import erase_cases
 from bot.storage.models import Assessment, Consent, Person, SeenUpdate
 
+# Version of the consent wordings; stored with each decision.
+CONSENT_VERSION = 1
+
 IN_PROGRESS, PAUSED, COMPLETED = "in_progress", "paused", "completed"
 
 
@@ -94,3 +97,20 @@ def previous_result(session: Session, pseudonym: str, before_id: int) -> Assessm
         .order_by(Assessment.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def record_consent(
+    session: Session, pseudonym: str, purpose: str, granted: bool, language: str, now: datetime
+) -> bool:
+    """Store one decision for one purpose, with the wording's version and language."""
+    session.add(
+        Consent(
+            pseudonym=pseudonym,
+            purpose=purpose,
+            granted=granted,
+            text_version=CONSENT_VERSION,
+            language=language,
+            decided_at=now,
+        )
+    )
+    return granted

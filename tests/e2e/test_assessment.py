@@ -86,10 +86,10 @@ async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: St
     user = next(_user_ids)
     (intro,) = await send(bot, user, "/assessment")
     assert intro["text"] == translate(
-        "fr", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions)}
+        "fr", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions), "days": 30}
     )
 
-    (question,) = await press(bot, user, buttons(intro)[translate("fr", texts.BEGIN)])
+    (question,) = await press(bot, user, buttons(intro)[translate("fr", texts.BEGIN_KEEP)])
     assert question["text"].startswith(f"1/{len(DEFINITION.questions)} · ")
     assert {"Passer", "Retour", "Arrêter"} <= set(buttons(question))
     stale = question_payloads(question)[0]
@@ -159,7 +159,7 @@ async def test_arabic_assessment_resumes_after_every_process_restarts(
         fake_api.clear()
         (intro,) = await send(fake_api, user, "ابغي ندير التقييم الذاتي", language_code="ar")
         assert intro["text"] == translate(
-            "ar", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions)}
+            "ar", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions), "days": 30}
         )
         (question,) = await press(fake_api, user, question_payloads(intro)[0], language_code="ar")
         (question,) = await send(fake_api, user, "لا", language_code="ar")

@@ -44,7 +44,7 @@ async def test_planted_strings_stay_out_of_logs_and_plain_storage(
         # A message to Rasa (tracker events), then an assessment answer, then a case thread.
         await exchange(fake, fake.text_update(user, f"bonjour je m'appelle {planted[0]}"))
         (intro,) = await exchange(fake, fake.text_update(user, "/assessment"))
-        begin = buttons(intro)[translate("fr", assessment.BEGIN)]
+        begin = buttons(intro)[translate("fr", assessment.BEGIN_NO_KEEP)]
         await exchange(fake, fake.callback_update(user, begin))
         for answer in ("non", "2", "non"):
             await exchange(fake, fake.text_update(user, answer))

@@ -1,0 +1,79 @@
+"""Retention: what is kept, and for how long (see docs/data-inventory.md).
+
+- People who did not consent to keeping their answers are erased after ``inactive_days``
+  without a message (unless a case of theirs is still open).
+- Closed cases are deleted after ``closed_case_days``; the audit log keeps only ids.
+- Delivered outbox messages and seen Telegram update ids go after ``delivered_days``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.constants import CONSENT_KEEP
+from bot.settings import Settings
+from bot.storage import cases, repository
+from bot.storage.models import Case, CaseMessage, Consent, OutboxMessage, Person, SeenUpdate
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    inactive_days: int = 30
+    closed_case_days: int = 365
+    delivered_days: int = 7
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetentionPolicy:
+        return cls(settings.retention_days, settings.closed_case_days)
+
+
+def _keeps_answers(session: Session, pseudonym: str) -> bool:
+    latest = session.execute(
+        select(Consent.granted)
+        .where(Consent.pseudonym == pseudonym, Consent.purpose == CONSENT_KEEP)
+        .order_by(Consent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return bool(latest)
+
+
+def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str, int]:
+    """Delete what is past its retention period; returns how many of each were removed."""
+    counts = {"people": 0, "closed_cases": 0, "outbox": 0, "seen_updates": 0}
+    inactive_since = now - timedelta(days=policy.inactive_days)
+    stale_people = session.execute(
+        select(Person.pseudonym).where(Person.last_seen_at < inactive_since)
+    ).scalars()
+    for pseudonym in list(stale_people):
+        open_case = cases.open_case(session, pseudonym)
+        if _keeps_answers(session, pseudonym) or (
+            open_case is not None and open_case.status != cases.DRAFT
+        ):
+            continue
+        repository.erase_person(session, pseudonym)
+        counts["people"] += 1
+    old_cases = session.execute(
+        select(Case.id).where(
+            Case.status == cases.CLOSED,
+            Case.closed_at < now - timedelta(days=policy.closed_case_days),
+        )
+    ).scalars()
+    for case_id in list(old_cases):
+        session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id))
+        session.execute(delete(Case).where(Case.id == case_id))
+        counts["closed_cases"] += 1
+    delivered_before = now - timedelta(days=policy.delivered_days)
+    counts["outbox"] = session.execute(
+        delete(OutboxMessage).where(
+            (OutboxMessage.sent_at < delivered_before)
+            | (OutboxMessage.failed.is_(True) & (OutboxMessage.created_at < delivered_before))
+        )
+    ).rowcount
+    counts["seen_updates"] = session.execute(
+        delete(SeenUpdate).where(SeenUpdate.seen_at < delivered_before)
+    ).rowcount
+    return counts

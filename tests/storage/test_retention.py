@@ -1,0 +1,102 @@
+"""Retention periods, with a controllable clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.constants import CONSENT_KEEP
+from bot.settings import Settings
+from bot.storage import cases, repository
+from bot.storage.db import make_engine, migrate, session_factory
+from bot.storage.keys import cipher, data_keys, seal
+from bot.storage.models import Assessment, Case, OutboxMessage, Person, SeenUpdate
+from bot.storage.retention import RetentionPolicy, purge
+
+NOW = datetime(2026, 11, 26, 12, 0)
+POLICY = RetentionPolicy(inactive_days=30, closed_case_days=365, delivered_days=7)
+
+
+@pytest.fixture
+def sessions(settings: Settings):
+    migrate(settings.database_url)
+    return session_factory(make_engine(settings.database_url))
+
+
+@pytest.fixture
+def box(settings: Settings):
+    return cipher(data_keys(settings))
+
+
+def person(session, box, pseudonym: str, last_seen: datetime, keep: bool | None = None) -> None:
+    session.add(Person(pseudonym=pseudonym, language="fr", last_seen_at=last_seen))
+    session.add(
+        Assessment(
+            pseudonym=pseudonym, definition_version=1, status="completed",
+            progress=seal(box, {"answers": {}}),
+        )
+    )  # fmt: skip
+    if keep is not None:
+        repository.record_consent(session, pseudonym, CONSENT_KEEP, keep, "fr", last_seen)
+
+
+def count(session, model, **where) -> int:
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    return session.execute(query).scalar_one()
+
+
+def test_inactive_people_without_keep_consent_are_erased(sessions, box) -> None:
+    with sessions.begin() as session:
+        person(session, box, "recent", NOW - timedelta(days=29))
+        person(session, box, "silent", NOW - timedelta(days=31))
+        person(session, box, "refused", NOW - timedelta(days=31), keep=False)
+        person(session, box, "keeper", NOW - timedelta(days=400), keep=True)
+
+    with sessions.begin() as session:
+        counts = purge(session, NOW, POLICY)
+
+    assert counts["people"] == 2
+    with sessions.begin() as session:
+        remaining = set(session.execute(select(Person.pseudonym)).scalars())
+        assert remaining == {"recent", "keeper"}
+        assert count(session, Assessment, pseudonym="silent") == 0
+
+
+def test_people_waiting_for_a_caseworker_are_kept(sessions, box) -> None:
+    with sessions.begin() as session:
+        person(session, box, "waiting", NOW - timedelta(days=60))
+        case = cases.create_draft(session, box, "waiting", "fr", None, {}, cases.NORMAL, "s")
+        cases.enqueue(case, NOW - timedelta(days=60))
+
+    with sessions.begin() as session:
+        assert purge(session, NOW, POLICY)["people"] == 0
+
+
+def test_closed_cases_after_a_year_and_delivered_messages_after_a_week(sessions, box) -> None:
+    with sessions.begin() as session:
+        for closed_days_ago in (366, 100):
+            case = cases.create_draft(session, box, None, "fr", None, {}, cases.NORMAL, "s")
+            cases.close(session, box, case, "assisted", "", NOW - timedelta(days=closed_days_ago))
+        for sent_days_ago in (8, 1):
+            session.add(
+                OutboxMessage(
+                    pseudonym="x", body=b"t", attempts=1, failed=False,
+                    created_at=NOW - timedelta(days=sent_days_ago),
+                    sent_at=NOW - timedelta(days=sent_days_ago),
+                )
+            )  # fmt: skip
+        session.add(SeenUpdate(update_id=1, seen_at=NOW - timedelta(days=8)))
+        session.add(SeenUpdate(update_id=2, seen_at=NOW - timedelta(days=1)))
+
+    with sessions.begin() as session:
+        counts = purge(session, NOW, POLICY)
+
+    assert counts == {"people": 0, "closed_cases": 1, "outbox": 1, "seen_updates": 1}
+    with sessions.begin() as session:
+        assert count(session, Case) == 1
+        assert count(session, OutboxMessage) == 1
+        assert set(session.execute(select(SeenUpdate.update_id)).scalars()) == {2}
