@@ -127,15 +127,25 @@ class TelegramFront:
             logger.warning("could not leave group chat: %s", type(error).__name__)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
-        if isinstance(update, Update) and update.effective_chat and update.effective_user:
+        """Whatever failed, the person is told to try again, in their language if possible."""
+        # Only the type at ERROR: an exception's text can quote what a person wrote.
+        logger.error("update failed: %s", type(context.error).__name__)
+        logger.debug("update failure", exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        language = resolve_language(user.language_code if user else None)
+        if user is not None:
             try:
-                replies = await self.conversation.notice(
-                    self.turn(update), messages.TECHNICAL_PROBLEM
-                )
-                await self.deliver(update, context, replies)
-            except Exception:  # noqa: BLE001 - the person already gets nothing better
-                logger.error("could not tell the person about the failure")
+                language = await self.conversation.language_of(self.turn(update))
+            except Exception:  # noqa: BLE001 - the database may be what failed
+                logger.warning("stored language unavailable; using Telegram's")
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, translate(language, messages.TECHNICAL_PROBLEM)
+            )
+        except TelegramError as error:
+            logger.error("could not tell the person about the failure: %s", type(error).__name__)
 
 
 def _notice(front: TelegramFront, message: str):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from bot.gateway import messages
 from bot.gateway.replies import Reply
 from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, build_core, build_http_app
 from bot.gateway.telegram_app import build_application, keyboard
+from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
+from tests.fakes.bot_api import TOKEN, FakeBotAPI
 
 
 def layout(reply: Reply) -> list[list[str]]:
@@ -78,3 +81,29 @@ def test_health_reports_rasa_down(webhook_settings: Settings) -> None:
 
     assert response.status_code == 503
     assert response.json()["rasa"] is False
+
+
+async def test_database_down_gets_a_kind_try_again_not_silence(env: dict[str, str]) -> None:
+    with FakeBotAPI() as fake:
+        settings = load_settings(
+            {
+                **env,
+                # Nothing listens on port 1: every database call fails at once.
+                "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=1",
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "RASA_PORT": "9",
+            }
+        )
+        core = build_core(settings)
+        application = build_application(settings, core.conversation, core.keys)
+        async with application:
+            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+            await application.start()
+            fake.push_update(fake.text_update(31, "necesito ayuda", language_code="es"))
+            (reply,) = await fake.wait_for_messages(31, 1)
+            await application.updater.stop()
+            await application.stop()
+        await core.aclose()
+
+    assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
