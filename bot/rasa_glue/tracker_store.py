@@ -65,6 +65,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# How many of the latest session's events a turn loads; cut back to the start of a turn.
+RECENT_EVENTS = 60
+# Set on a tracker this store built or saved: how many of its events are already stored.
+WINDOW_MARK = "_stored_event_count"
+
+
+def _from_turn_start(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop events before the first ``action_listen``, so the window starts with a whole turn."""
+    for index, event in enumerate(events):
+        if event.get("event") == "action" and event.get("name") == "action_listen":
+            return events[index:]
+    return events
+
+
 class TrackerDecryptionError(RasaException):
     """A stored event cannot be decrypted with any configured data key."""
 
@@ -118,7 +132,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
 
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+            loaded = getattr(tracker, WINDOW_MARK, None)
+            new_events = (
+                list(tracker.events)[loaded:]
+                if loaded is not None
+                else list(self._additional_events(session, tracker))
+            )
+            for event in new_events:
                 data = event.as_dict()
                 session.add(
                     self.SQLEvent(
@@ -132,23 +152,41 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        setattr(tracker, WINDOW_MARK, len(tracker.events))
 
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        """The latest session's recent turns, or every event when all sessions are asked for.
+
+        A long conversation would otherwise cost more at every turn: Rasa replays the events,
+        and sends them all to the NLG endpoint and the action server. This assistant's
+        dialogue has no slots and one-turn rules, so the last turns hold all its state.
+        """
         with self.session_scope() as session:
-            rows = self._event_query(
+            query = self._event_query(
                 session,
                 sender_id,
                 fetch_events_from_all_sessions=fetch_events_from_all_sessions,
-            ).all()
+            )
+            if fetch_events_from_all_sessions:
+                rows = query.all()
+            else:
+                newest_first = query.order_by(None).order_by(self.SQLEvent.id.desc())
+                rows = list(reversed(newest_first.limit(RECENT_EVENTS).all()))
             events = [self._decrypt(row.id, row.data) for row in rows]
 
+        if not fetch_events_from_all_sessions and len(events) == RECENT_EVENTS:
+            events = _from_turn_start(events)
         if self.domain and events:
             logger.debug("Recreating tracker from sender id '%s'", sender_id)
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions:
+                # save() then appends what came after these, not what the session holds.
+                setattr(tracker, WINDOW_MARK, len(tracker.events))
+            return tracker
         logger.debug("No stored tracker for sender id '%s'", sender_id)
         return None
 

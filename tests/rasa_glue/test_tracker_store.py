@@ -23,6 +23,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_glue.tracker_store import (
+    RECENT_EVENTS,
     EncryptedSQLTrackerStore,
     TrackerDecryptionError,
     fail_closed,
@@ -248,3 +249,32 @@ async def test_created_from_endpoints_yml_with_keys_from_settings(
     await store.save(conversation(domain))
     data = raw_rows(tmp_path / "var" / "rasa-tracker.db")[1]["data"]
     assert USER_TEXT.encode() in Fernet(key).decrypt(data)
+
+
+async def test_a_long_conversation_loads_only_its_recent_turns(
+    db_path: Path, domain: Domain
+) -> None:
+    keys = [Fernet.generate_key()]
+    store = make_store(db_path, keys, domain)
+    tracker = DialogueStateTracker(SENDER, domain.slots)
+    for turn in range(100):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"message {turn}", intent={"name": "greet", "confidence": 1}))
+        tracker.update(BotUttered(f"answer {turn}"))
+    await store.save(tracker)
+
+    recent = await store.retrieve(SENDER)
+    assert len(recent.events) <= RECENT_EVENTS
+    assert recent.events[0] == ActionExecuted("action_listen"), "starts with a whole turn"
+    assert recent.latest_message.text == "message 99"
+
+    # A new turn on the short tracker is appended after everything already stored.
+    recent.update(ActionExecuted("action_listen"))
+    recent.update(UserUttered("message 100", intent={"name": "greet", "confidence": 1}))
+    await store.save(recent)
+    await store.save(recent)  # saving twice adds nothing twice
+
+    everything = await store.retrieve_full_tracker(SENDER)
+    texts = [e.text for e in everything.events if isinstance(e, UserUttered)]
+    assert texts == [f"message {n}" for n in range(101)]
+    assert len(raw_rows(db_path)) == 302
