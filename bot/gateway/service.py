@@ -36,7 +36,7 @@ from bot.gateway.handover import HandoverFlow, watch_cases
 from bot.gateway.outbox import Outbox, Pending, PermanentFailure
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
-from bot.gateway.telegram_app import build_application, keyboard, register_commands
+from bot.gateway.telegram_app import build_application, register_commands, send_reply
 from bot.gateway.terminal import chat
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
@@ -192,7 +192,7 @@ def telegram_delivery(bot: Bot) -> Callable[[Pending], Awaitable[None]]:
         if item.chat_id is None:
             raise PermanentFailure("no chat")
         try:
-            await bot.send_message(item.chat_id, item.reply.text, reply_markup=keyboard(item.reply))
+            await send_reply(bot, item.chat_id, item.reply)
         except Forbidden as error:
             raise PermanentFailure("blocked") from error
 

@@ -6,17 +6,20 @@ webhook) and by the end-to-end tests (against a fake Bot API server).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -36,6 +39,8 @@ from bot.storage.keys import pseudonym
 
 logger = logging.getLogger(__name__)
 
+SEND_ATTEMPTS = 4
+RETRY_PAUSE = 0.5  # seconds, doubled at each attempt
 # Short titles share a row; longer ones get a row each so that nothing is cut off on a phone.
 SHORT_TITLE = 18
 
@@ -65,6 +70,25 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send one reply; network errors and Telegram 5xx are retried with a growing pause.
+
+    Telegram's 429 "retry after" and its rate limits are handled by the application's
+    ``AIORateLimiter``. No parse_mode: texts stay plain, so nothing typed becomes markup.
+    """
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+            return
+        except BadRequest:
+            raise
+        except NetworkError as error:
+            if attempt == SEND_ATTEMPTS - 1:
+                raise
+            logger.warning("send failed (%s); retrying", type(error).__name__)
+            await asyncio.sleep(RETRY_PAUSE * 2**attempt)
+
+
 class TelegramFront:
     """Handlers bound to one conversation core and one key set."""
 
@@ -81,8 +105,7 @@ class TelegramFront:
         chat_id = update.effective_chat.id
         try:
             for reply in replies:
-                # No parse_mode: texts are plain, so nothing a person typed can become markup.
-                await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+                await send_reply(context.bot, chat_id, reply)
         except Forbidden:
             logger.info("chat blocked the bot; reply dropped")
 
@@ -164,6 +187,8 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        # Telegram's limits (30 messages/s per bot, about 1/s per chat) and its 429 retries.
+        .rate_limiter(AIORateLimiter(max_retries=3))
     )
     if settings.mode == "webhook":
         builder = builder.updater(None)

@@ -107,3 +107,32 @@ async def test_database_down_gets_a_kind_try_again_not_silence(env: dict[str, st
         await core.aclose()
 
     assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
+
+
+@pytest.mark.parametrize(
+    ("code", "retry_after"),
+    [(429, 1), (502, None)],
+    ids=["too many requests", "bad gateway"],
+)
+async def test_a_reply_survives_telegram_refusing_it_once(
+    env: dict[str, str], code: int, retry_after: int | None
+) -> None:
+    with FakeBotAPI() as fake:
+        settings = load_settings(
+            {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}
+        )
+        migrate(settings.database_url)
+        core = build_core(settings)
+        application = build_application(settings, core.conversation, core.keys)
+        async with application:
+            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+            await application.start()
+            fake.fail_next("sendMessage", code, retry_after=retry_after)
+            fake.push_update(fake.sticker_update(32, language_code="en"))
+            (reply,) = await fake.wait_for_messages(32, 1)
+            await application.updater.stop()
+            await application.stop()
+        await core.aclose()
+
+    assert reply["text"] == translate("en", messages.NON_TEXT)
+    assert len(fake.failed("sendMessage")) == 1
