@@ -114,7 +114,8 @@ class Conversation:
         if text.startswith("/"):
             return await self._command(turn, text)
         who = await self._who(turn)
-        for flow in (self._handover, self._assessment):
+        # An answer to a question in progress first; anything else to an open case's thread.
+        for flow in (self._assessment, self._handover):
             answered = await flow.typed(who, text)
             if answered is not None:
                 return answered
