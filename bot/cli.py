@@ -89,16 +89,10 @@ def check_config(settings: Settings) -> None:
 
 def child_environment(settings: Settings) -> dict[str, str]:
     """Environment of the Rasa and action server processes (read by endpoints.yml)."""
-    if not settings.database_url.startswith("sqlite:///"):
-        raise ConfigError(
-            "DATABASE_URL: the embedded launcher supports SQLite only; PostgreSQL belongs to "
-            "the scaled-out set-up"
-        )
     env = dict(os.environ)
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env["ACTION_SERVER_PORT"] = str(settings.action_server_port)
     env["DATABASE_URL"] = settings.database_url
-    env["RASA_TRACKER_DB"] = settings.database_url.removeprefix("sqlite:///")
     env["BOT_VAR_DIR"] = str(settings.var_dir)
     if settings.data_key:
         env["BOT_DATA_KEY"] = settings.data_key

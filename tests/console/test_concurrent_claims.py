@@ -4,15 +4,12 @@ one gets it. On SQLite (file, WAL) and on PostgreSQL."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
 from cryptography.fernet import MultiFernet
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
@@ -20,38 +17,10 @@ from bot.storage import cases
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import Case
 from tests.console.helpers import queued_case
+from tests.helpers.postgres import SKIP_REASON, throwaway_database
 
 CONTENDERS = 8
 ROUNDS = 5
-POSTGRES_SERVER = "127.0.0.1:5432"
-POSTGRES_USERS = ("postgres", "root")
-
-
-def _create_postgres_database() -> tuple[str, str] | None:
-    """A fresh database on the project's PostgreSQL: (admin url, database name), or None."""
-    name = f"console_test_{uuid.uuid4().hex[:12]}"
-    for user in POSTGRES_USERS:
-        admin_url = f"postgresql://{user}@{POSTGRES_SERVER}/test"
-        engine = create_engine(
-            admin_url, future=True, isolation_level="AUTOCOMMIT",
-            connect_args={"connect_timeout": 3},
-        )  # fmt: skip
-        try:
-            with engine.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            return admin_url, name
-        except OperationalError:
-            continue
-        finally:
-            engine.dispose()
-    return None
-
-
-def _drop_postgres_database(admin_url: str, name: str) -> None:
-    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -59,17 +28,10 @@ def database_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator
     if request.param == "sqlite":
         yield settings.database_url
         return
-    created = _create_postgres_database()
-    if created is None:
-        pytest.skip(
-            f"PostgreSQL is not reachable at {POSTGRES_SERVER} as {' or '.join(POSTGRES_USERS)} "
-            "(trust authentication, database 'test')"
-        )
-    admin_url, name = created
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        _drop_postgres_database(admin_url, name)
+    with throwaway_database("console_test") as url:
+        if url is None:
+            pytest.skip(SKIP_REASON)
+        yield url
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the python-telegram-bot application talking HTTP to a fake Bot API server."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,13 +13,7 @@ from bot.cli import model_path
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
-from tests.helpers.stack import CASEWORKER_CHAT_ID, Stack, gateway
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers.stack import CASEWORKER_CHAT_ID, Stack, free_port, gateway
 
 
 @pytest.fixture(scope="session")
