@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 # Telegram's own limit for one message; longer input can only come from a misbehaving client.
 MAX_TEXT_LENGTH = 4096
 FORGET_CONFIRM = "forget:confirm"
+# Handled by the Telegram front: only it can delete messages in the chat.
+DELETE_MESSAGES_PAYLOAD = "forget:messages"
 
 
 @dataclass
@@ -156,10 +158,14 @@ class Conversation:
         return [Reply(confirmation.text, rtl=is_rtl(language)), *menu]
 
     async def forget(self, turn: Turn) -> list[Reply]:
+        """Erase everything; where the chat allows it, offer to delete the messages too."""
         language = await self.language_of(turn)
         await self._people.erase(turn.pseudonym)
         turn.profile = None
-        return [Reply(translate(language, messages.ERASED), rtl=is_rtl(language))]
+        buttons = ()
+        if turn.chat_id is not None:
+            buttons = ((translate(language, messages.DELETE_MESSAGES), DELETE_MESSAGES_PAYLOAD),)
+        return [Reply(translate(language, messages.ERASED), buttons, rtl=is_rtl(language))]
 
     async def _command(self, turn: Turn, text: str) -> list[Reply]:
         command, _, argument = text[1:].partition(" ")

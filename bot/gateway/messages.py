@@ -38,6 +38,11 @@ ERASED = N_(
     "vous voulez avec /start."
 )
 # TRANSLATORS: name the language of this catalogue, e.g. "Do you want to continue in English?".
+DELETE_MESSAGES = N_("Effacer aussi nos messages des dernières 48 heures")
+MESSAGES_DELETED = N_(
+    "C'est fait : j'ai effacé les messages de cette conversation que Telegram me permet "
+    "d'effacer (ceux des dernières 48 heures)."
+)
 OFFER_LANGUAGE = N_("Voulez-vous continuer en français ?")
 # TRANSLATORS: name the language of this catalogue.
 OFFER_LANGUAGE_BUTTON = N_("Oui, en français")

@@ -35,6 +35,7 @@ from bot.gateway.conversation import Conversation
 from bot.gateway.handover import HandoverFlow, watch_cases
 from bot.gateway.outbox import Outbox, Pending, PermanentFailure
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.spool import Spool
 from bot.gateway.store import PeopleStore
 from bot.gateway.telegram_app import build_application, register_commands, send_reply
 from bot.gateway.terminal import chat
@@ -173,6 +174,15 @@ def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) ->
     logger.info("retention: removed %s", counts)
 
 
+def replayer(application: Application) -> Callable[[dict], Awaitable[None]]:
+    """Process a spooled update through the same handlers as a fresh one."""
+
+    async def process(data: dict) -> None:
+        await application.process_update(Update.de_json(data, application.bot))
+
+    return process
+
+
 def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitable[None]]:
     """Alerts without personal data, to the caseworkers' Telegram chat (or the log)."""
 
@@ -201,7 +211,8 @@ def telegram_delivery(bot: Bot) -> Callable[[Pending], Awaitable[None]]:
 
 async def serve_telegram(settings: Settings, core: Core) -> None:
     """Run PTB (polling or webhook), the HTTP side and the background jobs until cancelled."""
-    application = build_application(settings, core.conversation, core.keys)
+    spool = Spool(settings.var_dir / "spool", core.box)
+    application = build_application(settings, core.conversation, core.keys, spool)
     server = http_server(settings, build_http_app(settings, core, application))
 
     notify = caseworker_notifier(settings, application.bot)
@@ -220,6 +231,7 @@ async def serve_telegram(settings: Settings, core: Core) -> None:
         jobs = [
             asyncio.create_task(core.outbox.run(telegram_delivery(application.bot))),
             asyncio.create_task(watch_forever(core, notify)),
+            asyncio.create_task(spool.replay_forever(replayer(application))),
         ]
         logger.info("gateway ready (%s)", settings.mode)
         try:

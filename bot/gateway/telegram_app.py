@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import (
     Bot,
     BotCommand,
@@ -31,8 +32,9 @@ from telegram.ext import (
 
 from bot.constants import LANGUAGES
 from bot.gateway import messages
-from bot.gateway.conversation import Conversation, Turn
+from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.replies import Reply
+from bot.gateway.spool import Spool
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym
@@ -40,6 +42,8 @@ from bot.storage.keys import pseudonym
 logger = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 4
+# How many message ids back the "delete our messages" offer reaches; older ones are past 48 h.
+DELETE_SPAN = 1000
 RETRY_PAUSE = 0.5  # seconds, doubled at each attempt
 # Short titles share a row; longer ones get a row each so that nothing is cut off on a phone.
 SHORT_TITLE = 18
@@ -92,9 +96,12 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
 class TelegramFront:
     """Handlers bound to one conversation core and one key set."""
 
-    def __init__(self, conversation: Conversation, keys: list[bytes]) -> None:
+    def __init__(
+        self, conversation: Conversation, keys: list[bytes], spool: Spool | None = None
+    ) -> None:
         self.conversation = conversation
         self._keys = keys
+        self._spool = spool
 
     def turn(self, update: Update) -> Turn:
         user = update.effective_user
@@ -124,8 +131,32 @@ class TelegramFront:
         await query.answer()
         if await self.seen_before(update):
             return
+        if query.data == DELETE_MESSAGES_PAYLOAD and query.message is not None:
+            await self.delete_recent_messages(update, context, query.message.message_id)
+            return
         replies = await self.conversation.button(self.turn(update), query.data or "")
         await self.deliver(update, context, replies)
+
+    async def delete_recent_messages(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, newest: int
+    ) -> None:
+        """Delete the chat's messages, both sides, as far back as Telegram allows (48 hours).
+
+        Message ids in a private chat are consecutive, so no id needs storing: Telegram skips
+        the ones it cannot delete.
+        """
+        chat_id = update.effective_chat.id
+        for first in range(max(1, newest - DELETE_SPAN + 1), newest + 1, 100):
+            ids = list(range(first, min(first + 100, newest + 1)))
+            try:
+                await context.bot.delete_messages(chat_id, ids)
+            except TelegramError as error:
+                logger.warning("could not delete messages: %s", type(error).__name__)
+                break
+        language = resolve_language(update.effective_user.language_code)
+        await send_reply(
+            context.bot, chat_id, Reply(translate(language, messages.MESSAGES_DELETED))
+        )
 
     async def on_notice(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
@@ -156,6 +187,11 @@ class TelegramFront:
         logger.debug("update failure", exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
+        if self._spool is not None and isinstance(context.error, SQLAlchemyError):
+            # The database is down: keep the update and process it when it is back.
+            self._spool.put(update.to_dict())
+            if update.update_id in self._spool.replaying:
+                return
         user = update.effective_user
         language = resolve_language(user.language_code if user else None)
         if user is not None:
@@ -179,7 +215,7 @@ def _notice(front: TelegramFront, message: str):
 
 
 def build_application(
-    settings: Settings, conversation: Conversation, keys: list[bytes]
+    settings: Settings, conversation: Conversation, keys: list[bytes], spool: Spool | None = None
 ) -> Application:
     """The PTB application with every handler; updater only in polling mode."""
     builder = (
@@ -193,7 +229,7 @@ def build_application(
     if settings.mode == "webhook":
         builder = builder.updater(None)
     application = builder.build()
-    front = TelegramFront(conversation, keys)
+    front = TelegramFront(conversation, keys, spool)
     private = filters.ChatType.PRIVATE
 
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL

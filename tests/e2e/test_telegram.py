@@ -222,6 +222,12 @@ async def test_forget_erases_profile_and_conversation(bot: FakeBotAPI, stack: St
     assert done["text"] == translate("fr", messages.ERASED)
     assert stored_rows(stack.settings, person) == {"people": 0, "events": 0}
 
+    # Telegram lets the bot delete the chat's recent messages too: offered, one tap.
+    (deleted,) = await press(bot, user, "forget:messages", message_id=done["message_id"])
+    assert deleted["text"] == translate("fr", messages.MESSAGES_DELETED)
+    removed = [i for call in bot.calls("deleteMessages") for i in call["message_ids"]]
+    assert done["message_id"] in removed and ask["message_id"] in removed
+
 
 def stored_rows(settings: Settings, person: str) -> dict[str, int]:
     engine = create_engine(settings.database_url, future=True)

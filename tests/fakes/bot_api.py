@@ -311,6 +311,7 @@ class FakeBotAPI:
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
+            "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
             "leaveChat": self._chat_action_ok,
             "sendChatAction": self._chat_action_ok,
@@ -632,6 +633,17 @@ class FakeBotAPI:
         message_id = _int_param(params, "message_id", 0)
         with self._lock:
             self._bot_messages.pop((chat_id, message_id), None)
+        return True
+
+    def _delete_messages(self, params: JSONDict) -> bool:
+        """Like Telegram: up to 100 ids; ids that cannot be found are skipped."""
+        chat_id = self._require_chat_id(params)
+        ids = params.get("message_ids") or []
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise BotAPIError(400, "Bad Request: message_ids must hold 1 to 100 ids")
+        with self._lock:
+            for message_id in ids:
+                self._bot_messages.pop((chat_id, int(message_id)), None)
         return True
 
     def _answer_callback_query(self, params: JSONDict) -> bool:
