@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +31,7 @@ from bot.constants import (
 )
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
-from bot.i18n import N_, is_rtl, translate
+from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.engine import Result
 from bot.questionnaire.parsing import fold
@@ -295,12 +296,22 @@ class HandoverFlow:
         buttons: list[tuple[str, str]] = []
         with self._sessions.begin() as session:
             completed = session.execute(
-                select(Assessment.id).where(
+                select(Assessment.completed_at)
+                .where(
                     Assessment.pseudonym == who.pseudonym,
                     Assessment.status == repository.COMPLETED,
                 )
-            ).all()
-            extra = [translate(who.language, ASSESSMENTS_LINE, {"count": len(completed)})]
+                .order_by(Assessment.id)
+            ).scalars()
+            locale = babel_locale(who.language)
+            dates = [format_date(at, "short", locale=locale) for at in completed if at]
+            extra = [
+                translate(
+                    who.language,
+                    ASSESSMENTS_DATES_LINE if dates else ASSESSMENTS_LINE,
+                    {"count": len(dates), "dates": ", ".join(dates)},
+                )
+            ]
             if cases.open_case(session, who.pseudonym) is not None:
                 extra.append(translate(who.language, OPEN_CASE_LINE))
             consents = latest_consents(session, who.pseudonym)
@@ -460,7 +471,7 @@ WITHDRAW = N_("Retirer : {purpose}")
 WITHDRAWN = N_("C'est fait : votre accord est retiré ({purpose}).")
 OPEN_CASE_LINE = N_("• une demande de mise en relation est ouverte.")
 ASSESSMENTS_LINE = N_("• auto-évaluations terminées : {count}.")
-ERASE_ALL = N_("Tout effacer")
+ASSESSMENTS_DATES_LINE = N_("• auto-évaluations terminées : {count} ({dates}).")
 
 
 def latest_consents(session: Session, pseudonym: str) -> dict[str, Consent]:

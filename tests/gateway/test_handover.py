@@ -12,6 +12,7 @@ from bot.console.texts import CONTACT_TIME_LABELS
 from bot.gateway import handover as texts
 from bot.gateway.assessment import Who
 from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
@@ -171,3 +172,15 @@ async def test_watcher_alerts_once_and_requeues_abandoned_claims(flow, sessions)
     await watch_cases(sessions, notify, unclaimed, inactive, lambda: much_later)
     with sessions.begin() as session:
         assert session.get(Case, case_id).status == cases.QUEUED
+
+
+async def test_my_data_lists_assessments_consents_and_the_open_case(flow: HandoverFlow) -> None:
+    await queue_a_case(flow)
+
+    (reply,) = await flow.my_data(WHO, Reply("Voici ce que je garde", (("Menu", "/help"),)))
+
+    assert reply.text.startswith("Voici ce que je garde")
+    assert translate("fr", texts.OPEN_CASE_LINE) in reply.text
+    assert "qu'un conseiller m'écrive ici : oui" in reply.text
+    assert "être recontacté pour un suivi : non" in reply.text
+    assert [payload for _, payload in reply.buttons] == ["c:caseworker_contact", "/help"]
