@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -148,3 +157,20 @@ class OutboxMessage(Base):
     sent_at = Column(DateTime, nullable=True)
     attempts = Column(Integer, nullable=False, default=0)
     failed = Column(Boolean, nullable=False, default=False)
+
+
+class Statistic(Base):
+    """Aggregate counters for centres' reports: no person, only month, centre and language."""
+
+    __tablename__ = "statistics"
+    __table_args__ = (UniqueConstraint("month", "centre_code", "language", "metric", "value"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    month = Column(String(7), nullable=False)
+    centre_code = Column(String(64), nullable=False, default="")
+    language = Column(String(8), nullable=False, default="")
+    # new_user, question (value: topic), assessment_started, assessment_completed,
+    # profile (value: dimension:band), handover (value: priority), outcome (value: outcome).
+    metric = Column(String(32), nullable=False)
+    value = Column(String(64), nullable=False, default="")
+    count = Column(Integer, nullable=False, default=0)
