@@ -79,6 +79,7 @@ CUSTOM_STOP = "stop"
 CUSTOM_NOT_UNDERSTOOD = "not_understood"
 CUSTOM_OFFER_HANDOVER = "offer_handover"
 CUSTOM_MY_DATA = "my_data"
+CUSTOM_TOPIC = "topic"
 
 # Self-assessment buttons: "a:<assessment id>:<question id or step>[:<value>]".
 ASSESSMENT_CALLBACK_PREFIX = "a:"

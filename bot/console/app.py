@@ -42,7 +42,7 @@ from bot.console import auth, stats, texts
 from bot.console.texts import RATING_PROMPT
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.i18n import babel_locale, is_rtl, translate, translations
-from bot.storage import cases
+from bot.storage import cases, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Case, CaseMessage, Caseworker
 
@@ -675,6 +675,9 @@ class Console:
             _notice(call.request, "bad_outcome")
             return self.redirect(call, "case", case_id=case.id)
         cases.close(call.session, self.box, case, outcome, detail, call.now)
+        statistics.bump(
+            call.session, statistics.OUTCOME, call.now, case.centre_code, case.language, outcome
+        )
         buttons = [(str(n), f"{RATING_CALLBACK_PREFIX}{case.id}:{n}") for n in range(1, 6)]
         prompt = translate(case.language, RATING_PROMPT)
         cases.send_later(call.session, self.box, case.pseudonym, prompt, buttons)

@@ -24,7 +24,7 @@ from bot.nlg.render import Renderer
 from bot.questionnaire import engine
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.parsing import parse_answer
-from bot.storage import repository
+from bot.storage import repository, statistics
 from bot.storage.keys import seal, unseal
 from bot.storage.models import Assessment
 
@@ -201,6 +201,9 @@ class AssessmentFlow:
         assessment = repository.create_assessment(
             session, who.pseudonym, self._definition.version, seal(self._box, progress.as_json())
         )
+        statistics.bump(
+            session, statistics.ASSESSMENT_STARTED, self._clock(), who.centre, who.language
+        )
         return self._ask(assessment, who)
 
     def _typed(self, who: Who, text: str) -> list[Reply] | None:
@@ -274,6 +277,7 @@ class AssessmentFlow:
         assessment.result = seal(self._box, result.as_json())
         assessment.status = repository.COMPLETED
         assessment.completed_at = self._clock()
+        self._count_result(session, who, result)
         lines = [self._t(who, RESULT_TITLE)]
         for dimension_id, value in result.scores.items():
             dimension = self._definition.dimensions[dimension_id]
@@ -318,6 +322,16 @@ class AssessmentFlow:
             )
         )
         return replies
+
+    def _count_result(self, session: Session, who: Who, result: engine.Result) -> None:
+        """Anonymous counters for the centre's report: completion and band per dimension."""
+        now = self._clock()
+        statistics.bump(session, statistics.ASSESSMENT_COMPLETED, now, who.centre, who.language)
+        for dimension, score in result.scores.items():
+            band = self._definition.band(score).label
+            statistics.bump(
+                session, statistics.PROFILE, now, who.centre, who.language, f"{dimension}:{band}"
+            )
 
     def _comparison(self, who: Who, previous: Assessment, result: engine.Result) -> list[str]:
         before = engine.Result.from_json(unseal(self._box, previous.result))

@@ -20,6 +20,7 @@ from bot.constants import (
     CUSTOM_OFFER_HANDOVER,
     CUSTOM_SET_LANGUAGE,
     CUSTOM_STOP,
+    CUSTOM_TOPIC,
     HANDOVER_CALLBACK_PREFIX,
     LANGUAGE_CALLBACK_PREFIX,
     LANGUAGES,
@@ -40,6 +41,7 @@ from bot.gateway.store import PeopleStore, Profile
 from bot.i18n import is_rtl, resolve_language, translate
 from bot.i18n.detect import clear_language
 from bot.nlg.render import Renderer
+from bot.storage import statistics
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,10 @@ class Conversation:
             known = self._centres.get(centre)
             fallback = known.default_language if known else self._default_language
             turn.profile = await self._people.profile(
-                turn.pseudonym, resolve_language(turn.telegram_language, fallback), turn.chat_id
+                turn.pseudonym,
+                resolve_language(turn.telegram_language, fallback),
+                turn.chat_id,
+                known.code if known else None,
             )
         return turn.profile
 
@@ -203,6 +208,11 @@ class Conversation:
         """
         rasa = await self._rasa_turn(turn, text)
         directives = rasa.directives
+        if CUSTOM_TOPIC in directives:
+            profile = await self._profile(turn)
+            await self._people.count(
+                statistics.QUESTION, profile.centre, profile.language, directives[CUSTOM_TOPIC]
+            )
         if CUSTOM_OFFER_ASSESSMENT in directives:
             return await self._assessment.offer(await self._who(turn))
         if CUSTOM_OFFER_HANDOVER in directives:

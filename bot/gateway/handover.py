@@ -35,7 +35,7 @@ from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.engine import Result
 from bot.questionnaire.parsing import fold
-from bot.storage import cases, repository
+from bot.storage import cases, repository, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Assessment, Case, Consent
 
@@ -232,6 +232,10 @@ class HandoverFlow:
             cases.enqueue(case, self._clock())
             session.flush()
             cases.audit(session, "queued", case_id=case.id, now=self._clock())
+            statistics.bump(
+                session, statistics.HANDOVER, self._clock(), case.centre_code, case.language,
+                cases.PRIORITY_NAMES[case.priority],
+            )  # fmt: skip
             alert = translate(
                 "fr", NEW_CASE_ALERT, {"priority": translate("fr", PRIORITY_LABELS[case.priority])}
             )

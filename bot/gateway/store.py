@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage import repository
+from bot.storage import repository, statistics
 from bot.storage.keys import seal
 
 
@@ -30,18 +31,29 @@ class PeopleStore:
         self._box = box
 
     async def profile(
-        self, pseudonym: str, default_language: str, chat_id: int | None = None
+        self,
+        pseudonym: str,
+        default_language: str,
+        chat_id: int | None = None,
+        centre: str | None = None,
     ) -> Profile:
         """The person's profile, created with ``default_language`` on first contact.
 
         The chat id is kept (encrypted) so that a caseworker's reply can reach the person.
         """
-        return await asyncio.to_thread(self._profile, pseudonym, default_language, chat_id)
+        return await asyncio.to_thread(self._profile, pseudonym, default_language, chat_id, centre)
 
-    def _profile(self, pseudonym: str, default_language: str, chat_id: int | None) -> Profile:
+    def _profile(
+        self, pseudonym: str, default_language: str, chat_id: int | None, centre: str | None
+    ) -> Profile:
         with self._sessions.begin() as session:
             existing = repository.get_person(session, pseudonym)
             person = repository.get_or_create_person(session, pseudonym, default_language)
+            if existing is None:
+                person.centre_code = centre
+                statistics.bump(
+                    session, statistics.NEW_USER, datetime.utcnow(), centre, default_language
+                )
             if chat_id is not None and person.chat_ref is None:
                 person.chat_ref = seal(self._box, chat_id)
             return Profile(person.pseudonym, person.language, person.centre_code, existing is None)
@@ -58,6 +70,14 @@ class PeopleStore:
                 person.language = language
             if centre:
                 person.centre_code = centre
+
+    async def count(self, metric: str, centre: str | None, language: str, value: str = "") -> None:
+        """An anonymous counter for the centres' reports."""
+        await asyncio.to_thread(self._count, metric, centre, language, value)
+
+    def _count(self, metric: str, centre: str | None, language: str, value: str) -> None:
+        with self._sessions.begin() as session:
+            statistics.bump(session, metric, datetime.utcnow(), centre, language, value)
 
     async def erase(self, pseudonym: str) -> None:
         await asyncio.to_thread(self._erase, pseudonym)

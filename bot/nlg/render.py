@@ -11,6 +11,7 @@ from bot.centres import CentreDirectory
 from bot.constants import (
     ASSESSMENT_PAYLOAD,
     CASEWORKER_PAYLOAD,
+    CUSTOM_TOPIC,
     LANGUAGE_NATIVE_NAMES,
     MENU_PAYLOAD,
     MORE_TOPICS_PAYLOAD,
@@ -41,13 +42,18 @@ UNKNOWN_CENTRE = N_("pas encore choisi")
 class Rendered:
     text: str
     buttons: tuple[tuple[str, str], ...]
+    # The info topic answered, passed to the gateway (anonymous counts, nearby services).
+    topic: str | None = None
 
     def as_nlg_response(self) -> dict[str, Any]:
         """The body Rasa expects back from an NLG endpoint."""
-        return {
+        body: dict[str, Any] = {
             "text": self.text,
             "buttons": [{"title": t, "payload": p} for t, p in self.buttons],
         }
+        if self.topic:
+            body["custom"] = {CUSTOM_TOPIC: self.topic}
+        return body
 
 
 class Renderer:
@@ -105,6 +111,7 @@ class Renderer:
                 (translate(language, b.title) if b.translatable else b.title, b.payload)
                 for b in buttons
             ),
+            response.removeprefix("utter_") if response.startswith(INFO_PREFIX) else None,
         )
 
     def _values(self, text: str, language: str, centre: str | None) -> dict[str, str]:
