@@ -80,7 +80,11 @@ def train(force: bool = False) -> Path:
 
 def check_config(settings: Settings) -> None:
     """Fail fast, naming file and field, before any process starts."""
-    load_centres(settings.centres_file)
+    from bot.directory import load_services
+    from bot.questionnaire.definition import load_definition
+
+    load_services(settings.services_file, load_centres(settings.centres_file))
+    load_definition()
     load_templates()
     for language in LANGUAGES:
         translations(language)
@@ -160,11 +164,26 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
+def import_services(settings: Settings, only_if_empty: bool) -> int | None:
+    """Load the service directory file into the database (validated first)."""
+    from bot import directory
+    from bot.storage.db import make_engine, session_factory
+
+    entries = directory.load_services(settings.services_file, load_centres(settings.centres_file))
+    sessions = session_factory(make_engine(settings.database_url))
+    with sessions.begin() as session:
+        if only_if_empty and directory.list_services(session):
+            return None
+        return directory.import_services(session, entries)
+
+
 def run(settings: Settings) -> None:
     from bot.gateway.service import build_core, serve_telegram, serve_terminal
 
     check_config(settings)
     migrate(settings.database_url)
+    # The console's edits are kept: the file seeds an empty directory only.
+    import_services(settings, only_if_empty=True)
     model = model_path()
     if not model.exists():
         raise ConfigError(f"{model.relative_to(PROJECT_ROOT)} is missing: run `make train`")
@@ -250,6 +269,26 @@ def purge(settings: Settings) -> None:
     print("removed: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
 
 
+def report(settings: Settings, args: argparse.Namespace) -> None:
+    """Aggregate figures per centre and month as CSV and a PNG chart; small counts suppressed."""
+    from bot import reports
+    from bot.storage.db import make_engine, session_factory
+
+    migrate(settings.database_url)
+    sessions = session_factory(make_engine(settings.database_url))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with sessions.begin() as session:
+        month = args.month or datetime.utcnow().strftime("%Y-%m")
+        built = reports.build_report(session, month, args.centre, args.language)
+    name = f"report-{month}-{args.centre or 'all'}"
+    csv = reports.write_csv(built, out / f"{name}.csv")
+    chart = reports.write_chart(built, out / f"{name}.png")
+    for row in built.rows:
+        print(f"{row.section:45} {row.label:40} {row.value}")
+    print(f"\nwritten: {csv}, {chart}")
+
+
 def rotate_key(settings: Settings) -> None:
     """New data key first, every encrypted value re-encrypted with it; old keys kept."""
     from bot.storage.db import make_engine, session_factory
@@ -277,6 +316,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("model-path", help="print the path of the current model")
     commands.add_parser("rotate-key", help="add a new data key and re-encrypt everything")
     commands.add_parser("purge", help="delete data past its retention period")
+    services = commands.add_parser(
+        "services", help="import the service directory file (replaces the directory)"
+    )
+    services.add_argument("action", choices=["import", "check"])
+    report_parser = commands.add_parser("report", help="a centre's monthly figures (CSV + PNG)")
+    report_parser.add_argument("--month", help="YYYY-MM, default this month")
+    report_parser.add_argument("--centre", default=None, help="centre code, default all centres")
+    report_parser.add_argument("--language", default="fr", choices=list(LANGUAGES))
+    report_parser.add_argument("--out", default="var/reports", help="output folder")
     accounts = commands.add_parser("caseworker", help="manage caseworker console accounts")
     accounts.add_argument("action", choices=["create", "disable", "enable", "reset", "list"])
     accounts.add_argument("username", nargs="?")
@@ -299,6 +347,15 @@ def main(argv: list[str] | None = None) -> None:
             if args.action != "list" and not args.username:
                 sys.exit("error: a username is needed")
             caseworker_command(settings, args)
+        elif args.command == "services":
+            migrate(settings.database_url)
+            if args.action == "check":
+                check_config(settings)
+                print(f"{settings.services_file}: valid")
+            else:
+                print(f"imported {import_services(settings, only_if_empty=False)} services")
+        elif args.command == "report":
+            report(settings, args)
         elif args.command == "purge":
             purge(settings)
         elif args.command == "rotate-key":

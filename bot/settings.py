@@ -32,6 +32,7 @@ class Settings:
     default_locale: str
     var_dir: Path
     centres_file: Path
+    services_file: Path
     rasa_url: str
     action_server_port: int
     gateway_host: str
@@ -96,6 +97,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         default_locale=locale,
         var_dir=var_dir,
         centres_file=Path(env.get("CENTRES_FILE", PROJECT_ROOT / "data" / "centres.yml")),
+        services_file=Path(env.get("SERVICES_FILE", PROJECT_ROOT / "data" / "services.yml")),
         rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
         action_server_port=_port(env, "ACTION_SERVER_PORT", 5055),
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),

@@ -16,6 +16,7 @@ from babel.dates import format_date
 from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import directory
 from bot.centres import CentreDirectory
 from bot.constants import ASSESSMENT_CALLBACK_PREFIX, CONSENT_KEEP, MENU_PAYLOAD, intent_payload
 from bot.gateway.replies import Reply
@@ -68,6 +69,8 @@ HARDER = N_("plus difficile")
 SUGGESTIONS = N_("Les aides qui peuvent correspondre à votre situation :")
 NO_SUGGESTIONS = N_("Votre situation semble plutôt stable. Le menu reste là si besoin.")
 NEAR_YOU = N_("Où vous adresser :\n\n{centre_contacts}")
+SERVICES_NEAR = N_("Des services qui peuvent vous aider :")
+MAX_SERVICES = 3
 ASK_CASEWORKER = N_("Voulez-vous qu'un conseiller vous contacte pour en parler ?")
 YES_CONTACT = N_("Oui, je veux bien")
 NO_CONTACT = N_("Non merci")
@@ -311,6 +314,9 @@ class AssessmentFlow:
                 ),
             )
         )
+        services = self._services_near(session, who, topics, progress.answers.get("prof_town"))
+        if services:
+            replies.append(self._reply(who, "\n\n".join([self._t(who, SERVICES_NEAR), *services])))
         replies.append(
             self._reply(
                 who,
@@ -322,6 +328,17 @@ class AssessmentFlow:
             )
         )
         return replies
+
+    def _services_near(
+        self, session: Session, who: Who, topics: list[str], town: str | None
+    ) -> list[str]:
+        """Directory services for the suggested topics, in the person's town if it is known."""
+        found: list[str] = []
+        for topic in topics:
+            services = directory.find_services(session, topic, who.centre, town) if town else []
+            services = services or directory.find_services(session, topic, who.centre)
+            found += [directory.format_service(s, who.language) for s in services]
+        return found[:MAX_SERVICES]
 
     def _count_result(self, session: Session, who: Who, result: engine.Result) -> None:
         """Anonymous counters for the centre's report: completion and band per dimension."""

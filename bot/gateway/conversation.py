@@ -28,6 +28,7 @@ from bot.constants import (
     META_CENTRE,
     META_LANGUAGE,
     RATING_CALLBACK_PREFIX,
+    SERVICES_CALLBACK_PREFIX,
     WITHDRAW_CALLBACK_PREFIX,
     intent_payload,
     language_payload,
@@ -35,6 +36,7 @@ from bot.constants import (
 from bot.gateway import messages
 from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
 from bot.gateway.handover import HandoverFlow
+from bot.gateway.nearby import NearbyServices
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.gateway.store import PeopleStore, Profile
@@ -79,6 +81,7 @@ class Conversation:
         centres: CentreDirectory,
         assessment: AssessmentFlow,
         handover: HandoverFlow,
+        nearby: NearbyServices,
         default_language: str = "fr",
     ) -> None:
         self._rasa = rasa
@@ -87,6 +90,7 @@ class Conversation:
         self._centres = centres
         self._assessment = assessment
         self._handover = handover
+        self._nearby = nearby
         self._default_language = default_language
 
     async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
@@ -145,6 +149,8 @@ class Conversation:
             return await self._handover.button(await self._who(turn), payload)
         if payload.startswith(RATING_CALLBACK_PREFIX):
             return await self._handover.rate(await self._who(turn), payload)
+        if payload.startswith(SERVICES_CALLBACK_PREFIX):
+            return await self._nearby.button(await self._who(turn), payload)
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
         if payload.startswith("/"):
@@ -208,11 +214,12 @@ class Conversation:
         """
         rasa = await self._rasa_turn(turn, text)
         directives = rasa.directives
+        nearby: list[Reply] = []
         if CUSTOM_TOPIC in directives:
-            profile = await self._profile(turn)
-            await self._people.count(
-                statistics.QUESTION, profile.centre, profile.language, directives[CUSTOM_TOPIC]
-            )
+            who = await self._who(turn)
+            topic = directives[CUSTOM_TOPIC]
+            await self._people.count(statistics.QUESTION, who.centre, who.language, topic)
+            nearby = await self._nearby.after_answer(who, topic, text)
         if CUSTOM_OFFER_ASSESSMENT in directives:
             return await self._assessment.offer(await self._who(turn))
         if CUSTOM_OFFER_HANDOVER in directives:
@@ -227,7 +234,7 @@ class Conversation:
         pending = await self._assessment.current_question(await self._who(turn))
         if pending and CUSTOM_NOT_UNDERSTOOD in directives:
             return [*await self.notice(turn, REASK), *pending]
-        return rasa.replies + pending
+        return rasa.replies + nearby + pending
 
     async def _rasa_turn(self, turn: Turn, text: str) -> RasaTurn:
         profile = await self._profile(turn)

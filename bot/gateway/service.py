@@ -33,6 +33,7 @@ from bot.console.app import build_console
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.nearby import NearbyServices
 from bot.gateway.outbox import Outbox, Pending, PermanentFailure
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.spool import Spool
@@ -91,6 +92,7 @@ def build_core(settings: Settings) -> Core:
         centres,
         assessment,
         handover,
+        NearbyServices(sessions),
         settings.default_locale,
     )
     return Core(

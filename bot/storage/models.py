@@ -174,3 +174,28 @@ class Statistic(Base):
     metric = Column(String(32), nullable=False)
     value = Column(String(64), nullable=False, default="")
     count = Column(Integer, nullable=False, default=0)
+
+
+class Service(Base):
+    """One entry of the service directory (``bot.directory``). Public information, in clear."""
+
+    __tablename__ = "services"
+
+    id = Column(String(64), primary_key=True)
+    centre_code = Column(String(64), nullable=False, index=True)
+    # The town or region as people write it; region_key is its folded form, for matching.
+    region = Column(String(100), nullable=False)
+    region_key = Column(String(100), nullable=False, index=True)
+    # One of bot.constants.INFO_INTENTS (the assistance types).
+    category = Column(String(64), nullable=False, index=True)
+    name = Column(String(200), nullable=False)
+    address = Column(String(300), nullable=False)
+    phone = Column(String(32), nullable=False)
+    # JSON: [{"days": ["mon", ...], "open": "09:00", "close": "17:00"}, ...]
+    opening_hours = Column(String, nullable=False)
+    # ISO 639-1 codes, comma-separated: "fr,wo".
+    languages = Column(String(100), nullable=False)
+    # French; eligibility_translations is a JSON object {"en": ..., "ar": ..., "es": ...}.
+    eligibility = Column(String, nullable=False)
+    eligibility_translations = Column(String, nullable=False, default="{}")
+    updated_at = Column(DateTime, nullable=False, default=datetime.utcnow, onupdate=datetime.utcnow)

@@ -77,9 +77,17 @@ async def answer_current(fake: FakeBotAPI, user: int, question: dict, choose: st
     payloads = [p for p in question_payloads(question) if not p.split(":")[3].startswith("~")]
     wanted = next((p for p in payloads if p.endswith(f":{choose}")), payloads[0])
     _, _, question_id, option_id = wanted.split(":")
-    expected = 1 if DEFINITION.question(question_id).option(option_id).red_flag else 0
-    expected += 4 if question_id == DEFINITION.questions[-1].id else 1
-    return await press(fake, user, wanted, expected)
+    if question_id != DEFINITION.questions[-1].id:
+        expected = 2 if DEFINITION.question(question_id).option(option_id).red_flag else 1
+        return await press(fake, user, wanted, expected)
+    # The last answer brings the profile and more, ending with the caseworker question.
+    fake.clear()
+    fake.push_update(fake.callback_update(user, wanted))
+    await fake.wait_until(
+        lambda: any(":cw:" in p for m in fake.sent(user) for p in question_payloads(m)),
+        timeout=20,
+    )
+    return fake.sent(user)
 
 
 async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: Stack):

@@ -8,6 +8,7 @@ from bot.centres import CentreDirectory
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.handover import HandoverFlow
+from bot.gateway.nearby import NearbyServices
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
 from bot.nlg.render import Renderer
@@ -43,4 +44,5 @@ def offline_conversation(
     definition = load_definition()
     assessment = AssessmentFlow(definition, sessions, box, centres, renderer)
     handover = HandoverFlow(definition, sessions, box, centres)
-    return Conversation(unreachable_rasa, people, renderer, centres, assessment, handover)
+    nearby = NearbyServices(sessions)
+    return Conversation(unreachable_rasa, people, renderer, centres, assessment, handover, nearby)

@@ -1,0 +1,53 @@
+"""Services near the person, from the directory: by the town named, or one tap on a town."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import directory
+from bot.centres import CentreDirectory
+from bot.gateway import nearby as texts
+from bot.gateway.assessment import Who
+from bot.gateway.nearby import NearbyServices
+from bot.i18n import translate
+from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.db import make_engine, migrate, session_factory
+
+
+@pytest.fixture
+def nearby(settings: Settings, centres: CentreDirectory) -> NearbyServices:
+    migrate(settings.database_url)
+    sessions = session_factory(make_engine(settings.database_url))
+    entries = directory.load_services(PROJECT_ROOT / "data" / "services.yml", centres)
+    with sessions.begin() as session:
+        directory.import_services(session, entries)
+    return NearbyServices(sessions)
+
+
+DAKAR = Who("p", "fr", "dakar-demo")
+
+
+async def test_a_town_in_the_message_lists_its_services(nearby: NearbyServices) -> None:
+    (reply,) = await nearby.after_answer(DAKAR, "info_health", "ou se soigner a thies ?")
+
+    assert reply.text.startswith(translate("fr", texts.HERE, {"region": "Thiès"}))
+    assert "Dakar" not in reply.text.split("\n")[0]
+
+
+async def test_without_a_town_the_person_picks_one(nearby: NearbyServices) -> None:
+    (ask,) = await nearby.after_answer(DAKAR, "info_health", "j'ai besoin d'un docteur")
+
+    assert ask.text == translate("fr", texts.WHERE)
+    assert [title for title, _ in ask.buttons] == ["Dakar", "Thiès"]
+    (listed,) = await nearby.button(DAKAR, dict(ask.buttons)["Thiès"])
+    assert listed.text.startswith(translate("fr", texts.HERE, {"region": "Thiès"}))
+
+
+async def test_topics_without_services_add_nothing(nearby: NearbyServices) -> None:
+    assert await nearby.after_answer(DAKAR, "info_privacy", "mes données ?") == []
+
+
+async def test_an_unknown_town_button_says_so(nearby: NearbyServices) -> None:
+    (reply,) = await nearby.button(DAKAR, "s:info_health:nowhere")
+
+    assert reply.text == translate("fr", texts.NONE_HERE)
