@@ -21,7 +21,7 @@ from bot.constants import LANGUAGES
 from bot.i18n import N_, babel_locale, translate
 from bot.settings import ConfigError
 
-CENTRE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EMERGENCY_LABELS: dict[str, str] = {

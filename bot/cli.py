@@ -289,6 +289,27 @@ def report(settings: Settings, args: argparse.Namespace) -> None:
     print(f"\nwritten: {csv}, {chart}")
 
 
+def posters(settings: Settings, args: argparse.Namespace) -> None:
+    """Printable posters (A4 PDF + PNG) with the QR code of each centre's deep link."""
+    from bot.posters import write_poster
+
+    username = args.bot or settings.telegram_bot_username
+    if not username:
+        raise ConfigError("the bot's username is needed: --bot NAME or TELEGRAM_BOT_USERNAME")
+    centres = load_centres(settings.centres_file)
+    chosen = [centres.get(args.centre)] if args.centre else list(centres)
+    if None in chosen:
+        raise ConfigError(f"{settings.centres_file}: no centre {args.centre!r}")
+    sheets = [list(LANGUAGES)] if args.language == "all" else [[args.language]]
+    if args.language == "each":
+        sheets = [[language] for language in LANGUAGES]
+    out = Path(args.out)
+    for centre in chosen:
+        for languages in sheets:
+            png, pdf = write_poster(centre, languages, username, out)
+            print(f"{pdf}  {png}")
+
+
 def rotate_key(settings: Settings) -> None:
     """New data key first, every encrypted value re-encrypted with it; old keys kept."""
     from bot.storage.db import make_engine, session_factory
@@ -316,6 +337,16 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("model-path", help="print the path of the current model")
     commands.add_parser("rotate-key", help="add a new data key and re-encrypt everything")
     commands.add_parser("purge", help="delete data past its retention period")
+    poster = commands.add_parser("poster", help="printable posters with the deep link's QR code")
+    poster.add_argument("--centre", help="centre code, default every centre")
+    poster.add_argument(
+        "--language",
+        default="each",
+        choices=[*LANGUAGES, "each", "all"],
+        help="one language, one poster per language (each), or one multilingual sheet (all)",
+    )
+    poster.add_argument("--bot", help="the bot's Telegram username (else TELEGRAM_BOT_USERNAME)")
+    poster.add_argument("--out", default="var/posters", help="output folder")
     services = commands.add_parser(
         "services", help="import the service directory file (replaces the directory)"
     )
@@ -354,6 +385,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{settings.services_file}: valid")
             else:
                 print(f"imported {import_services(settings, only_if_empty=False)} services")
+        elif args.command == "poster":
+            posters(settings, args)
         elif args.command == "report":
             report(settings, args)
         elif args.command == "purge":

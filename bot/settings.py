@@ -23,6 +23,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None
+    telegram_bot_username: str | None
     telegram_api_base_url: str
     webhook_url: str | None
     webhook_secret: str | None
@@ -88,6 +89,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     rasa_port = _port(env, "RASA_PORT", 5005)
     return Settings(
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
         telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
