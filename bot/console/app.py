@@ -1,4 +1,5 @@
-"""The console's web app: login, queue, case view and actions, supervisor page.
+"""The console's web app: login, queue, case view and actions, supervisor page, service
+directory (admins edit, supervisors read) and monthly reports (supervisors and admins).
 
 ``build_console`` returns a Starlette app that the gateway mounts at ``/console``; every URL it
 writes is built from the mount point (``root_path``), so it works under any prefix.
@@ -15,14 +16,16 @@ import hashlib
 import hmac
 import logging
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from cryptography.fernet import MultiFernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,14 +40,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.centres import CentreDirectory
-from bot.console import auth, stats, texts
+from bot import directory, reports
+from bot.centres import CentreDirectory, format_hours
+from bot.console import auth, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.i18n import babel_locale, is_rtl, translate, translations
+from bot.settings import ConfigError
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
-from bot.storage.models import Case, CaseMessage, Caseworker
+from bot.storage.models import Case, CaseMessage, Caseworker, Service
 
 __all__ = ["RATING_PROMPT", "build_console"]
 
@@ -52,6 +57,10 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 UI_DEFAULT_LANGUAGE = "fr"
 SUPERVISORS = ("supervisor", "admin")
+ADMINS = ("admin",)
+# The reports page's centre choice for what was counted without a centre ("" in the reports);
+# never a centre code, whose characters are A-Z a-z 0-9 _ -.
+NO_CENTRE_CHOICE = "~"
 # Outcomes a caseworker may choose; "cancelled" and "erased" are set by the person's actions.
 CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
 MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
@@ -114,6 +123,7 @@ PUBLIC = Access(roles=None)
 LOGGED_IN = Access()
 CASE_URL = Access(audit_anonymous=True)
 SUPERVISOR_ONLY = Access(roles=SUPERVISORS, audit_anonymous=True)
+ADMIN_ONLY = Access(roles=ADMINS, audit_anonymous=True)
 JSON = Access(json=True)
 
 Handler = Callable[[Call], Response]
@@ -253,6 +263,34 @@ class Console:
             Route("/", page(self.queue_page, LOGGED_IN), name="queue"),
             Route("/queue.json", page(self.queue_json, JSON), name="queue_json"),
             Route("/supervisor", page(self.supervisor, SUPERVISOR_ONLY), name="supervisor"),
+            Route("/services", page(self.services_page, SUPERVISOR_ONLY), name="services"),
+            Route("/services/new", page(self.service_new, ADMIN_ONLY), name="service_new"),
+            Route(
+                "/services/new",
+                page(self.service_create, ADMIN_ONLY),
+                methods=["POST"],
+                name="service_create",
+            ),
+            Route(
+                "/services/{service_id}/edit",
+                page(self.service_edit, ADMIN_ONLY),
+                name="service_edit",
+            ),
+            Route(
+                "/services/{service_id}/edit",
+                page(self.service_update, ADMIN_ONLY),
+                methods=["POST"],
+                name="service_update",
+            ),
+            Route(
+                "/services/{service_id}/delete",
+                page(self.service_delete, ADMIN_ONLY),
+                methods=["POST"],
+                name="service_delete",
+            ),
+            Route("/reports", page(self.reports_page, SUPERVISOR_ONLY), name="reports"),
+            Route("/reports.csv", page(self.report_csv, SUPERVISOR_ONLY), name="report_csv"),
+            Route("/reports.png", page(self.report_png, SUPERVISOR_ONLY), name="report_png"),
             Route("/cases/{case_id:int}", page(self.case_page, CASE_URL), name="case"),
             *(
                 Route(
@@ -373,6 +411,7 @@ class Console:
             "languages": LANGUAGE_NATIVE_NAMES,
             "user": call.user,
             "is_supervisor": call.user is not None and call.user.role in SUPERVISORS,
+            "is_admin": call.user is not None and call.user.role in ADMINS,
             "csrf": _csrf_token(request),
             "notice": texts.NOTICES.get(request.session.pop("notice", "")),
             "url": lambda name, **params: self.url(request, name, **params),
@@ -693,6 +732,209 @@ class Console:
             "supervisor.html",
             figures=stats.figures(call.session),
             entries=stats.latest_audit(call.session),
+        )
+
+    # Service directory ------------------------------------------------------------------------
+
+    def services_page(self, call: Call) -> Response:
+        """The directory, of one centre or all; read-only for supervisors."""
+        centre = call.request.query_params.get("centre", "")
+        centre = centre if self.centres.get(centre) else ""
+        language = call.language
+        return self.render(
+            call,
+            "services.html",
+            services=directory.list_services(call.session, centre or None),
+            centre_filter=centre,
+            centres=list(self.centres),
+            category_name=lambda code: reports.topic_label(code, language),
+            hours=lambda service: format_hours(directory.service_hours(service), language),
+            spoken=lambda service: directory.language_names(
+                directory.service_languages(service), language
+            ),
+        )
+
+    def service(self, call: Call) -> Service:
+        """The service of the URL; refuses when there is none."""
+        service = directory.get_service(call.session, call.request.path_params["service_id"])
+        if service is None:
+            raise Refused(404, "service_not_found", "service_not_found")
+        return service
+
+    def service_form(
+        self, call: Call, form: dict[str, str], editing: str | None, error: str | None = None,
+        invalid: set[str] | None = None, status: int = 200,
+    ) -> Response:  # fmt: skip
+        """The new/edit form, with the values typed so far and the validation error if any."""
+        language = call.language
+        return self.render(
+            call,
+            "service_form.html",
+            status,
+            form=form,
+            editing=editing,
+            error=error,
+            invalid=invalid or set(),
+            centres=list(self.centres),
+            categories=[(c, reports.topic_label(c, language)) for c in directory.CATEGORIES],
+            translated=service_form.TRANSLATED,
+            hours_example=service_form.HOURS_EXAMPLE,
+            max_length={
+                column.name: column.type.length
+                for column in Service.__table__.columns
+                if getattr(column.type, "length", None)
+            },
+        )
+
+    def service_new(self, call: Call) -> Response:
+        centre = call.request.query_params.get("centre", "")
+        form = service_form.blank_form(centre if self.centres.get(centre) else "")
+        return self.service_form(call, form, None)
+
+    def service_create(self, call: Call) -> Response:
+        form = service_form.form_from_post(call.form)
+        if form["id"] and directory.get_service(call.session, form["id"]) is not None:
+            # A new service must not silently replace an existing one.
+            self.audit(call, "service_invalid", detail=form["id"][:200])
+            error = translate(call.language, texts.SERVICE_EXISTS)
+            return self.service_form(call, form, None, error, {"id"}, 422)
+        return self.save_service(call, form, None)
+
+    def service_edit(self, call: Call) -> Response:
+        service = self.service(call)
+        return self.service_form(call, service_form.form_from_service(service), service.id)
+
+    def service_update(self, call: Call) -> Response:
+        service = self.service(call)
+        form = service_form.form_from_post(call.form)
+        form["id"] = service.id  # the id is the URL's: renaming would be a new service
+        return self.save_service(call, form, service.id)
+
+    def save_service(self, call: Call, form: dict[str, str], editing: str | None) -> Response:
+        data = service_form.data_from_form(form)
+        try:
+            service = directory.upsert_service(call.session, data, self.centres)
+        except (ConfigError, ValueError) as failure:
+            message = str(failure)
+            self.audit(call, "service_invalid", detail=(form["id"] or "-")[:200])
+            error, invalid = service_form.shown_error(message), service_form.error_fields(message)
+            return self.service_form(call, form, editing, error, invalid, 422)
+        self.audit(call, "service_updated" if editing else "service_created", detail=service.id)
+        _notice(call.request, "service_saved")
+        return self.services_redirect(call, service.centre_code)
+
+    def service_delete(self, call: Call) -> Response:
+        service = self.service(call)
+        service_id, centre = service.id, service.centre_code
+        directory.delete_service(call.session, service_id)
+        self.audit(call, "service_deleted", detail=service_id)
+        _notice(call.request, "service_deleted")
+        return self.services_redirect(call, centre)
+
+    def services_redirect(self, call: Call, centre: str) -> Response:
+        """Back to the directory, filtered on the centre just edited."""
+        query = f"?{urlencode({'centre': centre})}" if self.centres.get(centre) else ""
+        return RedirectResponse(self.url(call.request, "services") + query, status_code=303)
+
+    # Reports ----------------------------------------------------------------------------------
+
+    def report_choice(self, call: Call) -> dict[str, Any]:
+        """Month and centre from the query string, and the choices the page offers.
+
+        A missing or malformed month is the latest with figures (else this month); an unknown
+        centre is every centre.
+        """
+        pairs = reports.months_and_centres(call.session)
+        this_month = call.now.strftime("%Y-%m")
+        month = call.request.query_params.get("month", "")
+        try:
+            reports.month_bounds(month)
+        except ValueError:
+            month = pairs[0][0] if pairs else this_month
+        months = sorted({m for m, _ in pairs} | {this_month, month}, reverse=True)
+        language = call.language
+        options = [("", reports.centre_name(None, language))]
+        options += [(centre.code, centre.name) for centre in self.centres]
+        known = {code for code, _ in options}
+        options += [(code, code) for code in sorted({c for _, c in pairs} - known) if code]
+        if any(code == "" for _, code in pairs):
+            options.append((NO_CENTRE_CHOICE, reports.centre_name("", language)))
+        asked = call.request.query_params.get("centre", "")
+        choice = asked if asked in {value for value, _ in options} else ""
+        centre = None if choice == "" else "" if choice == NO_CENTRE_CHOICE else choice
+        return {
+            "month": month,
+            "centre": centre,
+            "choice": choice,
+            "months": months,
+            "centre_options": options,
+            "centre_label": dict(options)[choice],
+            "query": urlencode({"month": month, "centre": choice}),
+        }
+
+    def report_detail(self, choice: dict[str, Any], what: str) -> str:
+        centre = choice["centre"]
+        shown = reports.CSV_ALL_CENTRES if centre is None else centre or NO_CENTRE_CHOICE
+        return f"{what} {choice['month']} {shown}"
+
+    def report(self, call: Call, choice: dict[str, Any]) -> reports.Report:
+        """The chosen report, its texts in the console's language."""
+        return reports.build_report(call.session, choice["month"], choice["centre"], call.language)
+
+    def report_file_name(self, choice: dict[str, Any], extension: str) -> str:
+        centre = choice["centre"]
+        shown = "all" if centre is None else centre or "none"
+        return f"report-{choice['month']}-{shown}.{extension}"
+
+    def reports_page(self, call: Call) -> Response:
+        choice = self.report_choice(call)
+        report = self.report(call, choice)
+        sections: list[tuple[str, list[reports.ReportRow]]] = []
+        for row in report.rows:
+            if not sections or sections[-1][0] != row.section:
+                sections.append((row.section, []))
+            sections[-1][1].append(row)
+        self.audit(call, "report_viewed", detail=self.report_detail(choice, "page"))
+        locale = babel_locale(call.language)
+        return self.render(
+            call,
+            "reports.html",
+            **choice,
+            sections=sections,
+            suppressed=reports.SUPPRESSED,
+            largest_hidden=reports.SUPPRESS_BELOW - 1,
+            month_name=lambda month: format_date(
+                date.fromisoformat(f"{month}-01"), "LLLL y", locale=locale
+            ),
+            png_name=self.report_file_name(choice, "png"),
+        )
+
+    def report_file(
+        self, call: Call, extension: str, write: Callable[[reports.Report, Path], Path]
+    ) -> tuple[dict[str, Any], bytes]:
+        choice = self.report_choice(call)
+        report = self.report(call, choice)
+        with tempfile.TemporaryDirectory(prefix="console-report-") as folder:
+            body = write(report, Path(folder) / f"report.{extension}").read_bytes()
+        self.audit(call, "report_downloaded", detail=self.report_detail(choice, extension))
+        return choice, body
+
+    def report_csv(self, call: Call) -> Response:
+        choice, body = self.report_file(call, "csv", reports.write_csv)
+        name = self.report_file_name(choice, "csv")
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    def report_png(self, call: Call) -> Response:
+        choice, body = self.report_file(call, "png", reports.write_chart)
+        name = self.report_file_name(choice, "png")
+        return Response(
+            body,
+            media_type="image/png",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
         )
 
 

@@ -89,6 +89,8 @@ NOTICES = {
     "not_open": N_("Ce cas n'est plus ouvert."),
     "logged_out": N_("Vous êtes déconnecté."),
     "disabled": N_("Votre compte est désactivé."),
+    "service_saved": N_("Service enregistré. Le bot l'utilise dès maintenant."),
+    "service_deleted": N_("Service supprimé."),
     "login_failed": N_(
         "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après 5 échecs, "
         "le compte est bloqué 15 minutes."
@@ -103,4 +105,10 @@ ERROR_TEXTS = {
     "csrf": N_("Le formulaire a expiré. Rechargez la page et recommencez."),
     "forbidden": N_("Vous n'avez pas accès à cette page."),
     "not_found": N_("Ce cas n'existe pas."),
+    "service_not_found": N_("Ce service n'existe pas."),
 }
+
+# Service directory form.
+SERVICE_EXISTS = N_(
+    "Un service a déjà cet identifiant. Choisissez-en un autre, ou modifiez le service existant."
+)

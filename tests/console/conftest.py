@@ -71,3 +71,8 @@ def bob(sessions: sessionmaker, box: MultiFernet) -> Account:
 @pytest.fixture
 def sam(sessions: sessionmaker, box: MultiFernet) -> Account:
     return make_account(sessions, box, "sam", role="supervisor")
+
+
+@pytest.fixture
+def ada(sessions: sessionmaker, box: MultiFernet) -> Account:
+    return make_account(sessions, box, "ada", role="admin")

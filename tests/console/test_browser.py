@@ -29,10 +29,11 @@ from sqlalchemy.orm import sessionmaker
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from bot import directory
 from bot.centres import CentreDirectory
 from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
 from bot.i18n import translate
-from bot.storage import cases
+from bot.storage import cases, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
 from tests.console.helpers import Account, audit_actions, queued_case
@@ -289,3 +290,58 @@ def test_a_wrong_code_is_refused_and_the_queue_fits_a_phone(
     expect(page.locator(".packet")).to_contain_text(SECRET)
     assert_fits_a_phone(page)
     assert new_page.errors == [f"401 POST {server.url}/login"]  # the refused login
+
+
+def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
+    server, new_page, sessions, ada, sam
+) -> None:
+    now = datetime.utcnow()
+    with sessions.begin() as session:
+        for count, topic in ((6, "info_health"), (2, "info_transport")):
+            for _ in range(count):
+                statistics.bump(session, statistics.QUESTION, now, "dakar-demo", "fr", topic)
+    admin = new_page(**PHONE, locale="fr-FR")
+    log_in(admin, server, ada)
+    admin.get_by_role("link", name="Annuaire des services").click()
+    admin.get_by_role("link", name="Ajouter un service").click()
+
+    admin.fill("#id", "dakar-test-phone")
+    admin.select_option("#centre", "dakar-demo")
+    admin.fill("#region", "Thiès")
+    admin.select_option("#category", label="Santé")
+    admin.fill("#name", "Clinique du téléphone")
+    admin.fill("#address", "1 rue Exemple")
+    admin.fill("#phone", "not a number")
+    admin.fill("#opening_hours", "- days: [mon, tue]\n  open: 09:00\n  close: 17:00")
+    admin.fill("#languages", "fr, wo")
+    admin.fill("#eligibility", "Ouvert à tous.")
+    admin.fill("#eligibility_ar", "مفتوح للجميع")
+    admin.get_by_role("button", name="Enregistrer").click()
+
+    # Refused by the directory's validation: the error is shown, the values are kept.
+    expect(admin.locator("#form-error")).to_contain_text("is not a phone number")
+    expect(admin.locator("#phone")).to_have_attribute("aria-invalid", "true")
+    expect(admin.locator("#name")).to_have_value("Clinique du téléphone")
+    expect(admin.locator("#eligibility_ar")).to_have_value("مفتوح للجميع")
+    assert admin.locator("#eligibility_ar").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert_fits_a_phone(admin)
+    admin.fill("#phone", "+221 33 000 00 00")
+    admin.get_by_role("button", name="Enregistrer").click()
+
+    expect(admin.locator(".notice")).to_contain_text("Service enregistré")
+    expect(admin.locator("#service-dakar-test-phone")).to_contain_text("Clinique du téléphone")
+    assert_fits_a_phone(admin)
+    with sessions() as session:
+        service = directory.get_service(session, "dakar-test-phone")
+        assert service is not None and service.phone == "+221 33 000 00 00"
+
+    supervisor = new_page(**PHONE, locale="ar")
+    log_in(supervisor, server, sam)
+    supervisor.goto(f"{server.url}/reports?lang=ar")
+    chart = supervisor.locator(".chart img")
+    expect(chart).to_be_visible()
+    supervisor.wait_for_function("() => document.querySelector('.chart img').naturalWidth > 0")
+    assert supervisor.locator("html").get_attribute("dir") == "rtl"
+    expect(supervisor.locator("td.num bdi", has_text="<5").first).to_be_visible()
+    assert_fits_a_phone(supervisor)
+    assert new_page.errors == [f"422 POST {server.url}/services/new"]
