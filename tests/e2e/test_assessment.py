@@ -155,7 +155,7 @@ async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: St
     ((status, progress, result, raw),) = stored(stack.settings, user)
     assert status == "completed"
     assert progress["answers"]["prof_town"] == "Thiès"
-    assert b"Thi" not in raw, "answers are encrypted at rest"
+    assert b"prof_town" not in raw and "Thiès".encode() not in raw, "encrypted at rest"
     assert "immediate_danger" in result["flags"]
 
 
