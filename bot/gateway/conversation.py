@@ -37,7 +37,7 @@ from bot.gateway import messages
 from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import RasaClient
 from bot.gateway.replies import Reply
 from bot.gateway.store import PeopleStore, Profile
 from bot.i18n import is_rtl, resolve_language, translate
@@ -109,6 +109,10 @@ class Conversation:
         """False for an update already handled, so that a repeat is not answered twice."""
         return await self._people.first_sighting(update_id)
 
+    async def unsee(self, update_id: int) -> None:
+        """Forget that an update was seen, so that it can be processed again later."""
+        await self._people.unsee(update_id)
+
     async def language_of(self, turn: Turn) -> str:
         return (await self._profile(turn)).language
 
@@ -131,7 +135,7 @@ class Conversation:
             if answered is not None:
                 return answered
         replies = await self._ask_rasa(turn, text)
-        return replies + await self._language_offer(turn, text)
+        return replies + await self.language_offer(turn, text)
 
     async def button(self, turn: Turn, payload: str) -> list[Reply]:
         """A pressed inline button."""
@@ -239,11 +243,8 @@ class Conversation:
     async def _rasa_turn(self, turn: Turn, text: str) -> RasaTurn:
         profile = await self._profile(turn)
         metadata: dict[str, Any] = {META_LANGUAGE: profile.language, META_CENTRE: profile.centre}
-        try:
-            answers = await self._rasa.send(turn.pseudonym, text, metadata)
-        except RasaUnavailable as error:
-            logger.error("Rasa unavailable (%s)", error)
-            return RasaTurn(await self.notice(turn, messages.TECHNICAL_PROBLEM))
+        # RasaUnavailable propagates: the Telegram front keeps the update and answers it later.
+        answers = await self._rasa.send(turn.pseudonym, text, metadata)
         if not answers:
             # Every rule ends in an answer; none means a failure inside Rasa (an action or the
             # NLG), and silence would leave the person wondering.
@@ -263,7 +264,7 @@ class Conversation:
                 result.replies.append(Reply(answer["text"], buttons, rtl=is_rtl(language)))
         return result
 
-    async def _language_offer(self, turn: Turn, text: str) -> list[Reply]:
+    async def language_offer(self, turn: Turn, text: str) -> list[Reply]:
         """Offer (never force) a switch when the message is clearly in another language."""
         current = await self.language_of(turn)
         detected = clear_language(text)

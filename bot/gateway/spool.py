@@ -1,4 +1,4 @@
-"""Updates that arrive while the database is down, kept encrypted on disk until it is back.
+"""Updates that arrive while the database or Rasa is down, kept encrypted until they are back.
 
 Telegram considers an update delivered once the gateway has fetched it, so an update whose
 turn fails because the database is unreachable would be lost. It is written here instead (one
@@ -57,11 +57,15 @@ class Spool:
             taken += 1
         return taken
 
-    async def replay_forever(self, process: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    async def replay_forever(
+        self,
+        process: Callable[[dict[str, Any]], Awaitable[None]],
+        interval: float = REPLAY_INTERVAL,
+    ) -> None:
         while True:
             try:
                 if await self.replay(process):
                     logger.info("spooled updates processed again")
             except Exception as error:  # noqa: BLE001 - keep trying; the files stay on disk
                 logger.warning("spool replay failed: %s", type(error).__name__)
-            await asyncio.sleep(REPLAY_INTERVAL)
+            await asyncio.sleep(interval)

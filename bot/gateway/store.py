@@ -86,6 +86,13 @@ class PeopleStore:
         with self._sessions.begin() as session:
             repository.erase_person(session, pseudonym)
 
+    async def unsee(self, update_id: int) -> None:
+        await asyncio.to_thread(self._unsee, update_id)
+
+    def _unsee(self, update_id: int) -> None:
+        with self._sessions.begin() as session:
+            repository.unsee(session, update_id)
+
     async def first_sighting(self, update_id: int) -> bool:
         return await asyncio.to_thread(self._first_sighting, update_id)
 

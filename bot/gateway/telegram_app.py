@@ -33,6 +33,7 @@ from telegram.ext import (
 from bot.constants import LANGUAGES
 from bot.gateway import messages
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
+from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.gateway.spool import Spool
 from bot.i18n import resolve_language, translate
@@ -42,6 +43,8 @@ from bot.storage.keys import pseudonym
 logger = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 4
+# Failures that pass: the update is kept and processed again (see bot.gateway.spool).
+RETRIABLE = (SQLAlchemyError, RasaUnavailable)
 # How many message ids back the "delete our messages" offer reaches; older ones are past 48 h.
 DELETE_SPAN = 1000
 RETRY_PAUSE = 0.5  # seconds, doubled at each attempt
@@ -187,9 +190,15 @@ class TelegramFront:
         logger.debug("update failure", exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
-        if self._spool is not None and isinstance(context.error, SQLAlchemyError):
-            # The database is down: keep the update and process it when it is back.
+        if self._spool is not None and isinstance(
+            context.error, (SQLAlchemyError, RasaUnavailable)
+        ):
+            # The database or Rasa is down: keep the update and process it when it is back.
             self._spool.put(update.to_dict())
+            try:
+                await self.conversation.unsee(update.update_id)
+            except SQLAlchemyError:
+                logger.warning("update not marked as seen: the database is down")
             if update.update_id in self._spool.replaying:
                 return
         user = update.effective_user

@@ -11,8 +11,10 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.gateway import messages
 from bot.gateway.conversation import Turn
 from bot.gateway.outbox import Pending
+from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.i18n import N_, resolve_language, translate
 from bot.storage.keys import pseudonym
@@ -80,9 +82,12 @@ async def chat(
                 return
             if not line:
                 continue
-            if line.isdigit() and 0 < int(line) <= len(payloads):
-                show(await conversation.button(turn(), payloads[int(line) - 1]))
-            else:
-                show(await conversation.text(turn(), line))
+            try:
+                if line.isdigit() and 0 < int(line) <= len(payloads):
+                    show(await conversation.button(turn(), payloads[int(line) - 1]))
+                else:
+                    show(await conversation.text(turn(), line))
+            except RasaUnavailable:
+                show(await conversation.notice(turn(), messages.TECHNICAL_PROBLEM))
     finally:
         watcher.cancel()

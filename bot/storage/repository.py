@@ -45,6 +45,10 @@ def erase_person(session: Session, pseudonym: str) -> None:
         session.execute(delete(_rasa_events).where(_rasa_events.c.sender_id == pseudonym))
 
 
+def unsee(session: Session, update_id: int) -> None:
+    session.execute(delete(SeenUpdate).where(SeenUpdate.update_id == update_id))
+
+
 def first_sighting(session: Session, update_id: int) -> bool:
     """Record ``update_id``; False when it was already handled (a repeated update)."""
     if session.execute(

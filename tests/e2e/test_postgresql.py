@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
 
 from bot.console.texts import CONTACT_TIME_LABELS
 from bot.gateway import handover
@@ -88,3 +89,47 @@ async def test_conversation_on_postgresql_leaves_no_plain_text(
     assert "events" in dump and "cases" in dump
     for secret in [*planted, str(USER)]:
         assert secret not in dump, f"{secret} in plain text in PostgreSQL"
+
+
+async def test_a_database_outage_mid_conversation_loses_and_resets_nothing(
+    postgres_env: dict[str, str], fake_api: FakeBotAPI
+) -> None:
+    settings: Settings = load_settings(
+        {**postgres_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url}
+    )
+    user = USER + 1
+    fake = fake_api
+    async with gateway(settings):
+        fake.clear()
+        fake.push_update(fake.text_update(user, "hablame en español por favor"))
+        await fake.wait_for_messages(user, 1)
+
+        # Cut every connection of every process to the database, mid-conversation.
+        admin = create_engine(
+            settings.database_url.rsplit("/", 1)[0] + "/test",
+            future=True,
+            isolation_level="AUTOCOMMIT",
+        )
+        database = settings.database_url.rsplit("/", 1)[1]
+        with admin.connect() as connection:
+            cut = connection.execute(
+                text(
+                    "select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                    "where datname = :db and pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            ).scalar()
+        admin.dispose()
+        assert cut >= 1
+
+        fake.clear()
+        fake.push_update(fake.text_update(user, "necesito un medico"))
+        # Either answered at once (connections re-made), or "try again" now and the answer
+        # as soon as the database answers again; never silence, never a reset conversation.
+        answered = await fake.wait_until(
+            lambda: [m for m in fake.sent(user) if "médico" in m["text"].lower()
+                     or "salud" in m["text"].lower()],
+            timeout=30,
+        )  # fmt: skip
+    assert answered, "the question was answered"
+    assert all("bienvenue" not in m["text"].lower() for m in fake.sent(user))

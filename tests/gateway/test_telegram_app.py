@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 from bot.gateway import messages
 from bot.gateway.replies import Reply
 from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, build_core, build_http_app
+from bot.gateway.spool import Spool
 from bot.gateway.telegram_app import build_application, keyboard
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
@@ -136,3 +137,31 @@ async def test_a_reply_survives_telegram_refusing_it_once(
 
     assert reply["text"] == translate("en", messages.NON_TEXT)
     assert len(fake.failed("sendMessage")) == 1
+
+
+async def test_rasa_down_is_answered_later_not_lost(env: dict[str, str]) -> None:
+    with FakeBotAPI() as fake:
+        settings = load_settings(
+            {
+                **env,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "RASA_PORT": "9",
+            }
+        )
+        migrate(settings.database_url)
+        core = build_core(settings)
+        spool = Spool(settings.var_dir / "spool", core.box)
+        application = build_application(settings, core.conversation, core.keys, spool)
+        async with application:
+            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+            await application.start()
+            fake.push_update(fake.text_update(34, "necesito ayuda", language_code="es"))
+            (reply,) = await fake.wait_for_messages(34, 1)
+            await application.updater.stop()
+            await application.stop()
+        await core.aclose()
+
+    assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
+    (kept,) = spool.pending()
+    assert kept[1]["message"]["text"] == "necesito ayuda"

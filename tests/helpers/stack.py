@@ -12,7 +12,14 @@ from pathlib import Path
 from telegram import Update
 
 from bot.cli import model_path, start_processes, stop_processes, wait_until_ready
-from bot.gateway.service import Core, build_core, caseworker_notifier, telegram_delivery
+from bot.gateway.service import (
+    Core,
+    build_core,
+    caseworker_notifier,
+    replayer,
+    telegram_delivery,
+)
+from bot.gateway.spool import Spool
 from bot.gateway.telegram_app import build_application
 from bot.settings import Settings
 
@@ -50,22 +57,25 @@ class Stack:
 async def gateway(settings: Settings) -> AsyncIterator[Core]:
     """The production gateway (PTB application + core), long-polling the fake Bot API."""
     core = build_core(settings)
-    application = build_application(settings, core.conversation, core.keys)
+    spool = Spool(settings.var_dir / "spool", core.box)
+    application = build_application(settings, core.conversation, core.keys, spool)
     async with application:
         await application.updater.start_polling(
             poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
         )
         await application.start()
         core.handover.notify_caseworkers = caseworker_notifier(settings, application.bot)
-        sender = asyncio.create_task(
-            core.outbox.run(telegram_delivery(application.bot), interval=0.2)
-        )
+        jobs = [
+            asyncio.create_task(core.outbox.run(telegram_delivery(application.bot), interval=0.2)),
+            asyncio.create_task(spool.replay_forever(replayer(application), interval=0.5)),
+        ]
         try:
             yield core
         finally:
-            sender.cancel()
-            with suppress(asyncio.CancelledError):
-                await sender
+            for job in jobs:
+                job.cancel()
+                with suppress(asyncio.CancelledError):
+                    await job
             await application.updater.stop()
             await application.stop()
             await core.aclose()
