@@ -14,12 +14,11 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.dates import format_time, get_day_names
 
 from bot.constants import LANGUAGES
 from bot.i18n import N_, babel_locale, translate
-from bot.settings import ConfigError
+from bot.settings import ConfigError, read_yaml
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -199,12 +198,7 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
 
 def load_centres(path: Path) -> CentreDirectory:
     """Read and validate the centres file; raise ``ConfigError`` naming file and field."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: file not found") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML: {error}") from error
+    document = read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("centres"), list):
         raise _fail(path, "centres", "must be a list of centres")
     centres = [_parse_centre(path, i, raw) for i, raw in enumerate(document["centres"])]

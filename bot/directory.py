@@ -31,7 +31,7 @@ from bot.centres import DAYS, CentreDirectory, OpeningHours, _parse_hours, forma
 from bot.constants import DEFAULT_LANGUAGE, INFO_INTENTS, LANGUAGES
 from bot.i18n import N_, babel_locale, resolve_language, translate
 from bot.questionnaire.parsing import fold
-from bot.settings import PROJECT_ROOT, ConfigError
+from bot.settings import PROJECT_ROOT, ConfigError, read_yaml
 from bot.storage.models import Service
 
 DEFAULT_SERVICES_FILE = PROJECT_ROOT / "data" / "services.yml"
@@ -46,7 +46,8 @@ CONTACT_MESSAGE = N_("{name}\nAdresse : {address}\nTéléphone : {phone}\nHorair
 LANGUAGES_MESSAGE = N_("Langues : {languages}")
 ELIGIBILITY_MESSAGE = N_("Conditions : {eligibility}")
 
-_REQUIRED = (
+# Every entry's fields, in the file's order; the console's form shows the same ones.
+REQUIRED_FIELDS = (
     "id",
     "centre",
     "region",
@@ -93,19 +94,19 @@ def _parse_entry(
 ) -> ServiceEntry:
     if not isinstance(raw, Mapping):
         raise _fail(source, where, "must be a mapping")
-    for key in _REQUIRED:
+    for key in REQUIRED_FIELDS:
         value = raw.get(key)
         if value in (None, [], {}) or not str(value).strip():
             raise _fail(source, f"{where}.{key}", "is missing")
     where = f"{where} ({raw['id']})"
-    unknown = sorted(str(k) for k in raw if k not in _REQUIRED + _OPTIONAL)
+    unknown = sorted(str(k) for k in raw if k not in REQUIRED_FIELDS + _OPTIONAL)
     if unknown:
         raise _fail(
             source,
             f"{where}.{unknown[0]}",
-            f"unknown field; use {', '.join(_REQUIRED + _OPTIONAL)}",
+            f"unknown field; use {', '.join(REQUIRED_FIELDS + _OPTIONAL)}",
         )
-    text = {key: " ".join(str(raw[key]).split()) for key in _REQUIRED if key in _MAX_LENGTH}
+    text = {key: " ".join(str(raw[key]).split()) for key in REQUIRED_FIELDS if key in _MAX_LENGTH}
     text.update({key: str(raw[key]).strip() for key in ("centre", "category", "eligibility")})
     for key, limit in _MAX_LENGTH.items():
         if len(text[key]) > limit:
@@ -193,12 +194,7 @@ def _parse_translations(source: Path | str, where: str, raw: Any) -> dict[str, s
 
 def load_services(path: Path, centres: CentreDirectory) -> list[ServiceEntry]:
     """Read and validate the services file; raise ``ConfigError`` naming file, entry and field."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: file not found") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML: {error}") from error
+    document = read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("services"), list):
         raise _fail(path, "services", "must be a list of services")
     entries = [

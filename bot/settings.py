@@ -10,6 +10,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bot.constants import LANGUAGES
 
@@ -18,6 +21,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 class ConfigError(Exception):
     """A configuration problem the operator must fix; the message names file/variable and field."""
+
+
+def read_yaml(path: Path) -> Any:
+    """A configuration file's content; a missing file or bad YAML is a ``ConfigError``."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: file not found") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from error
 
 
 @dataclass(frozen=True)

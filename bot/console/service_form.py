@@ -13,24 +13,12 @@ from typing import Any
 import yaml
 
 from bot.constants import DEFAULT_LANGUAGE, LANGUAGES
-from bot.directory import service_data
+from bot.directory import REQUIRED_FIELDS, service_data
 from bot.storage.models import Service
 
 # Languages an eligibility note may be translated into (French is the note itself).
 TRANSLATED = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
-TEXT_FIELDS = (
-    "id",
-    "centre",
-    "region",
-    "category",
-    "name",
-    "address",
-    "phone",
-    "opening_hours",
-    "languages",
-    "eligibility",
-)
-FIELDS = TEXT_FIELDS + tuple(f"eligibility_{language}" for language in TRANSLATED)
+FIELDS = REQUIRED_FIELDS + tuple(f"eligibility_{language}" for language in TRANSLATED)
 HOURS_EXAMPLE = (
     '- days: [mon, tue, wed, thu, fri]\n  open: "09:00"\n  close: "17:00"\n'
     '- days: [sat]\n  open: "09:00"\n  close: "12:00"'
@@ -57,7 +45,7 @@ def hours_text(hours: list[dict[str, Any]]) -> str:
 
 def form_from_service(service: Service) -> dict[str, str]:
     data = service_data(service)
-    form = {key: str(data[key]) for key in TEXT_FIELDS if key not in ("opening_hours", "languages")}
+    form = {key: str(data[key]) for key in REQUIRED_FIELDS if key not in ("opening_hours", "languages")}
     form["opening_hours"] = hours_text(data["opening_hours"])
     form["languages"] = ", ".join(data["languages"])
     translations = data["eligibility_translations"]
@@ -84,7 +72,7 @@ def _hours(text: str) -> Any:
 
 def data_from_form(form: dict[str, str]) -> dict[str, Any]:
     """What ``upsert_service`` takes: empty translations left out."""
-    data: dict[str, Any] = {key: form[key] for key in TEXT_FIELDS}
+    data: dict[str, Any] = {key: form[key] for key in REQUIRED_FIELDS}
     data["opening_hours"] = _hours(form["opening_hours"]) if form["opening_hours"] else None
     data["eligibility_translations"] = {
         lang: form[f"eligibility_{lang}"] for lang in TRANSLATED if form[f"eligibility_{lang}"]
