@@ -45,7 +45,9 @@ def hours_text(hours: list[dict[str, Any]]) -> str:
 
 def form_from_service(service: Service) -> dict[str, str]:
     data = service_data(service)
-    form = {key: str(data[key]) for key in REQUIRED_FIELDS if key not in ("opening_hours", "languages")}
+    form = {
+        key: str(data[key]) for key in REQUIRED_FIELDS if key not in ("opening_hours", "languages")
+    }
     form["opening_hours"] = hours_text(data["opening_hours"])
     form["languages"] = ", ".join(data["languages"])
     translations = data["eligibility_translations"]
