@@ -18,7 +18,7 @@ from babel.dates import format_time, get_day_names
 
 from bot.constants import LANGUAGES
 from bot.i18n import N_, babel_locale, translate
-from bot.settings import ConfigError, read_yaml
+from bot.settings import field_error, read_yaml
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -130,29 +130,25 @@ def format_emergency(centre: Centre, language: str) -> str:
     )
 
 
-def _fail(path: Path, field: str, problem: str) -> ConfigError:
-    return ConfigError(f"{path}: {field}: {problem}")
-
-
-def _parse_hours(path: Path, where: str, raw: Any) -> tuple[OpeningHours, ...]:
+def parse_hours(path: Path, where: str, raw: Any) -> tuple[OpeningHours, ...]:
     if not isinstance(raw, list) or not raw:
-        raise _fail(path, where, "must be a non-empty list of {days, open, close}")
+        raise field_error(path, where, "must be a non-empty list of {days, open, close}")
     slots = []
     for i, item in enumerate(raw):
         field = f"{where}[{i}]"
         if not isinstance(item, dict):
-            raise _fail(path, field, "must be a mapping with days, open and close")
+            raise field_error(path, field, "must be a mapping with days, open and close")
         days = item.get("days")
         if not isinstance(days, list) or not days or any(d not in DAYS for d in days):
-            raise _fail(path, f"{field}.days", f"must list days among {', '.join(DAYS)}")
+            raise field_error(path, f"{field}.days", f"must list days among {', '.join(DAYS)}")
         times = []
         for key in ("open", "close"):
             value = str(item.get(key, ""))
             if not _TIME.match(value):
-                raise _fail(path, f"{field}.{key}", f"{value!r} is not a time like 09:00")
+                raise field_error(path, f"{field}.{key}", f"{value!r} is not a time like 09:00")
             times.append(time.fromisoformat(value))
         if times[0] >= times[1]:
-            raise _fail(path, field, "closes before it opens")
+            raise field_error(path, field, "closes before it opens")
         slots.append(OpeningHours(tuple(days), times[0], times[1]))
     return tuple(slots)
 
@@ -160,30 +156,34 @@ def _parse_hours(path: Path, where: str, raw: Any) -> tuple[OpeningHours, ...]:
 def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
     where = f"centres[{index}]"
     if not isinstance(raw, dict):
-        raise _fail(path, where, "must be a mapping")
+        raise field_error(path, where, "must be a mapping")
     for key in _REQUIRED:
         if not str(raw.get(key) or "").strip():
-            raise _fail(path, f"{where}.{key}", "is missing")
+            raise field_error(path, f"{where}.{key}", "is missing")
     where = f"centres[{index}] ({raw['code']})"
     if not CENTRE_CODE.match(str(raw["code"])):
-        raise _fail(path, f"{where}.code", "must be 1-64 characters from A-Z a-z 0-9 _ -")
+        raise field_error(path, f"{where}.code", "must be 1-64 characters from A-Z a-z 0-9 _ -")
     if raw["default_language"] not in LANGUAGES:
-        raise _fail(path, f"{where}.default_language", f"must be one of {', '.join(LANGUAGES)}")
+        raise field_error(
+            path, f"{where}.default_language", f"must be one of {', '.join(LANGUAGES)}"
+        )
     country = str(raw["country"])
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise _fail(path, f"{where}.country", "must be an ISO 3166 code such as SN")
+        raise field_error(path, f"{where}.country", "must be an ISO 3166 code such as SN")
     emergency = raw.get("emergency")
     if not isinstance(emergency, dict) or not emergency:
-        raise _fail(path, f"{where}.emergency", "must list at least one emergency number")
+        raise field_error(path, f"{where}.emergency", "must list at least one emergency number")
     for kind, number in emergency.items():
         if kind not in EMERGENCY_LABELS:
-            raise _fail(
+            raise field_error(
                 path,
                 f"{where}.emergency.{kind}",
                 f"unknown; use {', '.join(EMERGENCY_LABELS)}",
             )
         if not re.fullmatch(r"\+?[0-9 ]{2,20}", str(number)):
-            raise _fail(path, f"{where}.emergency.{kind}", f"{number!r} is not a phone number")
+            raise field_error(
+                path, f"{where}.emergency.{kind}", f"{number!r} is not a phone number"
+            )
     return Centre(
         code=str(raw["code"]),
         name=str(raw["name"]),
@@ -191,7 +191,7 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
         default_language=str(raw["default_language"]),
         address=str(raw["address"]),
         phone=str(raw["phone"]),
-        opening_hours=_parse_hours(path, f"{where}.opening_hours", raw.get("opening_hours")),
+        opening_hours=parse_hours(path, f"{where}.opening_hours", raw.get("opening_hours")),
         emergency={str(k): str(v) for k, v in emergency.items()},
     )
 
@@ -200,12 +200,12 @@ def load_centres(path: Path) -> CentreDirectory:
     """Read and validate the centres file; raise ``ConfigError`` naming file and field."""
     document = read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("centres"), list):
-        raise _fail(path, "centres", "must be a list of centres")
+        raise field_error(path, "centres", "must be a list of centres")
     centres = [_parse_centre(path, i, raw) for i, raw in enumerate(document["centres"])]
     if not centres:
-        raise _fail(path, "centres", "must list at least one centre")
+        raise field_error(path, "centres", "must list at least one centre")
     codes = [c.code for c in centres]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        raise _fail(path, "centres", f"duplicate code {', '.join(duplicates)}")
+        raise field_error(path, "centres", f"duplicate code {', '.join(duplicates)}")
     return CentreDirectory(centres)

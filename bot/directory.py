@@ -27,11 +27,11 @@ from babel.lists import format_list
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.centres import DAYS, CentreDirectory, OpeningHours, _parse_hours, format_hours
+from bot.centres import DAYS, CentreDirectory, OpeningHours, format_hours, parse_hours
 from bot.constants import DEFAULT_LANGUAGE, INFO_INTENTS, LANGUAGES
 from bot.i18n import N_, babel_locale, resolve_language, translate
 from bot.questionnaire.parsing import fold
-from bot.settings import PROJECT_ROOT, ConfigError, read_yaml
+from bot.settings import PROJECT_ROOT, field_error, read_yaml
 from bot.storage.models import Service
 
 DEFAULT_SERVICES_FILE = PROJECT_ROOT / "data" / "services.yml"
@@ -85,23 +85,19 @@ def fold_region(text: str) -> str:
     return fold(text)
 
 
-def _fail(source: Path | str, field: str, problem: str) -> ConfigError:
-    return ConfigError(f"{source}: {field}: {problem}")
-
-
 def _parse_entry(
     source: Path | str, where: str, raw: Any, centres: CentreDirectory
 ) -> ServiceEntry:
     if not isinstance(raw, Mapping):
-        raise _fail(source, where, "must be a mapping")
+        raise field_error(source, where, "must be a mapping")
     for key in REQUIRED_FIELDS:
         value = raw.get(key)
         if value in (None, [], {}) or not str(value).strip():
-            raise _fail(source, f"{where}.{key}", "is missing")
+            raise field_error(source, f"{where}.{key}", "is missing")
     where = f"{where} ({raw['id']})"
     unknown = sorted(str(k) for k in raw if k not in REQUIRED_FIELDS + _OPTIONAL)
     if unknown:
-        raise _fail(
+        raise field_error(
             source,
             f"{where}.{unknown[0]}",
             f"unknown field; use {', '.join(REQUIRED_FIELDS + _OPTIONAL)}",
@@ -110,31 +106,31 @@ def _parse_entry(
     text.update({key: str(raw[key]).strip() for key in ("centre", "category", "eligibility")})
     for key, limit in _MAX_LENGTH.items():
         if len(text[key]) > limit:
-            raise _fail(source, f"{where}.{key}", f"is too long (at most {limit} characters)")
+            raise field_error(source, f"{where}.{key}", f"is too long (at most {limit} characters)")
     if not SERVICE_ID.match(text["id"]):
-        raise _fail(
+        raise field_error(
             source, f"{where}.id", "must be a slug: lower-case letters, digits and single hyphens"
         )
     if text["category"] not in CATEGORIES:
-        raise _fail(
+        raise field_error(
             source,
             f"{where}.category",
             f"unknown category {text['category']!r}; use one of {', '.join(CATEGORIES)}",
         )
     if centres.get(text["centre"]) is None:
         known = ", ".join(c.code for c in centres)
-        raise _fail(
+        raise field_error(
             source, f"{where}.centre", f"unknown centre code {text['centre']!r}; use one of {known}"
         )
     if not fold_region(text["region"]):
-        raise _fail(source, f"{where}.region", "must contain letters or digits")
+        raise field_error(source, f"{where}.region", "must contain letters or digits")
     if not PHONE.match(text["phone"]):
-        raise _fail(
+        raise field_error(
             source,
             f"{where}.phone",
             f"{text['phone']!r} is not a phone number (digits and spaces, optionally a leading +)",
         )
-    hours = _parse_hours(source, f"{where}.opening_hours", raw["opening_hours"])
+    hours = parse_hours(source, f"{where}.opening_hours", raw["opening_hours"])
     return ServiceEntry(
         id=text["id"],
         centre=text["centre"],
@@ -156,16 +152,18 @@ def _parse_languages(source: Path | str, where: str, raw: Any) -> tuple[str, ...
     if isinstance(raw, str):
         raw = [part for part in re.split(r"[,\s]+", raw) if part]
     if not isinstance(raw, list) or not raw:
-        raise _fail(source, where, "must list ISO 639-1 codes such as [fr, wo]")
+        raise field_error(source, where, "must list ISO 639-1 codes such as [fr, wo]")
     codes: list[str] = []
     for i, code in enumerate(raw):
         code = str(code).strip()
         if not LANGUAGE_CODE.match(code):
-            raise _fail(
+            raise field_error(
                 source, f"{where}[{i}]", f"{code!r} is not an ISO 639-1 code (2 lower-case letters)"
             )
         if code not in _ISO_639_1:
-            raise _fail(source, f"{where}[{i}]", f"{code!r} is not a known ISO 639-1 language")
+            raise field_error(
+                source, f"{where}[{i}]", f"{code!r} is not a known ISO 639-1 language"
+            )
         if code not in codes:
             codes.append(code)
     return tuple(codes)
@@ -175,19 +173,19 @@ def _parse_translations(source: Path | str, where: str, raw: Any) -> dict[str, s
     if raw is None or raw == {}:
         return {}
     if not isinstance(raw, Mapping):
-        raise _fail(source, where, "must map a language to a text, e.g. {en: ..., ar: ...}")
+        raise field_error(source, where, "must map a language to a text, e.g. {en: ..., ar: ...}")
     others = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
     translations: dict[str, str] = {}
     for language, value in raw.items():
         if language not in others:
-            raise _fail(
+            raise field_error(
                 source,
                 f"{where}.{language}",
                 f"unknown language; use {', '.join(others)} (French goes in eligibility)",
             )
         value = str(value or "").strip()
         if not value:
-            raise _fail(source, f"{where}.{language}", "is empty")
+            raise field_error(source, f"{where}.{language}", "is empty")
         translations[str(language)] = value
     return translations
 
@@ -196,7 +194,7 @@ def load_services(path: Path, centres: CentreDirectory) -> list[ServiceEntry]:
     """Read and validate the services file; raise ``ConfigError`` naming file, entry and field."""
     document = read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("services"), list):
-        raise _fail(path, "services", "must be a list of services")
+        raise field_error(path, "services", "must be a list of services")
     entries = [
         _parse_entry(path, f"services[{i}]", raw, centres)
         for i, raw in enumerate(document["services"])
@@ -204,7 +202,7 @@ def load_services(path: Path, centres: CentreDirectory) -> list[ServiceEntry]:
     first: dict[str, int] = {}
     for i, entry in enumerate(entries):
         if entry.id in first:
-            raise _fail(
+            raise field_error(
                 path,
                 f"services[{i}] ({entry.id}).id",
                 f"duplicate id, already used by services[{first[entry.id]}]",
@@ -313,7 +311,7 @@ def upsert_service(session: Session, data: Mapping[str, Any], centres: CentreDir
         try:
             data["opening_hours"] = yaml.safe_load(data["opening_hours"])
         except yaml.YAMLError as error:
-            raise _fail(
+            raise field_error(
                 CONSOLE, f"service ({data.get('id')}).opening_hours", f"invalid YAML: {error}"
             ) from error
     if not data.get("eligibility_translations"):

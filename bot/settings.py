@@ -23,6 +23,11 @@ class ConfigError(Exception):
     """A configuration problem the operator must fix; the message names file/variable and field."""
 
 
+def field_error(source: Path | str, field: str, problem: str) -> ConfigError:
+    """The error for one field of a configuration file: "<file>: <field>: <problem>"."""
+    return ConfigError(f"{source}: {field}: {problem}")
+
+
 def read_yaml(path: Path) -> Any:
     """A configuration file's content; a missing file or bad YAML is a ``ConfigError``."""
     try:

@@ -1,17 +1,22 @@
-"""Fixtures shared by the whole suite: settings in a throwaway var/ directory, the centres
-and the renderer over the real domain and catalogues."""
+"""Fixtures shared by the whole suite: settings in a throwaway var/ directory, a migrated
+database in it with its cipher, the centres and the renderer over the real domain and
+catalogues."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy.orm import sessionmaker
 
 from bot.centres import CentreDirectory, load_centres
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.storage.db import make_engine, migrate, session_factory
+from bot.storage.keys import cipher, data_keys
 
 
 @pytest.fixture
@@ -25,6 +30,20 @@ def env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def settings(env: dict[str, str]) -> Settings:
     return load_settings(env)
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker]:
+    """Sessions on a freshly migrated SQLite database in the test's var/ directory."""
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def box(settings: Settings) -> MultiFernet:
+    return cipher(data_keys(settings))
 
 
 @pytest.fixture(scope="session")

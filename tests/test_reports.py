@@ -10,26 +10,12 @@ import pytest
 
 from bot import reports
 from bot.i18n import translate
-from bot.settings import Settings
 from bot.storage import cases, statistics
-from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.keys import cipher, data_keys
 
 MONTH = "2026-03"
 IN_MONTH = datetime(2026, 3, 10, 9, 0)
 NEXT_MONTH = datetime(2026, 4, 2, 9, 0)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def sessions(settings: Settings):
-    migrate(settings.database_url)
-    return session_factory(make_engine(settings.database_url))
-
-
-@pytest.fixture
-def box(settings: Settings):
-    return cipher(data_keys(settings))
 
 
 def bump(session, metric: str, times: int, centre="A", language="fr", value="", now=IN_MONTH):

@@ -13,23 +13,7 @@ from starlette.testclient import TestClient
 
 from bot.centres import CentreDirectory
 from bot.console.app import build_console
-from bot.settings import Settings
-from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.keys import cipher, data_keys
 from tests.console.helpers import Account, make_account
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker]:
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def box(settings: Settings) -> MultiFernet:
-    return cipher(data_keys(settings))
 
 
 @pytest.fixture

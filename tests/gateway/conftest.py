@@ -1,8 +1,10 @@
-"""A conversation core over a throwaway SQLite database."""
+"""A conversation core over a throwaway SQLite database, with Rasa unreachable."""
 
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import MultiFernet
+from sqlalchemy.orm import sessionmaker
 
 from bot.centres import CentreDirectory
 from bot.gateway.assessment import AssessmentFlow
@@ -13,16 +15,11 @@ from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
 from bot.nlg.render import Renderer
 from bot.questionnaire.definition import load_definition
-from bot.settings import Settings
-from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.keys import cipher, data_keys
 
 
 @pytest.fixture
-def people(settings: Settings) -> PeopleStore:
-    migrate(settings.database_url)
-    box = cipher(data_keys(settings))
-    return PeopleStore(session_factory(make_engine(settings.database_url)), box)
+def people(sessions: sessionmaker, box: MultiFernet) -> PeopleStore:
+    return PeopleStore(sessions, box)
 
 
 @pytest.fixture
@@ -33,14 +30,13 @@ def unreachable_rasa() -> RasaClient:
 
 @pytest.fixture
 def offline_conversation(
-    settings: Settings,
+    sessions: sessionmaker,
+    box: MultiFernet,
     unreachable_rasa: RasaClient,
     people: PeopleStore,
     renderer: Renderer,
     centres: CentreDirectory,
 ) -> Conversation:
-    sessions = session_factory(make_engine(settings.database_url))
-    box = cipher(data_keys(settings))
     definition = load_definition()
     assessment = AssessmentFlow(definition, sessions, box, centres, renderer)
     handover = HandoverFlow(definition, sessions, box, centres)

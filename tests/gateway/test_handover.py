@@ -15,24 +15,10 @@ from bot.gateway.handover import HandoverFlow, watch_cases
 from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
-from bot.settings import Settings
 from bot.storage import cases
-from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.keys import cipher, data_keys
 from bot.storage.models import Case, Consent
 
 WHO = Who("person-1", "fr", "dakar-demo")
-
-
-@pytest.fixture
-def sessions(settings: Settings):
-    migrate(settings.database_url)
-    return session_factory(make_engine(settings.database_url))
-
-
-@pytest.fixture
-def box(settings: Settings):
-    return cipher(data_keys(settings))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import sessionmaker
 
 from bot import directory
 from bot.centres import CentreDirectory
@@ -10,14 +11,11 @@ from bot.gateway import nearby as texts
 from bot.gateway.assessment import Who
 from bot.gateway.nearby import NearbyServices
 from bot.i18n import translate
-from bot.settings import PROJECT_ROOT, Settings
-from bot.storage.db import make_engine, migrate, session_factory
+from bot.settings import PROJECT_ROOT
 
 
 @pytest.fixture
-def nearby(settings: Settings, centres: CentreDirectory) -> NearbyServices:
-    migrate(settings.database_url)
-    sessions = session_factory(make_engine(settings.database_url))
+def nearby(sessions: sessionmaker, centres: CentreDirectory) -> NearbyServices:
     entries = directory.load_services(PROJECT_ROOT / "data" / "services.yml", centres)
     with sessions.begin() as session:
         directory.import_services(session, entries)

@@ -7,13 +7,14 @@ import shutil
 from pathlib import Path
 
 from bot.gateway import messages
-from bot.gateway.service import build_core, replayer
+from bot.gateway.service import replayer
 from bot.gateway.spool import Spool
-from bot.gateway.telegram_app import build_application
 from bot.i18n import translate
 from bot.settings import load_settings
 from bot.storage.db import migrate
+from bot.storage.keys import cipher, data_keys
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers.stack import polling_front
 
 
 def take_database_away(database: Path) -> Path:
@@ -41,13 +42,8 @@ async def test_updates_during_an_outage_are_answered_once_it_is_over(
         )
         migrate(settings.database_url)
         database = Path(settings.database_url.removeprefix("sqlite:///"))
-        core = build_core(settings)
-        spool = Spool(settings.var_dir / "spool", core.box)
-        application = build_application(settings, core.conversation, core.keys, spool)
-        async with application:
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            await application.start()
-
+        spool = Spool(settings.var_dir / "spool", cipher(data_keys(settings)))
+        async with polling_front(settings, spool) as (_, application):
             away = take_database_away(database)
             fake.push_update(fake.sticker_update(33, language_code="ar"))
             (sorry,) = await fake.wait_for_messages(33, 1)
@@ -63,9 +59,6 @@ async def test_updates_during_an_outage_are_answered_once_it_is_over(
             bring_database_back(database, away)
             await spool.replay(replayer(application))
             answer = await fake.wait_until(lambda: fake.sent(33)[1:], timeout=10)
-            await application.updater.stop()
-            await application.stop()
-        await core.aclose()
 
     assert answer[0]["text"] == translate("ar", messages.NON_TEXT)
     assert spool.pending() == []

@@ -13,7 +13,9 @@ from bot.gateway.telegram_app import build_application, keyboard
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
+from bot.storage.keys import cipher, data_keys
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers.stack import polling_front
 
 
 def layout(reply: Reply) -> list[list[str]]:
@@ -96,16 +98,9 @@ async def test_database_down_gets_a_kind_try_again_not_silence(env: dict[str, st
                 "RASA_PORT": "9",
             }
         )
-        core = build_core(settings)
-        application = build_application(settings, core.conversation, core.keys)
-        async with application:
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            await application.start()
+        async with polling_front(settings):
             fake.push_update(fake.text_update(31, "necesito ayuda", language_code="es"))
             (reply,) = await fake.wait_for_messages(31, 1)
-            await application.updater.stop()
-            await application.stop()
-        await core.aclose()
 
     assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
 
@@ -123,17 +118,10 @@ async def test_a_reply_survives_telegram_refusing_it_once(
             {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}
         )
         migrate(settings.database_url)
-        core = build_core(settings)
-        application = build_application(settings, core.conversation, core.keys)
-        async with application:
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            await application.start()
+        async with polling_front(settings):
             fake.fail_next("sendMessage", code, retry_after=retry_after)
             fake.push_update(fake.sticker_update(32, language_code="en"))
             (reply,) = await fake.wait_for_messages(32, 1)
-            await application.updater.stop()
-            await application.stop()
-        await core.aclose()
 
     assert reply["text"] == translate("en", messages.NON_TEXT)
     assert len(fake.failed("sendMessage")) == 1
@@ -150,17 +138,10 @@ async def test_rasa_down_is_answered_later_not_lost(env: dict[str, str]) -> None
             }
         )
         migrate(settings.database_url)
-        core = build_core(settings)
-        spool = Spool(settings.var_dir / "spool", core.box)
-        application = build_application(settings, core.conversation, core.keys, spool)
-        async with application:
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
-            await application.start()
+        spool = Spool(settings.var_dir / "spool", cipher(data_keys(settings)))
+        async with polling_front(settings, spool):
             fake.push_update(fake.text_update(34, "necesito ayuda", language_code="es"))
             (reply,) = await fake.wait_for_messages(34, 1)
-            await application.updater.stop()
-            await application.stop()
-        await core.aclose()
 
     assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
     (kept,) = spool.pending()

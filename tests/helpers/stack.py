@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from telegram import Update
+from telegram.ext import Application
 
 from bot.cli import model_path, start_processes, stop_processes, wait_until_ready
 from bot.gateway.service import (
@@ -22,6 +23,7 @@ from bot.gateway.service import (
 from bot.gateway.spool import Spool
 from bot.gateway.telegram_app import build_application
 from bot.settings import Settings
+from bot.storage.keys import cipher, data_keys
 
 # The caseworkers' Telegram chat in end-to-end tests: alerts about new cases go there.
 CASEWORKER_CHAT_ID = -777
@@ -54,16 +56,30 @@ class Stack:
 
 
 @asynccontextmanager
-async def gateway(settings: Settings) -> AsyncIterator[Core]:
-    """The production gateway (PTB application + core), long-polling the fake Bot API."""
+async def polling_front(
+    settings: Settings, spool: Spool | None = None
+) -> AsyncIterator[tuple[Core, Application]]:
+    """The production core and PTB application, long-polling the fake Bot API."""
     core = build_core(settings)
-    spool = Spool(settings.var_dir / "spool", core.box)
     application = build_application(settings, core.conversation, core.keys, spool)
     async with application:
         await application.updater.start_polling(
             poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
         )
         await application.start()
+        try:
+            yield core, application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await core.aclose()
+
+
+@asynccontextmanager
+async def gateway(settings: Settings) -> AsyncIterator[Core]:
+    """The whole gateway as production runs it: front, outbox sender, spool replay."""
+    spool = Spool(settings.var_dir / "spool", cipher(data_keys(settings)))
+    async with polling_front(settings, spool) as (core, application):
         core.handover.notify_caseworkers = caseworker_notifier(settings, application.bot)
         jobs = [
             asyncio.create_task(core.outbox.run(telegram_delivery(application.bot), interval=0.2)),
@@ -76,9 +92,6 @@ async def gateway(settings: Settings) -> AsyncIterator[Core]:
                 job.cancel()
                 with suppress(asyncio.CancelledError):
                     await job
-            await application.updater.stop()
-            await application.stop()
-            await core.aclose()
 
 
 def free_port() -> int:

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.constants import CONSENT_KEEP
-from bot.settings import Settings
 from bot.storage import cases, repository
-from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.keys import cipher, data_keys, seal
+from bot.storage.keys import seal
 from bot.storage.models import Assessment, Case, OutboxMessage, Person, SeenUpdate
 from bot.storage.retention import RetentionPolicy, purge
 
 NOW = datetime(2026, 11, 26, 12, 0)
 POLICY = RetentionPolicy(inactive_days=30, closed_case_days=365, delivered_days=7)
-
-
-@pytest.fixture
-def sessions(settings: Settings):
-    migrate(settings.database_url)
-    return session_factory(make_engine(settings.database_url))
-
-
-@pytest.fixture
-def box(settings: Settings):
-    return cipher(data_keys(settings))
 
 
 def person(session, box, pseudonym: str, last_seen: datetime, keep: bool | None = None) -> None:
