@@ -27,6 +27,9 @@ train: setup ## train the Rasa model if nlu/, flows/, domain.yml or config.yml c
 run: train ## set up, train if needed, and start every process (terminal chat without a token)
 	$(PY) -m bot.cli run
 
+run-scaled: train ## replicas on PostgreSQL and Redis in webhook mode (see README, Scale-out)
+	$(PY) -m bot.cli run --scaled
+
 validate: setup ## rasa data validate (fails on any warning)
 	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows --domain domain.yml --config config.yml
 

@@ -22,10 +22,11 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.cli import model_path, start_processes, stop_processes, wait_until_ready  # noqa: E402
+from bot.cli import model_path  # noqa: E402
 from bot.gateway.rasa_client import RasaClient  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.db import migrate  # noqa: E402
+from bot.topology import embedded  # noqa: E402
 
 MESSAGES = [
     "j'ai besoin d'un médecin",
@@ -84,20 +85,14 @@ def main() -> None:
         settings = load_settings(env)
         migrate(settings.database_url)
         started = time.perf_counter()
-        processes = start_processes(settings, model, Path(var))
+        processes = embedded(settings, model, Path(var))
         try:
-            wait_until_ready(
-                {
-                    "actions": f"http://127.0.0.1:{settings.action_server_port}/health",
-                    "rasa": f"{settings.rasa_url}/",
-                },
-                processes,
-            )
+            processes.start()
             print(f"cold start (Rasa + actions ready)     {time.perf_counter() - started:6.1f} s")
-            client = RasaClient(settings.rasa_url)
+            client = RasaClient(settings.rasa_urls)
             asyncio.run(measure(client, turns))
         finally:
-            stop_processes(processes)
+            processes.stop()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Command line: ``python -m bot.cli {run,train,check,model-path}``.
+"""Command line: ``python -m bot.cli {run,gateway,migrate,train,check,...}``.
 
 ``run`` starts every process of the embedded set-up (action + NLG server, Rasa server, gateway)
-on loopback, waits until each is ready, prints what runs where, and stops them all on Ctrl-C.
+on loopback, waits until each is ready, prints what runs where, and stops them all on Ctrl-C;
+``run --scaled`` does the same with replicas (see ``bot.topology``).
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import getpass
 import hashlib
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
-import httpx
-
+from bot import topology
 from bot.centres import load_centres
 from bot.constants import LANGUAGES
 from bot.i18n import translations
@@ -33,7 +33,6 @@ from bot.storage.keys import data_keys
 logger = logging.getLogger("bot.cli")
 MODELS_DIR = PROJECT_ROOT / "models"
 TRAINING_INPUTS = ("nlu", "flows", "domain.yml", "config.yml")
-READY_TIMEOUT = 180.0
 
 
 def training_hash(root: Path = PROJECT_ROOT) -> str:
@@ -91,79 +90,6 @@ def check_config(settings: Settings) -> None:
     data_keys(settings)
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
-    """Environment of the Rasa and action server processes (read by endpoints.yml)."""
-    env = dict(os.environ)
-    env["RASA_TELEMETRY_ENABLED"] = "false"
-    env["ACTION_SERVER_PORT"] = str(settings.action_server_port)
-    env["DATABASE_URL"] = settings.database_url
-    env["BOT_VAR_DIR"] = str(settings.var_dir)
-    if settings.data_key:
-        env["BOT_DATA_KEY"] = settings.data_key
-    return env
-
-
-def start_processes(
-    settings: Settings, model: Path, log_dir: Path | None = None
-) -> list[subprocess.Popen]:
-    """Start the action + NLG server and the Rasa server; output to ``log_dir`` if given."""
-    env = child_environment(settings)
-    python = sys.executable
-    rasa_port = settings.rasa_url.rsplit(":", 1)[-1]
-
-    def output(name: str):
-        return (log_dir / f"{name}.log").open("ab") if log_dir else None
-
-    actions = subprocess.Popen(
-        [python, "-m", "bot.actions.server"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=output("actions"),
-        stderr=subprocess.STDOUT if log_dir else None,
-    )
-    rasa = subprocess.Popen(
-        [
-            str(Path(python).parent / "rasa"), "run",
-            "--interface", "127.0.0.1", "--port", rasa_port,
-            "--model", str(model),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=output("rasa"),
-        stderr=subprocess.STDOUT if log_dir else None,
-    )  # fmt: skip
-    return [actions, rasa]
-
-
-def wait_until_ready(urls: dict[str, str], processes: list[subprocess.Popen]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    pending = dict(urls)
-    while pending:
-        for name, url in list(pending.items()):
-            try:
-                if httpx.get(url, timeout=1.0).status_code == 200:
-                    del pending[name]
-            except httpx.HTTPError:
-                pass
-        if any(p.poll() is not None for p in processes):
-            raise RuntimeError("a process exited during start-up; see its output above")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"not ready after {READY_TIMEOUT:.0f} s: {', '.join(pending)}")
-        time.sleep(0.3)
-
-
-def stop_processes(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def import_services(settings: Settings, only_if_empty: bool) -> int | None:
     """Load the service directory file into the database (validated first)."""
     from bot import directory
@@ -177,9 +103,8 @@ def import_services(settings: Settings, only_if_empty: bool) -> int | None:
         return directory.import_services(session, entries)
 
 
-def run(settings: Settings) -> None:
-    from bot.gateway.service import build_core, serve_telegram, serve_terminal
-
+def prepare(settings: Settings) -> Path:
+    """Checks, migrations and the directory's first import; returns the model to serve."""
     check_config(settings)
     migrate(settings.database_url)
     # The console's edits are kept: the file seeds an empty directory only.
@@ -187,19 +112,22 @@ def run(settings: Settings) -> None:
     model = model_path()
     if not model.exists():
         raise ConfigError(f"{model.relative_to(PROJECT_ROOT)} is missing: run `make train`")
+    return model
+
+
+def run(settings: Settings) -> None:
+    from bot.gateway.service import build_core, serve_telegram, serve_terminal
+
+    model = prepare(settings)
     started = time.monotonic()
     log_dir = settings.var_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    processes = start_processes(settings, model, log_dir)
+    processes = topology.embedded(settings, model, log_dir)
     try:
-        health = {
-            "action + NLG server": f"http://127.0.0.1:{settings.action_server_port}/health",
-            "Rasa server": f"{settings.rasa_url}/",
-        }
-        wait_until_ready(health, processes)
+        processes.start()
         print(f"ready in {time.monotonic() - started:.1f} s")
-        for name, url in health.items():
-            print(f"  {name:20} {url}")
+        print(f"  {'action + NLG server':20} {processes['actions'].health_url}")
+        print(f"  {'Rasa server':20} {processes['rasa'].health_url}")
         print(f"  {'logs':20} {log_dir}")
         core = build_core(settings)
         gateway = f"http://{settings.gateway_host}:{settings.gateway_port}"
@@ -214,7 +142,45 @@ def run(settings: Settings) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        stop_processes(processes)
+        processes.stop()
+
+
+def run_scaled(settings: Settings, gateways: int) -> None:
+    """Every replica on loopback; a process that dies is started again (as systemd would)."""
+    model = prepare(settings)
+    started = time.monotonic()
+    log_dir = settings.var_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes = topology.scaled(settings, model, log_dir, gateways)
+    try:
+        processes.start()
+        print(f"ready in {time.monotonic() - started:.1f} s")
+        for service in processes.services:
+            print(f"  {service.name:20} {service.health_url}")
+        print(f"  {'metrics':20} /metrics on each gateway")
+        print(f"  {'logs':20} {log_dir}\n")
+        while True:
+            time.sleep(1.0)
+            for service in processes.services:
+                if not service.running():
+                    logger.warning("%s stopped; starting it again", service.name)
+                    service.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        processes.stop()
+
+
+def gateway(settings: Settings) -> None:
+    """One gateway replica (scaled mode): Rasa and the action server run elsewhere."""
+    from bot.gateway.service import build_core, serve_telegram
+
+    if settings.mode == "console":
+        raise ConfigError("a gateway replica needs TELEGRAM_BOT_TOKEN")
+    check_config(settings)
+    migrate(settings.database_url)
+    with suppress(KeyboardInterrupt):
+        asyncio.run(serve_telegram(settings, build_core(settings)))
 
 
 def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
@@ -330,7 +296,17 @@ def rotate_key(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start every process and chat (terminal or Telegram)")
+    run_parser = commands.add_parser(
+        "run", help="start every process and chat (terminal or Telegram)"
+    )
+    run_parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="replicas on PostgreSQL and Redis, in webhook mode (RASA_URLS lists the Rasa ones)",
+    )
+    run_parser.add_argument("--gateways", type=int, default=2, help="gateway replicas (--scaled)")
+    commands.add_parser("gateway", help="one gateway replica (scaled mode)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
     train_parser = commands.add_parser("train", help="train the model if its inputs changed")
     train_parser.add_argument("--force", action="store_true")
     commands.add_parser("check", help="validate configuration files and exit")
@@ -370,8 +346,15 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging()
     try:
         settings = load_settings()
-        if args.command == "run":
+        if args.command == "run" and args.scaled:
+            run_scaled(settings, args.gateways)
+        elif args.command == "run":
             run(settings)
+        elif args.command == "gateway":
+            gateway(settings)
+        elif args.command == "migrate":
+            migrate(settings.database_url)
+            print("database schema is up to date")
         elif args.command == "train":
             train(force=args.force)
         elif args.command == "caseworker":

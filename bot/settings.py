@@ -7,6 +7,7 @@ A bad value stops start-up with a message naming the variable.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,8 @@ class Settings:
     centres_file: Path
     services_file: Path
     rasa_url: str
+    # Every Rasa replica; a person sticks to one while it answers (``bot.gateway.rasa_client``).
+    rasa_urls: tuple[str, ...]
     action_server_port: int
     gateway_host: str
     gateway_port: int
@@ -62,6 +65,13 @@ class Settings:
     console_secure_cookies: bool
     retention_days: int
     closed_case_days: int
+    # Names this gateway's leases in the inbox and outbox: stable across its restarts.
+    replica_id: str
+    # Gateway replicas sharing the bot: without Redis, each keeps to its share of the limits.
+    gateway_replicas: int
+    # Telegram's limits, messages per second: for the bot, and for one chat.
+    send_rate: float
+    chat_send_rate: float
 
     @property
     def mode(self) -> str:
@@ -105,6 +115,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if webhook_secret and not all(c.isalnum() or c in "_-" for c in webhook_secret):
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
     rasa_port = _port(env, "RASA_PORT", 5005)
+    rasa_url = env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    rasa_urls = tuple(u.strip() for u in env.get("RASA_URLS", rasa_url).split(",") if u.strip())
+    gateway_port = _port(env, "GATEWAY_PORT", 8080)
     return Settings(
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
@@ -118,10 +131,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         centres_file=Path(env.get("CENTRES_FILE", PROJECT_ROOT / "data" / "centres.yml")),
         services_file=Path(env.get("SERVICES_FILE", PROJECT_ROOT / "data" / "services.yml")),
-        rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        rasa_url=rasa_url,
+        rasa_urls=rasa_urls,
         action_server_port=_port(env, "ACTION_SERVER_PORT", 5055),
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
-        gateway_port=_port(env, "GATEWAY_PORT", 8080),
+        gateway_port=gateway_port,
         caseworker_chat_id=_integer(env, "CASEWORKER_CHAT_ID", None, signed=True),
         unclaimed_alert_minutes=_integer(env, "UNCLAIMED_ALERT_MINUTES", 15),
         inactive_case_hours=_integer(env, "INACTIVE_CASE_HOURS", 24),
@@ -129,4 +143,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "1") != "0",
         retention_days=_integer(env, "RETENTION_DAYS", 30),
         closed_case_days=_integer(env, "CLOSED_CASE_DAYS", 365),
+        replica_id=env.get("REPLICA_ID") or f"{socket.gethostname()}:{gateway_port}",
+        gateway_replicas=max(1, _integer(env, "GATEWAY_REPLICAS", 1)),
+        send_rate=_rate(env, "TELEGRAM_SEND_RATE", 30.0),
+        chat_send_rate=_rate(env, "TELEGRAM_CHAT_SEND_RATE", 1.0),
     )
+
+
+def _rate(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0:
+        raise ConfigError(f"{name}={raw!r} is not a positive number of messages per second")
+    return rate

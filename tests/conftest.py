@@ -17,6 +17,7 @@ from bot.nlg.templates import load_templates
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.keys import cipher, data_keys
+from tests.helpers.postgres import SKIP_REASON, throwaway_database
 
 
 @pytest.fixture
@@ -37,6 +38,27 @@ def sessions(settings: Settings) -> Iterator[sessionmaker]:
     """Sessions on a freshly migrated SQLite database in the test's var/ directory."""
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str]:
+    """The test's SQLite file, then a throwaway PostgreSQL database (skipped without one)."""
+    if request.param == "sqlite":
+        yield settings.database_url
+        return
+    with throwaway_database("bot_test") as url:
+        if url is None:
+            pytest.skip(SKIP_REASON)
+        yield url
+
+
+@pytest.fixture
+def racing_sessions(database_url: str) -> Iterator[sessionmaker]:
+    """Sessions on a migrated database of each kind, for code that must hold under races."""
+    migrate(database_url)
+    engine = make_engine(database_url)
     yield session_factory(engine)
     engine.dispose()
 

@@ -1,5 +1,6 @@
 """The console's web app: login, queue, case view and actions, supervisor page, service
-directory (admins edit, supervisors read) and monthly reports (supervisors and admins).
+directory (admins edit, supervisors read), monthly reports (supervisors and admins) and the
+messages the bot could not deliver (admins, who may send one again).
 
 ``build_console`` returns a Starlette app that the gateway mounts at ``/console``; every URL it
 writes is built from the mount point (``root_path``), so it works under any prefix.
@@ -26,7 +27,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from babel.dates import format_date, format_datetime, format_timedelta
-from cryptography.fernet import MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
@@ -45,11 +46,12 @@ from bot.centres import CentreDirectory, format_hours
 from bot.console import auth, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
+from bot.gateway import outbox
 from bot.i18n import babel_locale, is_rtl, translate, translations
 from bot.settings import ConfigError
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
-from bot.storage.models import Case, CaseMessage, Caseworker, Service
+from bot.storage.models import Case, CaseMessage, Caseworker, DeadLetter, Service
 
 __all__ = ["RATING_PROMPT", "build_console"]
 
@@ -65,6 +67,9 @@ NO_CENTRE_CHOICE = "~"
 CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
 MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
 MAX_DETAIL = 500
+DEAD_LETTERS_SHOWN = 200
+# Enough to tell a person's messages apart on the page, too little to look them up elsewhere.
+PSEUDONYM_SHOWN = 8
 SESSION_COOKIE = "console_session"
 SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then log in again
 QUEUE_REFRESH_SECONDS = 10
@@ -127,6 +132,19 @@ ADMIN_ONLY = Access(roles=ADMINS, audit_anonymous=True)
 JSON = Access(json=True)
 
 Handler = Callable[[Call], Response]
+
+
+@dataclass(frozen=True)
+class DeadLetterRow:
+    """One undelivered message as the page shows it: never its text, only the text's length."""
+
+    id: int
+    reason: str
+    attempts: int
+    created_at: datetime
+    dead_at: datetime
+    person: str
+    length: int | None
 
 
 class SecurityHeaders:
@@ -287,6 +305,13 @@ class Console:
                 page(self.service_delete, ADMIN_ONLY),
                 methods=["POST"],
                 name="service_delete",
+            ),
+            Route("/dead-letters", page(self.dead_letters_page, ADMIN_ONLY), name="dead_letters"),
+            Route(
+                "/dead-letters/{letter_id:int}/requeue",
+                page(self.dead_letter_requeue, ADMIN_ONLY),
+                methods=["POST"],
+                name="dead_letter_requeue",
             ),
             Route("/reports", page(self.reports_page, SUPERVISOR_ONLY), name="reports"),
             Route("/reports.csv", page(self.report_csv, SUPERVISOR_ONLY), name="report_csv"),
@@ -835,6 +860,48 @@ class Console:
         """Back to the directory, filtered on the centre just edited."""
         query = f"?{urlencode({'centre': centre})}" if self.centres.get(centre) else ""
         return RedirectResponse(self.url(call.request, "services") + query, status_code=303)
+
+    # Dead letters -----------------------------------------------------------------------------
+
+    def dead_letters_page(self, call: Call) -> Response:
+        """The latest undelivered messages, newest first, and how many there are in all."""
+        total = call.session.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
+        letters = call.session.execute(
+            select(DeadLetter)
+            .order_by(DeadLetter.dead_at.desc(), DeadLetter.id.desc())
+            .limit(DEAD_LETTERS_SHOWN)
+        ).scalars()
+        rows = [self.dead_letter_row(letter, call.language) for letter in letters]
+        return self.render(call, "dead_letters.html", letters=rows, total=total)
+
+    def dead_letter_row(self, letter: DeadLetter, language: str) -> DeadLetterRow:
+        label = texts.DEAD_LETTER_REASONS.get(letter.reason)
+        reason = (
+            translate(language, label, {"attempts": letter.attempts}) if label else letter.reason
+        )
+        try:
+            # Decrypted only to be measured: a caseworker's words stay off this page.
+            length: int | None = len(unseal(self.box, letter.body))
+        except InvalidToken:
+            # Sealed with a key retired since: one such row must not hide the whole list.
+            length = None
+        return DeadLetterRow(
+            id=letter.id,
+            reason=reason,
+            attempts=letter.attempts,
+            created_at=letter.created_at,
+            dead_at=letter.dead_at,
+            person=letter.pseudonym[:PSEUDONYM_SHOWN],
+            length=length,
+        )
+
+    def dead_letter_requeue(self, call: Call) -> Response:
+        letter_id = call.request.path_params["letter_id"]
+        if not outbox.requeue(call.session, letter_id):
+            raise Refused(404, "dead_letter_not_found", "dead_letter_not_found")
+        self.audit(call, "dead_letter_requeued", detail=str(letter_id))
+        _notice(call.request, "dead_letter_requeued")
+        return self.redirect(call, "dead_letters")
 
     # Reports ----------------------------------------------------------------------------------
 

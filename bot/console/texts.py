@@ -6,6 +6,7 @@ also uses (priorities, contact times) repeat its message ids, so translators see
 
 from __future__ import annotations
 
+from bot.gateway import outbox
 from bot.i18n import N_
 from bot.storage import cases
 
@@ -91,6 +92,9 @@ NOTICES = {
     "disabled": N_("Votre compte est désactivé."),
     "service_saved": N_("Service enregistré. Le bot l'utilise dès maintenant."),
     "service_deleted": N_("Service supprimé."),
+    "dead_letter_requeued": N_(
+        "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
+    ),
     "login_failed": N_(
         "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après 5 échecs, "
         "le compte est bloqué 15 minutes."
@@ -106,9 +110,22 @@ ERROR_TEXTS = {
     "forbidden": N_("Vous n'avez pas accès à cette page."),
     "not_found": N_("Ce cas n'existe pas."),
     "service_not_found": N_("Ce service n'existe pas."),
+    # Usually a second click, or another admin who was quicker: nothing is wrong.
+    "dead_letter_not_found": N_(
+        "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "
+        "renvoyé."
+    ),
 }
 
 # Service directory form.
 SERVICE_EXISTS = N_(
     "Un service a déjà cet identifiant. Choisissez-en un autre, ou modifiez le service existant."
 )
+
+# Why the sender gave up on a message (``bot.gateway.outbox``); an unknown reason shows as is.
+DEAD_LETTER_REASONS = {
+    outbox.BLOCKED: N_("La personne a bloqué le bot"),
+    outbox.REJECTED: N_("Telegram a refusé le message"),
+    outbox.NO_CHAT: N_("Pas de conversation où l'envoyer"),
+    outbox.GAVE_UP: N_("Abandonné après {attempts} tentatives"),
+}

@@ -85,6 +85,8 @@ class Who:
     pseudonym: str
     language: str
     centre: str | None
+    # The Telegram update being handled (None in the terminal chat).
+    update_id: int | None = None
 
 
 class AssessmentFlow:
@@ -214,12 +216,20 @@ class AssessmentFlow:
             assessment = repository.open_assessment(session, who.pseudonym)
             if assessment is None or assessment.status != repository.IN_PROGRESS:
                 return None
+            if self._applied(assessment, who):
+                # The update is handled again after a crash: its answer is already recorded.
+                return self._ask(assessment, who)
             progress = self._progress(assessment)
             question = self._definition.question(progress.current)
             value = parse_answer(question, text, who.language)
             if value is None:
                 return None
             return self._step(session, assessment, who, question.id, value, typed=True)
+
+    @staticmethod
+    def _applied(assessment: Assessment, who: Who) -> bool:
+        last = assessment.last_update_id
+        return who.update_id is not None and last is not None and who.update_id <= last
 
     def _current_question(self, who: Who) -> list[Reply]:
         with self._sessions.begin() as session:
@@ -258,6 +268,8 @@ class AssessmentFlow:
             progress = engine.answer(definition, progress, question_id, value)
         assessment.progress = seal(self._box, progress.as_json())
         assessment.updated_at = self._clock()
+        if who.update_id is not None:
+            assessment.last_update_id = who.update_id
         replies = []
         flag = engine.flag_of(definition.question(question_id), value)
         if flag is not None:

@@ -70,6 +70,8 @@ class Turn:
     telegram_language: str | None = None
     chat_id: int | None = None
     profile: Profile | None = field(default=None)
+    # The Telegram update being handled, so that handling it again changes nothing twice.
+    update_id: int | None = None
 
 
 class Conversation:
@@ -104,14 +106,6 @@ class Conversation:
                 known.code if known else None,
             )
         return turn.profile
-
-    async def first_sighting(self, update_id: int) -> bool:
-        """False for an update already handled, so that a repeat is not answered twice."""
-        return await self._people.first_sighting(update_id)
-
-    async def unsee(self, update_id: int) -> None:
-        """Forget that an update was seen, so that it can be processed again later."""
-        await self._people.unsee(update_id)
 
     async def language_of(self, turn: Turn) -> str:
         return (await self._profile(turn)).language
@@ -208,7 +202,7 @@ class Conversation:
 
     async def _who(self, turn: Turn) -> Who:
         profile = await self._profile(turn)
-        return Who(profile.pseudonym, profile.language, profile.centre)
+        return Who(profile.pseudonym, profile.language, profile.centre, turn.update_id)
 
     async def _ask_rasa(self, turn: Turn, text: str) -> list[Reply]:
         """Send a message to Rasa and carry out what its actions asked of the gateway.

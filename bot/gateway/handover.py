@@ -179,7 +179,12 @@ class HandoverFlow:
                 return replies
             if fold(text) in CANCEL_WORDS:
                 return self._close_by_person(session, who, case)
-            cases.add_message(session, self._box, case, cases.FROM_PERSON, text, self._clock())
+            if who.update_id is not None and cases.has_message_from(session, case, who.update_id):
+                return []
+            cases.add_message(
+                session, self._box, case, cases.FROM_PERSON, text, self._clock(),
+                update_id=who.update_id,
+            )  # fmt: skip
             if case.person_told_thread:
                 return []
             case.person_told_thread = True

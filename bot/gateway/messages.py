@@ -33,6 +33,10 @@ GROUP_CHAT = N_(
 TECHNICAL_PROBLEM = N_(
     "Désolé, j'ai un problème technique. Réessayez dans une minute, s'il vous plaît."
 )
+DELAYED = N_(
+    "Désolé, j'ai un problème technique. J'ai bien reçu votre message : je vous réponds dès "
+    "que possible."
+)
 ERASED = N_(
     "C'est fait : j'ai effacé tout ce que je gardais sur vous. Vous pouvez recommencer quand "
     "vous voulez avec /start."

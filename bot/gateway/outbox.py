@@ -1,26 +1,31 @@
-"""Delivering messages written outside a person's own turn (a caseworker's reply, a rating
-request): they wait in the ``outbox`` table until the sender hands them to Telegram."""
+"""The outbox: every message to a person is stored here before it is sent.
+
+Turn replies arrive with their update (``bot.gateway.inbox``); caseworkers' replies and rating
+requests from the console (``bot.storage.cases.send_later``). Rows are leased like the inbox's,
+one chat at a time and in order, so that replicas never send the same row: its id is its
+idempotency key, and it is deleted once Telegram has it. Rows that cannot be delivered move to
+the dead letters, which admins see in the console.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.fernet import MultiFernet
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.gateway.replies import Reply
 from bot.i18n import is_rtl
 from bot.storage.keys import unseal
-from bot.storage.models import OutboxMessage, Person
+from bot.storage.models import DeadLetter, OutboxMessage, Person
 
-logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
-BATCH = 20
+LEASE = timedelta(seconds=60)
+# Rows leased at once for one chat: a turn's replies go out together.
+PER_CHAT = 10
+BLOCKED, REJECTED, NO_CHAT, GAVE_UP = "blocked", "rejected", "no_chat", "gave_up"
 
 
 @dataclass(frozen=True)
@@ -29,71 +34,162 @@ class Pending:
     pseudonym: str
     chat_id: int | None
     reply: Reply
-
-
-class PermanentFailure(Exception):
-    """The message can never be delivered (the person blocked the bot, or left no chat)."""
-
-
-Deliver = Callable[[Pending], Awaitable[None]]
+    attempts: int
+    created_at: datetime
 
 
 class Outbox:
-    def __init__(self, sessions: sessionmaker[Session], box: MultiFernet) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        box: MultiFernet,
+        owner: str = "sender",
+        clock: Callable[[], datetime] = datetime.utcnow,
+    ) -> None:
         self._sessions = sessions
         self._box = box
+        self.owner = owner
+        self._clock = clock
 
-    def pending(self, pseudonym: str | None = None) -> list[Pending]:
-        with self._sessions.begin() as session:
-            query = select(OutboxMessage, Person).join(
-                Person, Person.pseudonym == OutboxMessage.pseudonym, isouter=True
+    def claim(self, chats: int, pseudonym: str | None = None) -> list[list[Pending]]:
+        """Lease the waiting messages of up to ``chats`` chats (or of one person); each list is
+        one chat's, in order, stopping before a message that must wait (429, retry pause)."""
+        now = self._clock()
+        older = aliased(OutboxMessage)
+        free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
+        heads = (
+            select(OutboxMessage.pseudonym)
+            .where(
+                OutboxMessage.available_at <= now,
+                free,
+                ~exists().where(
+                    older.pseudonym == OutboxMessage.pseudonym, older.id < OutboxMessage.id
+                ),
             )
-            query = query.where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed.is_(False))
-            if pseudonym is not None:
-                query = query.where(OutboxMessage.pseudonym == pseudonym)
-            rows = session.execute(query.order_by(OutboxMessage.id).limit(BATCH)).all()
-            return [self._pending(message, person) for message, person in rows]
+            .order_by(OutboxMessage.id)
+            .limit(chats)
+        )
+        if pseudonym is not None:
+            heads = heads.where(OutboxMessage.pseudonym == pseudonym)
+        with self._sessions.begin() as session:
+            batches = []
+            for chat in session.execute(heads).scalars().all():
+                rows = session.execute(
+                    select(OutboxMessage, Person)
+                    .join(Person, Person.pseudonym == OutboxMessage.pseudonym, isouter=True)
+                    .where(OutboxMessage.pseudonym == chat)
+                    .order_by(OutboxMessage.id)
+                    .limit(PER_CHAT)
+                ).all()
+                batch = []
+                for message, person in rows:
+                    if message.available_at > now or not (
+                        message.lease_until is None or message.lease_until < now
+                    ):
+                        break
+                    leased = session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == message.id, free)
+                        .values(lease_owner=self.owner, lease_until=now + LEASE)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount
+                    if not leased:
+                        break
+                    batch.append(self._pending(message, person))
+                if batch:
+                    batches.append(batch)
+            return batches
 
     def _pending(self, message: OutboxMessage, person: Person | None) -> Pending:
         buttons = unseal(self._box, message.buttons) if message.buttons else []
-        language = person.language if person else "fr"
-        chat_id = unseal(self._box, person.chat_ref) if person and person.chat_ref else None
+        chat_ref = message.chat_ref or (person.chat_ref if person else None)
+        rtl = message.rtl
+        if rtl is None:
+            rtl = is_rtl(person.language if person else "fr")
         reply = Reply(
             unseal(self._box, message.body),
             tuple((title, payload) for title, payload in buttons),
-            rtl=is_rtl(language),
+            rtl=rtl,
         )
-        return Pending(message.id, message.pseudonym, chat_id, reply)
+        chat_id = unseal(self._box, chat_ref) if chat_ref else None
+        return Pending(
+            message.id, message.pseudonym, chat_id, reply, message.attempts, message.created_at
+        )
 
-    def mark(self, message_id: int, *, sent: bool, permanent: bool = False) -> None:
+    def sent(self, message_id: int) -> None:
+        """Telegram has the message: the row goes (nothing is kept that is not needed)."""
         with self._sessions.begin() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None:
-                return
-            message.attempts += 1
-            if sent:
-                message.sent_at = datetime.utcnow()
-            elif permanent or message.attempts >= MAX_ATTEMPTS:
-                message.failed = True
+            session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.id == message_id, OutboxMessage.lease_owner == self.owner
+                )
+            )
 
-    async def deliver_once(self, deliver: Deliver, pseudonym: str | None = None) -> int:
-        """Try every pending message once; returns how many were delivered."""
-        delivered = 0
-        for item in await asyncio.to_thread(self.pending, pseudonym):
-            try:
-                await deliver(item)
-            except PermanentFailure:
-                await asyncio.to_thread(self.mark, item.id, sent=False, permanent=True)
-                logger.info("outbox message %s undeliverable", item.id)
-            except Exception as error:  # noqa: BLE001 - retried on the next pass
-                await asyncio.to_thread(self.mark, item.id, sent=False)
-                logger.warning("outbox message %s not sent: %s", item.id, type(error).__name__)
-            else:
-                await asyncio.to_thread(self.mark, item.id, sent=True)
-                delivered += 1
-        return delivered
+    def release(self, message_ids: list[int], pause: float = 0.0, attempt: bool = False) -> None:
+        """Give messages back, to be tried again after ``pause`` seconds."""
+        if not message_ids:
+            return
+        values = {
+            "lease_owner": None,
+            "lease_until": None,
+            "available_at": self._clock() + timedelta(seconds=pause),
+        }
+        if attempt:
+            values["attempts"] = OutboxMessage.attempts + 1
+        with self._sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids), OutboxMessage.lease_owner == self.owner)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
 
-    async def run(self, deliver: Deliver, interval: float = 1.0) -> None:
-        while True:
-            await self.deliver_once(deliver)
-            await asyncio.sleep(interval)
+    def dead(self, message_id: int, reason: str) -> None:
+        """Move one message to the dead letters."""
+        with self._sessions.begin() as session:
+            self._bury(session, OutboxMessage.id == message_id, reason)
+
+    def blocked(self, pseudonym: str) -> int:
+        """The person blocked the bot: mark them, and bury everything still waiting for them."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(Person).where(Person.pseudonym == pseudonym).values(blocked_at=self._clock())
+            )
+            return self._bury(session, OutboxMessage.pseudonym == pseudonym, BLOCKED)
+
+    def _bury(self, session: Session, condition, reason: str) -> int:
+        messages = session.execute(select(OutboxMessage).where(condition)).scalars().all()
+        for message in messages:
+            session.add(
+                DeadLetter(
+                    pseudonym=message.pseudonym, chat_ref=message.chat_ref, body=message.body,
+                    buttons=message.buttons, rtl=message.rtl, reason=reason,
+                    attempts=message.attempts, created_at=message.created_at,
+                    dead_at=self._clock(),
+                )
+            )  # fmt: skip
+            session.delete(message)
+        return len(messages)
+
+    def waiting(self) -> int:
+        with self._sessions.begin() as session:
+            return session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+
+    def dead_letters(self) -> int:
+        with self._sessions.begin() as session:
+            return session.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
+
+
+def requeue(session: Session, dead_letter_id: int) -> bool:
+    """Send a dead letter again (an admin's decision, e.g. after the person unblocked us)."""
+    letter = session.get(DeadLetter, dead_letter_id)
+    if letter is None:
+        return False
+    session.add(
+        OutboxMessage(
+            pseudonym=letter.pseudonym, chat_ref=letter.chat_ref, body=letter.body,
+            buttons=letter.buttons, rtl=letter.rtl, attempts=0, created_at=letter.created_at,
+        )
+    )  # fmt: skip
+    session.delete(letter)
+    return True

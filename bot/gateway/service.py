@@ -1,8 +1,9 @@
-"""Wiring and serving: the conversation core, the HTTP side (health, webhook, caseworker
-console) and the background jobs (outbox sender, case watcher).
+"""Wiring and serving: the conversation core, the HTTP side (health, metrics, webhook,
+caseworker console) and the background jobs (inbox workers, outbox sender, case watcher).
 
 Every mode runs the same Starlette app under uvicorn, so health and the console are reachable
-in each; in webhook mode it also receives Telegram's updates and checks ``secret_token``.
+in each; in webhook mode it also receives Telegram's updates, checks ``secret_token`` and
+stores each update before answering 200 (503 when it cannot: Telegram then sends it again).
 """
 
 from __future__ import annotations
@@ -12,34 +13,41 @@ import hashlib
 import hmac
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import uvicorn
 from cryptography.fernet import MultiFernet
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from telegram import Bot, Update
-from telegram.error import Forbidden
 from telegram.ext import Application
 
 from bot.centres import CentreDirectory, load_centres
 from bot.console.app import build_console
+from bot.gateway import metrics
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.inbox import Inbox
 from bot.gateway.nearby import NearbyServices
-from bot.gateway.outbox import Outbox, Pending, PermanentFailure
+from bot.gateway.outbox import Outbox
+from bot.gateway.polling import poll
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.spool import Spool
+from bot.gateway.ratelimit import Limits, RateLimiter, build_limiter
+from bot.gateway.sender import Sender
 from bot.gateway.store import PeopleStore
-from bot.gateway.telegram_app import build_application, register_commands, send_reply
+from bot.gateway.telegram_app import build_application, register_commands
 from bot.gateway.terminal import chat
+from bot.gateway.worker import Worker
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.questionnaire.definition import load_definition
@@ -53,6 +61,7 @@ WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WATCH_INTERVAL = 60.0
 PURGE_EVERY = 60  # watch intervals
+DATABASE_THREADS = 16
 
 
 @dataclass
@@ -62,7 +71,9 @@ class Core:
     settings: Settings
     conversation: Conversation
     handover: HandoverFlow
+    inbox: Inbox
     outbox: Outbox
+    limiter: RateLimiter
     rasa: RasaClient
     keys: list[bytes]
     box: MultiFernet
@@ -71,6 +82,7 @@ class Core:
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
+        await self.limiter.aclose()
 
 
 def build_core(settings: Settings) -> Core:
@@ -78,7 +90,7 @@ def build_core(settings: Settings) -> Core:
     box = cipher(keys)
     centres = load_centres(settings.centres_file)
     definition = load_definition()
-    rasa = RasaClient(settings.rasa_url)
+    rasa = RasaClient(settings.rasa_urls)
     sessions = session_factory(make_engine(settings.database_url))
     renderer = Renderer(load_templates(), centres)
     assessment = AssessmentFlow(
@@ -95,8 +107,24 @@ def build_core(settings: Settings) -> Core:
         NearbyServices(sessions),
         settings.default_locale,
     )
+    limits = Limits(
+        bot_rate=settings.send_rate,
+        bot_burst=settings.send_rate,
+        chat_rate=settings.chat_send_rate,
+        chat_burst=3 * settings.chat_send_rate,
+    )
     return Core(
-        settings, conversation, handover, Outbox(sessions, box), rasa, keys, box, sessions, centres
+        settings,
+        conversation,
+        handover,
+        Inbox(sessions, box, keys, settings.replica_id),
+        Outbox(sessions, box, settings.replica_id),
+        build_limiter(settings.redis_url, limits, settings.gateway_replicas),
+        rasa,
+        keys,
+        box,
+        sessions,
+        centres,
     )
 
 
@@ -106,24 +134,43 @@ def console_secret(keys: list[bytes]) -> str:
 
 
 def build_http_app(
-    settings: Settings, core: Core, application: Application | None = None
+    settings: Settings, core: Core, stored: Callable[[], None] | None = None
 ) -> Starlette:
+    """Health, metrics and the console; the webhook too when ``stored`` (the workers' wake-up)
+    is given in webhook mode."""
+
     async def health(_: Request) -> Response:
-        rasa_ok = await core.rasa.ready()
-        return JSONResponse(
-            {"status": "ok" if rasa_ok else "degraded", "rasa": rasa_ok, "mode": settings.mode},
-            status_code=200 if rasa_ok else 503,
-        )
+        status = await readiness(core)
+        ready = status["database"] and any(status["rasa"].values())
+        body = {"status": "ok" if ready else "unavailable", "mode": settings.mode, **status}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def live(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def metrics_page(_: Request) -> Response:
+        data = await asyncio.to_thread(metrics.exposition)
+        return Response(data, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def telegram_webhook(request: Request) -> Response:
         secret = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(secret, settings.webhook_secret or ""):
             return Response(status_code=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            data = await request.json()
         except ValueError:
             return Response(status_code=400)
-        await application.update_queue.put(update)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return Response(status_code=400)
+        try:
+            new = await asyncio.to_thread(core.inbox.store, [data])
+        except SQLAlchemyError as error:
+            metrics.ERRORS.labels("database").inc()
+            logger.warning("update not stored, Telegram retries: %s", type(error).__name__)
+            return Response(status_code=503)
+        metrics.UPDATES_IN.inc(new)
+        metrics.DUPLICATES.inc(1 - new)
+        stored()
         return Response()
 
     console = build_console(
@@ -133,10 +180,43 @@ def build_http_app(
         core.centres,
         https_only=settings.console_secure_cookies,
     )
-    routes = [Route("/health", health), Mount("/console", app=console)]
-    if settings.mode == "webhook" and application is not None:
+    metrics.watch_queues(
+        {
+            "inbox": core.inbox.waiting,
+            "outbox": core.outbox.waiting,
+            "dead_letters": core.outbox.dead_letters,
+        }
+    )
+    routes = [
+        Route("/health", health),
+        Route("/health/live", live),
+        Route("/metrics", metrics_page),
+        Mount("/console", app=console),
+    ]
+    if settings.mode == "webhook" and stored is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+async def readiness(core: Core) -> dict:
+    """Whether the database, Redis (when configured) and each Rasa replica answer."""
+
+    def database_ok() -> bool:
+        try:
+            with core.sessions() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    status: dict = {
+        "database": await asyncio.to_thread(database_ok),
+        "rasa": await core.rasa.ready(),
+    }
+    if core.settings.redis_url:
+        # Without Redis the limits are kept per replica: degraded, still serving.
+        status["redis"] = core.limiter.healthy
+    return status
 
 
 def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
@@ -176,15 +256,6 @@ def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) ->
     logger.info("retention: removed %s", counts)
 
 
-def replayer(application: Application) -> Callable[[dict], Awaitable[None]]:
-    """Process a spooled update through the same handlers as a fresh one."""
-
-    async def process(data: dict) -> None:
-        await application.process_update(Update.de_json(data, application.bot))
-
-    return process
-
-
 def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitable[None]]:
     """Alerts without personal data, to the caseworkers' Telegram chat (or the log)."""
 
@@ -197,55 +268,76 @@ def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitab
     return notify
 
 
-def telegram_delivery(bot: Bot) -> Callable[[Pending], Awaitable[None]]:
-    """Send an outbox message as plain text, with its buttons."""
+@dataclass
+class Gateway:
+    """The Telegram side of one replica: PTB application, inbox workers and outbox sender."""
 
-    async def deliver(item: Pending) -> None:
-        if item.chat_id is None:
-            raise PermanentFailure("no chat")
-        try:
-            await send_reply(bot, item.chat_id, item.reply)
-        except Forbidden as error:
-            raise PermanentFailure("blocked") from error
-
-    return deliver
+    core: Core
+    application: Application
+    worker: Worker
+    sender: Sender
+    notify: Callable[[str], Awaitable[None]]
 
 
-async def serve_telegram(settings: Settings, core: Core) -> None:
-    """Run PTB (polling or webhook), the HTTP side and the background jobs until cancelled."""
-    spool = Spool(settings.var_dir / "spool", core.box)
-    application = build_application(settings, core.conversation, core.keys, spool)
-    server = http_server(settings, build_http_app(settings, core, application))
-
+def build_gateway(settings: Settings, core: Core) -> Gateway:
+    application, front = build_application(settings, core.conversation, core.keys)
+    sender = Sender(core.outbox, application.bot, core.limiter)
+    worker = Worker(core.inbox, front, application, core.keys, sender.wake)
     notify = caseworker_notifier(settings, application.bot)
     core.handover.notify_caseworkers = notify
-    async with application:
-        await register_commands(application)
-        if settings.mode == "webhook":
-            await application.bot.set_webhook(
-                settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        await application.start()
+    return Gateway(core, application, worker, sender, notify)
+
+
+@asynccontextmanager
+async def running(
+    gateway: Gateway, polling: bool, poll_timeout: int = 10, watch: bool = True
+) -> AsyncIterator[None]:
+    """The gateway's jobs, for as long as the block runs: inbox workers, outbox sender, the
+    case and retention watcher, and in polling mode the poller."""
+    # Database calls run in threads; the default pool (cores + 4) would queue turns behind one
+    # another while each waits on the network, not the CPU.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=DATABASE_THREADS, thread_name_prefix="database")
+    )
+    async with gateway.application:
         jobs = [
-            asyncio.create_task(core.outbox.run(telegram_delivery(application.bot))),
-            asyncio.create_task(watch_forever(core, notify)),
-            asyncio.create_task(spool.replay_forever(replayer(application))),
+            asyncio.create_task(gateway.worker.run()),
+            asyncio.create_task(gateway.sender.run()),
         ]
-        logger.info("gateway ready (%s)", settings.mode)
+        if watch:
+            jobs.append(asyncio.create_task(watch_forever(gateway.core, gateway.notify)))
+        if polling:
+            fetch = poll(
+                gateway.application.bot, gateway.core.inbox, gateway.worker.wake, poll_timeout
+            )
+            jobs.append(asyncio.create_task(fetch))
         try:
-            await server.serve()
+            yield
         finally:
             for job in jobs:
                 job.cancel()
                 with suppress(asyncio.CancelledError):
                     await job
-            if application.updater and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
+
+
+async def serve_telegram(settings: Settings, core: Core) -> None:
+    """Run the gateway (polling or webhook), the HTTP side and the background jobs."""
+    gateway = build_gateway(settings, core)
+    server = http_server(settings, build_http_app(settings, core, gateway.worker.wake))
+    polling = settings.mode == "polling"
+    async with running(gateway, polling):
+        bot = gateway.application.bot
+        await register_commands(gateway.application)
+        if polling:
+            await bot.delete_webhook()
+        else:
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        logger.info("gateway ready (%s)", settings.mode)
+        await server.serve()
 
 
 async def serve_terminal(settings: Settings, core: Core) -> None:

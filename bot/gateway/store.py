@@ -1,4 +1,4 @@
-"""The gateway's view of the database: people by pseudonym, and updates already seen.
+"""The gateway's view of the database: people by pseudonym.
 
 SQLAlchemy sessions are synchronous; each call runs in a worker thread so the event loop that
 serves other people never waits on the disk.
@@ -56,6 +56,8 @@ class PeopleStore:
                 )
             if chat_id is not None and person.chat_ref is None:
                 person.chat_ref = seal(self._box, chat_id)
+            # Writing again means the person no longer blocks the bot.
+            person.blocked_at = None
             return Profile(person.pseudonym, person.language, person.centre_code, existing is None)
 
     async def update(
@@ -85,17 +87,3 @@ class PeopleStore:
     def _erase(self, pseudonym: str) -> None:
         with self._sessions.begin() as session:
             repository.erase_person(session, pseudonym)
-
-    async def unsee(self, update_id: int) -> None:
-        await asyncio.to_thread(self._unsee, update_id)
-
-    def _unsee(self, update_id: int) -> None:
-        with self._sessions.begin() as session:
-            repository.unsee(session, update_id)
-
-    async def first_sighting(self, update_id: int) -> bool:
-        return await asyncio.to_thread(self._first_sighting, update_id)
-
-    def _first_sighting(self, update_id: int) -> bool:
-        with self._sessions.begin() as session:
-            return repository.first_sighting(session, update_id)

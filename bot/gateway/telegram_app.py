@@ -1,13 +1,16 @@
 """python-telegram-bot handlers: turn Telegram updates into :class:`Conversation` calls.
 
-``build_application(settings, conversation)`` is the one factory used by production (polling or
-webhook) and by the end-to-end tests (against a fake Bot API server).
+``build_application(settings, conversation, keys)`` is the one factory used by production and
+by the tests (against a fake Bot API server). Updates reach the handlers from the inbox
+(``TelegramFront.handle``), never straight from Telegram, and the handlers' replies are
+collected for the outbox instead of being sent: see ``bot.gateway.inbox``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import (
@@ -18,9 +21,8 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,21 +35,19 @@ from telegram.ext import (
 from bot.constants import LANGUAGES
 from bot.gateway import messages
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
+from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
-from bot.gateway.spool import Spool
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym
 
 logger = logging.getLogger(__name__)
 
-SEND_ATTEMPTS = 4
-# Failures that pass: the update is kept and processed again (see bot.gateway.spool).
+# Failures that pass: the update stays in the inbox and is handled again.
 RETRIABLE = (SQLAlchemyError, RasaUnavailable)
 # How many message ids back the "delete our messages" offer reaches; older ones are past 48 h.
 DELETE_SPAN = 1000
-RETRY_PAUSE = 0.5  # seconds, doubled at each attempt
 # Short titles share a row; longer ones get a row each so that nothing is cut off on a phone.
 SHORT_TITLE = 18
 
@@ -78,67 +78,78 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """Send one reply; network errors and Telegram 5xx are retried with a growing pause.
+    """Send one reply, once: retries and Telegram's limits are the sender's business.
 
-    Telegram's 429 "retry after" and its rate limits are handled by the application's
-    ``AIORateLimiter``. No parse_mode: texts stay plain, so nothing typed becomes markup.
+    No parse_mode: texts stay plain, so nothing typed becomes markup.
     """
-    for attempt in range(SEND_ATTEMPTS):
-        try:
-            await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
-            return
-        except BadRequest:
-            raise
-        except NetworkError as error:
-            if attempt == SEND_ATTEMPTS - 1:
-                raise
-            logger.warning("send failed (%s); retrying", type(error).__name__)
-            await asyncio.sleep(RETRY_PAUSE * 2**attempt)
+    await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+
+
+@dataclass
+class Handled:
+    """What handling one update produced: replies to queue, or the failure to retry."""
+
+    replies: list[Outgoing] = field(default_factory=list)
+    error: BaseException | None = None
+
+    @property
+    def retriable(self) -> bool:
+        return isinstance(self.error, RETRIABLE)
 
 
 class TelegramFront:
     """Handlers bound to one conversation core and one key set."""
 
-    def __init__(
-        self, conversation: Conversation, keys: list[bytes], spool: Spool | None = None
-    ) -> None:
+    def __init__(self, conversation: Conversation, keys: list[bytes]) -> None:
         self.conversation = conversation
         self._keys = keys
-        self._spool = spool
+        self._handling: dict[int, Handled] = {}
+
+    async def handle(self, application: Application, data: dict[str, Any]) -> Handled:
+        """Run one stored update through the handlers and collect what it produced."""
+        update = Update.de_json(data, application.bot)
+        handled = self._handling[update.update_id] = Handled()
+        try:
+            await application.process_update(update)
+        finally:
+            del self._handling[update.update_id]
+        return handled
 
     def turn(self, update: Update) -> Turn:
         user = update.effective_user
         chat = update.effective_chat
-        return Turn(pseudonym(self._keys, user.id), user.language_code, chat.id if chat else None)
+        return Turn(
+            pseudonym(self._keys, user.id),
+            user.language_code,
+            chat.id if chat else None,
+            update_id=update.update_id,
+        )
 
-    async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies) -> None:
+    def deliver(self, update: Update, replies: list[Reply]) -> None:
+        """Queue replies to the update's chat (they reach the outbox with the update)."""
         chat_id = update.effective_chat.id
-        try:
-            for reply in replies:
-                await send_reply(context.bot, chat_id, reply)
-        except Forbidden:
-            logger.info("chat blocked the bot; reply dropped")
-
-    async def seen_before(self, update: Update) -> bool:
-        return not await self.conversation.first_sighting(update.update_id)
+        key = pseudonym(self._keys, chat_id)
+        self._handling[update.update_id].replies.extend(
+            Outgoing(key, chat_id, reply) for reply in replies
+        )
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self.seen_before(update):
-            return
         turn = self.turn(update)
         replies = await self.conversation.text(turn, update.effective_message.text)
-        await self.deliver(update, context, replies)
+        self.deliver(update, replies)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer()
-        if await self.seen_before(update):
-            return
+        try:
+            await query.answer()
+        except TelegramError as error:
+            # A button pressed long ago (or an update handled again) can no longer be answered.
+            logger.info("button not acknowledged: %s", type(error).__name__)
         if query.data == DELETE_MESSAGES_PAYLOAD and query.message is not None:
             await self.delete_recent_messages(update, context, query.message.message_id)
             return
         replies = await self.conversation.button(self.turn(update), query.data or "")
-        await self.deliver(update, context, replies)
+        self.deliver(update, replies)
 
     async def delete_recent_messages(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, newest: int
@@ -157,23 +168,20 @@ class TelegramFront:
                 logger.warning("could not delete messages: %s", type(error).__name__)
                 break
         language = resolve_language(update.effective_user.language_code)
-        await send_reply(
-            context.bot, chat_id, Reply(translate(language, messages.MESSAGES_DELETED))
-        )
+        self.deliver(update, [Reply(translate(language, messages.MESSAGES_DELETED))])
 
     async def on_notice(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
     ) -> None:
-        if await self.seen_before(update):
-            return
         replies = await self.conversation.notice(self.turn(update), message)
-        await self.deliver(update, context, replies)
+        self.deliver(update, replies)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Say why, then leave: in a group, others would read what a person discloses."""
+        """Say why, then leave: in a group, others would read what a person discloses.
+
+        Sent at once rather than through the outbox: the message must go before the bot leaves.
+        """
         chat = update.effective_chat
-        if await self.seen_before(update):
-            return
         # The Telegram language only: nothing is stored about people met in a group.
         user = update.effective_user
         language = resolve_language(user.language_code if user else None)
@@ -184,23 +192,17 @@ class TelegramFront:
             logger.warning("could not leave group chat: %s", type(error).__name__)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Whatever failed, the person is told to try again, in their language if possible."""
+        """Outages are retried from the inbox; anything else gets a kind "try again"."""
         # Only the type at ERROR: an exception's text can quote what a person wrote.
         logger.error("update failed: %s", type(context.error).__name__)
         logger.debug("update failure", exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_chat is None:
+        if not isinstance(update, Update) or update.update_id not in self._handling:
             return
-        if self._spool is not None and isinstance(
-            context.error, (SQLAlchemyError, RasaUnavailable)
-        ):
-            # The database or Rasa is down: keep the update and process it when it is back.
-            self._spool.put(update.to_dict())
-            try:
-                await self.conversation.unsee(update.update_id)
-            except SQLAlchemyError:
-                logger.warning("update not marked as seen: the database is down")
-            if update.update_id in self._spool.replaying:
-                return
+        handled = self._handling[update.update_id]
+        handled.error = context.error
+        if handled.retriable or update.effective_chat is None:
+            return
+        handled.replies.clear()
         user = update.effective_user
         language = resolve_language(user.language_code if user else None)
         if user is not None:
@@ -208,12 +210,7 @@ class TelegramFront:
                 language = await self.conversation.language_of(self.turn(update))
             except Exception:  # noqa: BLE001 - the database may be what failed
                 logger.warning("stored language unavailable; using Telegram's")
-        try:
-            await context.bot.send_message(
-                update.effective_chat.id, translate(language, messages.TECHNICAL_PROBLEM)
-            )
-        except TelegramError as error:
-            logger.error("could not tell the person about the failure: %s", type(error).__name__)
+        self.deliver(update, [Reply(translate(language, messages.TECHNICAL_PROBLEM))])
 
 
 def _notice(front: TelegramFront, message: str):
@@ -224,21 +221,22 @@ def _notice(front: TelegramFront, message: str):
 
 
 def build_application(
-    settings: Settings, conversation: Conversation, keys: list[bytes], spool: Spool | None = None
-) -> Application:
-    """The PTB application with every handler; updater only in polling mode."""
-    builder = (
+    settings: Settings, conversation: Conversation, keys: list[bytes]
+) -> tuple[Application, TelegramFront]:
+    """The PTB application with every handler, and the front that feeds it from the inbox.
+
+    No updater: the gateway fetches updates itself so that it confirms them to Telegram only
+    once they are stored (``bot.gateway.polling``).
+    """
+    application = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        # Telegram's limits (30 messages/s per bot, about 1/s per chat) and its 429 retries.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .updater(None)
+        .build()
     )
-    if settings.mode == "webhook":
-        builder = builder.updater(None)
-    application = builder.build()
-    front = TelegramFront(conversation, keys, spool)
+    front = TelegramFront(conversation, keys)
     private = filters.ChatType.PRIVATE
 
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
@@ -270,7 +268,7 @@ def build_application(
         MessageHandler(filters.UpdateType.MESSAGE & private, _notice(front, messages.NON_TEXT))
     )
     application.add_error_handler(front.on_error)
-    return application
+    return application, front
 
 
 def _leave_when_added_to_group(front: TelegramFront):

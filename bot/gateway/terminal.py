@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from bot.gateway import messages
 from bot.gateway.conversation import Turn
-from bot.gateway.outbox import Pending
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.i18n import N_, resolve_language, translate
@@ -63,12 +62,12 @@ async def chat(
         payloads[:] = new_payloads
         write(text)
 
-    async def deliver(item: Pending) -> None:
-        show([item.reply])
-
     async def watch_outbox() -> None:
         while True:
-            await core.outbox.deliver_once(deliver, person)
+            for batch in await asyncio.to_thread(core.outbox.claim, 1, person):
+                show([item.reply for item in batch])
+                for item in batch:
+                    await asyncio.to_thread(core.outbox.sent, item.id)
             await asyncio.sleep(OUTBOX_INTERVAL)
 
     write(translate(turn_language, INTRO) + "\n")

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.keys import seal, unseal
-from bot.storage.models import AuditEntry, Case, CaseMessage, OutboxMessage
+from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
 
 DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
 OPEN_STATUSES = (QUEUED, CLAIMED)
@@ -156,17 +156,29 @@ def close(
 
 def add_message(
     session: Session, box: MultiFernet, case: Case, kind: str, text: str, now: datetime,
-    caseworker_id: int | None = None,
+    caseworker_id: int | None = None, update_id: int | None = None,
 ) -> None:  # fmt: skip
     session.add(
         CaseMessage(
             case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
-            created_at=now,
+            created_at=now, update_id=update_id,
         )
     )  # fmt: skip
     case.last_activity_at = now
     if kind == FROM_CASEWORKER and case.first_reply_at is None:
         case.first_reply_at = now
+
+
+def has_message_from(session: Session, case: Case, update_id: int) -> bool:
+    """Whether the person's update is already in the thread (it is being handled again)."""
+    return (
+        session.execute(
+            select(CaseMessage.id).where(
+                CaseMessage.case_id == case.id, CaseMessage.update_id == update_id
+            )
+        ).first()
+        is not None
+    )
 
 
 def thread(session: Session, box: MultiFernet, case_id: int) -> list[ThreadEntry]:
@@ -196,7 +208,7 @@ def send_later(
     session.add(
         OutboxMessage(
             pseudonym=pseudonym, body=seal(box, text),
-            buttons=seal(box, buttons) if buttons else None, attempts=0, failed=False,
+            buttons=seal(box, buttons) if buttons else None, attempts=0,
         )
     )  # fmt: skip
 
@@ -216,3 +228,4 @@ def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
         case.outcome_detail = None
         session.execute(delete(CaseMessage).where(CaseMessage.case_id == case.id))
     session.execute(delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym))
+    session.execute(delete(DeadLetter).where(DeadLetter.pseudonym == pseudonym))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +16,11 @@ from bot.settings import PROJECT_ROOT
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    options = {}
+    if url.startswith("postgresql"):
+        # As many connections as the gateway has database threads (bot.gateway.service).
+        options = {"pool_size": 12, "max_overflow": 4}
+    engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -34,12 +38,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, future=True, expire_on_commit=False)
 
 
+# Any constant: the advisory lock that keeps replicas starting together from migrating twice.
+MIGRATION_LOCK = 720613
+
+
 def migrate(url: str) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision (one process at a time)."""
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     engine = make_engine(url)
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -29,15 +30,34 @@ class Person(Base):
     chat_ref = Column(LargeBinary, nullable=True)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     last_seen_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    # Set when Telegram answers 403 (the person blocked the bot); cleared when they write again.
+    blocked_at = Column(DateTime, nullable=True)
 
 
-class SeenUpdate(Base):
-    """Telegram update ids already handled, so a repeated update is not answered twice."""
+class InboxUpdate(Base):
+    """A Telegram update, stored before Telegram is told it arrived (``bot.gateway.inbox``).
 
-    __tablename__ = "seen_updates"
+    Rows stay after handling, without payload or chat, so that a repeated update_id is ignored.
+    """
 
-    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
-    seen_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "status", "chat_key", "update_id"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    update_id = Column(BigInteger, nullable=False, unique=True)
+    # Pseudonym of the chat while the update waits: one chat's updates are handled in order.
+    chat_key = Column(String(64), nullable=False, default="")
+    # The update's JSON, encrypted; emptied once handled.
+    payload = Column(LargeBinary, nullable=True)
+    # pending, done, failed (gave up after too many attempts).
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    available_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    # Which worker holds the row, and until when: a crashed worker's lease simply runs out.
+    lease_owner = Column(String(64), nullable=True)
+    lease_until = Column(DateTime, nullable=True)
+    received_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    done_at = Column(DateTime, nullable=True)
 
 
 class Assessment(Base):
@@ -56,6 +76,8 @@ class Assessment(Base):
     started_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     updated_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     completed_at = Column(DateTime, nullable=True)
+    # The Telegram update whose answer was recorded last: a replayed update is not applied twice.
+    last_update_id = Column(BigInteger, nullable=True)
 
 
 class Consent(Base):
@@ -128,6 +150,8 @@ class CaseMessage(Base):
     caseworker_id = Column(Integer, nullable=True)
     body = Column(LargeBinary, nullable=False)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    # The person's Telegram update it came from: handled again after a crash, it is not re-added.
+    update_id = Column(BigInteger, nullable=True)
 
 
 class AuditEntry(Base):
@@ -145,18 +169,44 @@ class AuditEntry(Base):
 
 
 class OutboxMessage(Base):
-    """A message to deliver to a person outside their own turn (a caseworker's reply)."""
+    """A message waiting to be sent (``bot.gateway.sender``); the row is deleted once sent.
+
+    Its id is the idempotency key: a row is sent by the one worker holding its lease.
+    """
 
     __tablename__ = "outbox"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     pseudonym = Column(String(64), nullable=False, index=True)
+    # Encrypted chat id; when empty, the person's own chat (``Person.chat_ref``).
+    chat_ref = Column(LargeBinary, nullable=True)
     body = Column(LargeBinary, nullable=False)
     buttons = Column(LargeBinary, nullable=True)
+    # None: from the person's language.
+    rtl = Column(Boolean, nullable=True)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
-    sent_at = Column(DateTime, nullable=True)
     attempts = Column(Integer, nullable=False, default=0)
-    failed = Column(Boolean, nullable=False, default=False)
+    available_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    lease_owner = Column(String(64), nullable=True)
+    lease_until = Column(DateTime, nullable=True)
+
+
+class DeadLetter(Base):
+    """A message that could not be delivered, kept for admins to see (and to send again)."""
+
+    __tablename__ = "dead_letters"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    pseudonym = Column(String(64), nullable=False, index=True)
+    chat_ref = Column(LargeBinary, nullable=True)
+    body = Column(LargeBinary, nullable=False)
+    buttons = Column(LargeBinary, nullable=True)
+    rtl = Column(Boolean, nullable=True)
+    # blocked (403), rejected (400), no_chat, gave_up (retries exhausted).
+    reason = Column(String(32), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime, nullable=False)
+    dead_at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
 
 class Statistic(Base):

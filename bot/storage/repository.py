@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, MetaData, String, Table, delete, inspect, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.cases import erase_cases
-from bot.storage.models import Assessment, Consent, Person, SeenUpdate
+from bot.storage.models import Assessment, Consent, Person
 
 # Version of the consent wordings; stored with each decision.
 CONSENT_VERSION = 1
@@ -43,24 +42,6 @@ def erase_person(session: Session, pseudonym: str) -> None:
     erase_cases(session, pseudonym, datetime.utcnow())
     if inspect(session.connection()).has_table(_rasa_events.name):
         session.execute(delete(_rasa_events).where(_rasa_events.c.sender_id == pseudonym))
-
-
-def unsee(session: Session, update_id: int) -> None:
-    session.execute(delete(SeenUpdate).where(SeenUpdate.update_id == update_id))
-
-
-def first_sighting(session: Session, update_id: int) -> bool:
-    """Record ``update_id``; False when it was already handled (a repeated update)."""
-    if session.execute(
-        select(SeenUpdate.update_id).where(SeenUpdate.update_id == update_id)
-    ).first():
-        return False
-    try:
-        with session.begin_nested():
-            session.add(SeenUpdate(update_id=update_id))
-    except IntegrityError:
-        return False
-    return True
 
 
 def open_assessment(session: Session, pseudonym: str) -> Assessment | None:

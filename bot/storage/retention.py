@@ -3,7 +3,8 @@
 - People who did not consent to keeping their answers are erased after ``inactive_days``
   without a message (unless a case of theirs is still open).
 - Closed cases are deleted after ``closed_case_days``; the audit log keeps only ids.
-- Delivered outbox messages and seen Telegram update ids go after ``delivered_days``.
+- Handled Telegram update ids (kept to ignore repeats) and dead letters go after
+  ``delivered_days``; sent messages are deleted as soon as Telegram has them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.constants import CONSENT_KEEP
 from bot.settings import Settings
 from bot.storage import cases, repository
-from bot.storage.models import Case, CaseMessage, Consent, OutboxMessage, Person, SeenUpdate
+from bot.storage.models import Case, CaseMessage, Consent, DeadLetter, InboxUpdate, Person
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _keeps_answers(session: Session, pseudonym: str) -> bool:
 
 def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str, int]:
     """Delete what is past its retention period; returns how many of each were removed."""
-    counts = {"people": 0, "closed_cases": 0, "outbox": 0, "seen_updates": 0}
+    counts = {"people": 0, "closed_cases": 0, "dead_letters": 0, "handled_updates": 0}
     inactive_since = now - timedelta(days=policy.inactive_days)
     stale_people = session.execute(
         select(Person.pseudonym).where(Person.last_seen_at < inactive_since)
@@ -67,13 +68,12 @@ def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str,
         session.execute(delete(Case).where(Case.id == case_id))
         counts["closed_cases"] += 1
     delivered_before = now - timedelta(days=policy.delivered_days)
-    counts["outbox"] = session.execute(
-        delete(OutboxMessage).where(
-            (OutboxMessage.sent_at < delivered_before)
-            | (OutboxMessage.failed.is_(True) & (OutboxMessage.created_at < delivered_before))
-        )
+    counts["dead_letters"] = session.execute(
+        delete(DeadLetter).where(DeadLetter.dead_at < delivered_before)
     ).rowcount
-    counts["seen_updates"] = session.execute(
-        delete(SeenUpdate).where(SeenUpdate.seen_at < delivered_before)
+    counts["handled_updates"] = session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.status != "pending", InboxUpdate.received_at < delivered_before
+        )
     ).rowcount
     return counts

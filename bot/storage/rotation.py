@@ -17,6 +17,8 @@ from bot.storage.models import (
     Case,
     CaseMessage,
     Caseworker,
+    DeadLetter,
+    InboxUpdate,
     OutboxMessage,
     Person,
 )
@@ -32,7 +34,9 @@ ENCRYPTED_COLUMNS = (
     (Case.__table__, "id", ("packet", "outcome_detail")),
     (CaseMessage.__table__, "id", ("body",)),
     (Caseworker.__table__, "id", ("totp_secret",)),
-    (OutboxMessage.__table__, "id", ("body", "buttons")),
+    (OutboxMessage.__table__, "id", ("chat_ref", "body", "buttons")),
+    (DeadLetter.__table__, "id", ("chat_ref", "body", "buttons")),
+    (InboxUpdate.__table__, "id", ("payload",)),
 )
 
 

@@ -4,42 +4,18 @@ one gets it. On SQLite (file, WAL) and on PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-import pytest
 from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import sessionmaker
 
-from bot.settings import Settings
 from bot.storage import cases
-from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import Case
 from tests.console.helpers import queued_case
-from tests.helpers.postgres import SKIP_REASON, throwaway_database
 
 CONTENDERS = 8
 ROUNDS = 5
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield settings.database_url
-        return
-    with throwaway_database("console_test") as url:
-        if url is None:
-            pytest.skip(SKIP_REASON)
-        yield url
-
-
-@pytest.fixture
-def racing_sessions(database_url: str) -> Iterator[sessionmaker]:
-    migrate(database_url)
-    engine = make_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def race(sessions: sessionmaker, case_id: int) -> list[bool]:

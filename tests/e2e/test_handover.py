@@ -46,7 +46,8 @@ async def test_consent_queue_reply_answer_close_and_rating(
     telegram_settings: Settings, fake_api: FakeBotAPI
 ):
     user = next(_user_ids)
-    async with gateway(telegram_settings) as core:
+    async with gateway(telegram_settings) as running_gateway:
+        core = running_gateway.core
         (ask,) = await send(fake_api, user, "/caseworker")
         assert ask["text"] == translate("fr", texts.ASK_CONTACT)
         (ask,) = await press(fake_api, user, texts.YES, ask)
@@ -111,7 +112,8 @@ async def test_without_contact_consent_the_person_gets_the_centre(
     telegram_settings: Settings, fake_api: FakeBotAPI
 ):
     user = next(_user_ids)
-    async with gateway(telegram_settings) as core:
+    async with gateway(telegram_settings) as running_gateway:
+        core = running_gateway.core
         (ask,) = await send(fake_api, user, "je veux parler a un conseiller svp")
         (reply,) = await press(fake_api, user, texts.NO, ask)
         assert "Centre de ressources Exemple" in reply["text"]

@@ -29,7 +29,12 @@ the HTTP status equal to ``error_code``, which is what python-telegram-bot uses 
 pick the exception class (403 -> ``Forbidden``, 429 + ``retry_after`` ->
 ``RetryAfter``, 400 -> ``BadRequest``, ...).
 
-The test-side API (``push_update``, ``sent``, ``calls``, ``fail_next``, the
+Every request (but getUpdates) is also logged with the ``time.monotonic()`` of its arrival
+(``requests``), so that tests can measure the rate a client sends at.  ``fail_next`` can
+restrict a failure to one ``chat_id`` and ``delay`` its answer (a client timeout);
+``answer_late`` handles calls normally but answers them late (a slow Telegram).
+
+The test-side API (``push_update``, ``sent``, ``calls``, ``requests``, ``fail_next``, the
 ``*_update`` builders ...) is thread-safe and can be called from async tests; the
 ``wait_*`` helpers poll with ``asyncio.sleep`` so they never block the test's
 event loop.
@@ -145,6 +150,7 @@ _DEFAULT_DESCRIPTIONS = {
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
+    504: "Gateway Timeout",
 }
 
 
@@ -170,8 +176,14 @@ class BotAPIError(Exception):
 
 @dataclass
 class _InjectedFailure:
-    error: BotAPIError
+    error: BotAPIError | None  # None: handled as usual, only answered ``delay`` late
     remaining: int
+    chat_id: int | str | None = None  # None: any call of the method
+    delay: float = 0.0
+    skip: int = 0  # matching calls still to let through before failing
+
+    def matches(self, params: JSONDict) -> bool:
+        return self.chat_id is None or params.get("chat_id") == self.chat_id
 
 
 def _now() -> int:
@@ -289,6 +301,7 @@ class FakeBotAPI:
         self._sent: list[JSONDict] = []
         self._calls: list[JSONDict] = []
         self._failed: list[JSONDict] = []
+        self._requests: list[JSONDict] = []
         # Error injection.
         self._failures: dict[str, list[_InjectedFailure]] = {}
         # Simulated Telegram state.
@@ -426,9 +439,17 @@ class FakeBotAPI:
         with self._lock:
             name, handler = self._methods.get(requested.lower(), (requested, None))
         params: JSONDict = {}
+        failure: _InjectedFailure | None = None
+        arrival: JSONDict = {"method": name, "params": params, "at": time.monotonic()}
+        if name != "getUpdates":
+            with self._lock:
+                self._requests.append(arrival)
         try:
-            params = await _read_params(request)
-            self._raise_injected_failure(name)
+            params = arrival["params"] = await _read_params(request)
+            failure = self._take_injected_failure(name, params)
+            if failure is not None and failure.error is not None:
+                await self._stall(failure.delay)
+                raise failure.error
             if handler is None:
                 raise BotAPIError(404, "Not Found: method not found")
             result = handler(params)
@@ -436,6 +457,7 @@ class FakeBotAPI:
                 result = await result
         except BotAPIError as error:
             with self._lock:
+                arrival["error_code"] = error.error_code
                 self._failed.append(
                     {
                         "method": name,
@@ -447,7 +469,10 @@ class FakeBotAPI:
             return error.to_response()
         if name != "getUpdates":  # long polling would drown everything else
             with self._lock:
+                arrival["error_code"] = None
                 self._calls.append({"method": name, "params": params, "result": result})
+        if failure is not None:
+            await self._stall(failure.delay)
         return JSONResponse({"ok": True, "result": result})
 
     async def _handle_file(self, request: Request) -> Response:
@@ -456,16 +481,26 @@ class FakeBotAPI:
             content = self._files.get(file_id, b"fake file content")
         return Response(content, media_type="application/octet-stream")
 
-    def _raise_injected_failure(self, method: str) -> None:
+    def _take_injected_failure(self, method: str, params: JSONDict) -> _InjectedFailure | None:
+        """The first injected failure of ``method`` that applies to this call, used up once."""
         with self._lock:
-            queue = self._failures.get(method.lower())
-            if not queue:
-                return
-            failure = queue[0]
+            queue = self._failures.get(method.lower(), [])
+            failure = next((f for f in queue if f.matches(params)), None)
+            if failure is None:
+                return None
+            if failure.skip > 0:
+                failure.skip -= 1
+                return None
             failure.remaining -= 1
             if failure.remaining <= 0:
-                queue.pop(0)
-            raise failure.error
+                queue.remove(failure)
+            return failure
+
+    async def _stall(self, seconds: float) -> None:
+        # In steps, so that stop() is not held up by a stalled request.
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            await asyncio.sleep(min(_SERVER_POLL_INTERVAL, max(0.0, deadline - time.monotonic())))
 
     # ------------------------------------------------------------------ Bot API methods
 
@@ -1081,6 +1116,26 @@ class FakeBotAPI:
                 [f for f in self._failed if method is None or f["method"].lower() == method.lower()]
             )
 
+    def requests(
+        self, method: str | None = None, chat_id: int | str | None = None
+    ) -> list[JSONDict]:
+        """Every request since ``clear()`` (but getUpdates), in order of arrival, answered or
+        not: ``{"method", "params", "at", "error_code"}``.
+
+        ``at`` is the ``time.monotonic()`` of its arrival (the same clock as the test's: the
+        server runs in this process); ``error_code`` is None once answered with success, and
+        missing while the request is still being handled (a ``delay``).
+        """
+        with self._lock:
+            return copy.deepcopy(
+                [
+                    r
+                    for r in self._requests
+                    if (method is None or r["method"].lower() == method.lower())
+                    and (chat_id is None or r["params"].get("chat_id") == chat_id)
+                ]
+            )
+
     def bot_message(self, chat_id: int | str, message_id: int) -> JSONDict | None:
         """Current state of a message sent by the bot (after edits; None once deleted)."""
         with self._lock:
@@ -1098,6 +1153,7 @@ class FakeBotAPI:
             self._sent.clear()
             self._calls.clear()
             self._failed.clear()
+            self._requests.clear()
 
     # ------------------------------------------------------------------ test API: control
 
@@ -1108,11 +1164,26 @@ class FakeBotAPI:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        *,
+        chat_id: int | str | None = None,
+        delay: float = 0.0,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with ``error_code``.
+        """Make the next ``times`` calls of ``method`` (to ``chat_id`` only, if given) fail
+        with ``error_code``, once ``after`` of them have gone through.
 
         e.g. ``fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")``
-        or ``fail_next("sendMessage", 429, retry_after=3)``.
+        or ``fail_next("sendMessage", 429, retry_after=3)``, or the third message to chat 7
+        only: ``fail_next("sendMessage", 502, chat_id=7, after=2)``.
+
+        ``delay``: the answer comes that many seconds late, and the request is *not*
+        processed, like a proxy in front of Telegram holding a request it never forwards: a
+        client with a shorter read timeout gives up first (``TimedOut``), and nothing was
+        delivered, e.g. ``fail_next("sendMessage", 504, delay=1.0)``.  The other case, where
+        Telegram delivers the message but its answer is lost (``answer_late``), cannot be
+        told apart by the client; retrying then shows the message twice, which no client can
+        prevent since sendMessage has no idempotency key.  So that a timeout in a test means
+        "not delivered", a delayed failure is never processed nor recorded as sent.
         """
         if description is None:
             description = _DEFAULT_DESCRIPTIONS.get(error_code, f"Error {error_code}")
@@ -1120,7 +1191,23 @@ class FakeBotAPI:
                 description = f"{description}: retry after {retry_after}"
         error = BotAPIError(error_code, description, retry_after)
         with self._lock:
-            self._failures.setdefault(method.lower(), []).append(_InjectedFailure(error, times))
+            self._failures.setdefault(method.lower(), []).append(
+                _InjectedFailure(error, times, chat_id, delay, after)
+            )
+
+    def answer_late(
+        self, method: str, seconds: float, times: int = 1, *, chat_id: int | str | None = None
+    ) -> None:
+        """Handle the next ``times`` calls of ``method`` (to ``chat_id`` only, if given) as
+        usual, recording them at once, but answer them ``seconds`` later: a slow Telegram.
+
+        A client giving up before the answer (``TimedOut``) does not know the call went
+        through; shares its queue with ``fail_next``.
+        """
+        with self._lock:
+            self._failures.setdefault(method.lower(), []).append(
+                _InjectedFailure(None, times, chat_id, seconds)
+            )
 
     def stub(self, method: str, result: Any) -> None:
         """Answer ``method`` with ``result`` (or ``result(params)`` if callable).

@@ -25,7 +25,7 @@ def people(sessions: sessionmaker, box: MultiFernet) -> PeopleStore:
 @pytest.fixture
 def unreachable_rasa() -> RasaClient:
     # Port 9 (discard) on loopback: nothing listens there, the connection is refused at once.
-    return RasaClient("http://127.0.0.1:9", timeout=2.0)
+    return RasaClient(["http://127.0.0.1:9"], timeout=2.0)
 
 
 @pytest.fixture

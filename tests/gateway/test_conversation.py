@@ -66,9 +66,20 @@ async def test_oversized_text_is_refused_kindly(offline_conversation: Conversati
     assert replies[0].text == translate("en", messages.TOO_LONG)
 
 
-async def test_a_repeated_update_is_seen_once(offline_conversation: Conversation) -> None:
-    assert await offline_conversation.first_sighting(41)
-    assert not await offline_conversation.first_sighting(41)
+async def test_an_answer_handled_again_after_a_crash_is_recorded_once(
+    offline_conversation: Conversation,
+) -> None:
+    def turn(update_id: int) -> Turn:
+        return Turn("p-9", "fr", update_id=update_id)
+
+    (first,) = await offline_conversation.button(turn(1), "a:0:begin:keep")
+    (second,) = await offline_conversation.text(turn(2), "non")
+    # The same update again (its worker died before recording it done): the answer is already
+    # in; the person gets the current question, not "non" taken as the answer to it.
+    (again,) = await offline_conversation.text(turn(2), "non")
+
+    assert first.text.startswith("1/") and second.text.startswith("2/")
+    assert again.text == second.text
 
 
 async def test_clear_other_language_gets_a_one_tap_offer(

@@ -91,6 +91,20 @@ async def test_messages_go_to_the_thread_and_the_person_is_told_once(
         ]
 
 
+async def test_a_message_handled_again_after_a_crash_is_in_the_thread_once(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    await queue_a_case(flow)
+    who = Who(WHO.pseudonym, WHO.language, WHO.centre, update_id=77)
+
+    await flow.typed(who, "bonjour")
+    assert await flow.typed(who, "bonjour") == []
+
+    with sessions.begin() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert [e.text for e in cases.thread(session, box, case.id)] == ["bonjour"]
+
+
 @pytest.mark.parametrize("word", ["annuler", "Cancel", "إلغاء", "cancelar"])
 async def test_cancel_words_end_the_wait(flow: HandoverFlow, sessions, word: str) -> None:
     await queue_a_case(flow)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from starlette.testclient import TestClient
 
 from bot.gateway import messages
 from bot.gateway.replies import Reply
-from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, build_core, build_http_app
-from bot.gateway.spool import Spool
-from bot.gateway.telegram_app import build_application, keyboard
+from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, Core, build_core, build_http_app
+from bot.gateway.telegram_app import keyboard
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
-from bot.storage.keys import cipher, data_keys
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
-from tests.helpers.stack import polling_front
+from tests.helpers.stack import gateway
 
 
 def layout(reply: Reply) -> list[list[str]]:
@@ -56,37 +56,108 @@ def webhook_settings(env: dict[str, str]) -> Settings:
     return settings
 
 
-def test_webhook_checks_the_secret_token_before_queueing(webhook_settings: Settings) -> None:
-    core = build_core(webhook_settings)
-    application = build_application(webhook_settings, core.conversation, core.keys)
-    client = TestClient(build_http_app(webhook_settings, core, application))
-    update = {
-        "update_id": 1,
-        "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "hi"},
+def webhook_client(settings: Settings) -> tuple[TestClient, Core, list[int]]:
+    core = build_core(settings)
+    wakes: list[int] = []
+    app = build_http_app(settings, core, lambda: wakes.append(1))
+    return TestClient(app), core, wakes
+
+
+def text_update(update_id: int, text: str = "hi") -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "A"},
+            "text": text,
+        },
     }
+
+
+def test_webhook_checks_the_secret_token_before_storing(webhook_settings: Settings) -> None:
+    client, core, wakes = webhook_client(webhook_settings)
+    update = text_update(1)
 
     assert client.post(WEBHOOK_PATH, json=update).status_code == 403
     assert (
         client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: "wrong"}).status_code == 403
     )
+    assert core.inbox.waiting() == 0
     accepted = client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: "right-secret"})
 
     assert accepted.status_code == 200
-    assert application.update_queue.qsize() == 1
+    assert core.inbox.waiting() == 1 and wakes == [1]
 
 
-def test_health_reports_rasa_down(webhook_settings: Settings) -> None:
-    core = build_core(webhook_settings)
-    application = build_application(webhook_settings, core.conversation, core.keys)
-    client = TestClient(build_http_app(webhook_settings, core, application))
+def test_webhook_stores_a_repeated_update_once(webhook_settings: Settings) -> None:
+    client, core, _ = webhook_client(webhook_settings)
+    headers = {SECRET_HEADER: "right-secret"}
+
+    for _ in range(3):
+        assert client.post(WEBHOOK_PATH, json=text_update(7), headers=headers).status_code == 200
+
+    (claimed,) = core.inbox.claim(10)
+    assert claimed.update_id == 7 and claimed.data["message"]["text"] == "hi"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"update_id": "7"}', b"{}"], ids=repr)
+def test_webhook_refuses_what_is_not_an_update(webhook_settings: Settings, body: bytes) -> None:
+    client, core, _ = webhook_client(webhook_settings)
+
+    response = client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: "right-secret"})
+
+    assert response.status_code == 400
+    assert core.inbox.waiting() == 0
+
+
+def test_webhook_answers_503_when_the_update_cannot_be_stored(env: dict[str, str]) -> None:
+    settings = load_settings(
+        {
+            **env,
+            "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=1",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_WEBHOOK_URL": "https://example.org/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": "right-secret",
+        }
+    )
+    client, _, _ = webhook_client(settings)
+
+    response = client.post(
+        WEBHOOK_PATH, json=text_update(1), headers={SECRET_HEADER: "right-secret"}
+    )
+
+    # Telegram sends the update again later: nothing is lost.
+    assert response.status_code == 503
+
+
+def test_health_reports_each_dependency(webhook_settings: Settings) -> None:
+    client, _, _ = webhook_client(webhook_settings)
 
     response = client.get("/health")
 
     assert response.status_code == 503
-    assert response.json()["rasa"] is False
+    assert response.json()["database"] is True
+    assert response.json()["rasa"] == {"http://127.0.0.1:9": False}
+    assert client.get("/health/live").status_code == 200
 
 
-async def test_database_down_gets_a_kind_try_again_not_silence(env: dict[str, str]) -> None:
+def test_metrics_are_in_prometheus_text_format(webhook_settings: Settings) -> None:
+    client, _, _ = webhook_client(webhook_settings)
+    client.post(WEBHOOK_PATH, json=text_update(3), headers={SECRET_HEADER: "right-secret"})
+
+    page = client.get("/metrics")
+
+    assert page.headers["content-type"].startswith("text/plain")
+    assert 'bot_queue_length{queue="inbox"} 1.0' in page.text
+    for name in ("bot_updates_received_total", "bot_turn_seconds_bucket", "bot_errors_total"):
+        assert name in page.text
+
+
+async def test_polling_keeps_updates_at_telegram_while_the_database_is_down(
+    env: dict[str, str],
+) -> None:
     with FakeBotAPI() as fake:
         settings = load_settings(
             {
@@ -98,11 +169,13 @@ async def test_database_down_gets_a_kind_try_again_not_silence(env: dict[str, st
                 "RASA_PORT": "9",
             }
         )
-        async with polling_front(settings):
-            fake.push_update(fake.text_update(31, "necesito ayuda", language_code="es"))
-            (reply,) = await fake.wait_for_messages(31, 1)
+        async with gateway(settings):
+            update_id = fake.push_update(fake.text_update(31, "necesito ayuda", language_code="es"))
+            # Several getUpdates rounds, each failing to store the update.
+            await asyncio.sleep(3)
 
-    assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
+        # The offset never moved past the update: Telegram still holds it for later.
+        assert [u["update_id"] for u in fake.pending_updates()] == [update_id]
 
 
 @pytest.mark.parametrize(
@@ -118,7 +191,7 @@ async def test_a_reply_survives_telegram_refusing_it_once(
             {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}
         )
         migrate(settings.database_url)
-        async with polling_front(settings):
+        async with gateway(settings):
             fake.fail_next("sendMessage", code, retry_after=retry_after)
             fake.push_update(fake.sticker_update(32, language_code="en"))
             (reply,) = await fake.wait_for_messages(32, 1)
@@ -127,7 +200,9 @@ async def test_a_reply_survives_telegram_refusing_it_once(
     assert len(fake.failed("sendMessage")) == 1
 
 
-async def test_rasa_down_is_answered_later_not_lost(env: dict[str, str]) -> None:
+async def test_rasa_down_keeps_the_update_and_says_the_answer_will_come(
+    env: dict[str, str],
+) -> None:
     with FakeBotAPI() as fake:
         settings = load_settings(
             {
@@ -138,11 +213,11 @@ async def test_rasa_down_is_answered_later_not_lost(env: dict[str, str]) -> None
             }
         )
         migrate(settings.database_url)
-        spool = Spool(settings.var_dir / "spool", cipher(data_keys(settings)))
-        async with polling_front(settings, spool):
+        async with gateway(settings) as running:
             fake.push_update(fake.text_update(34, "necesito ayuda", language_code="es"))
             (reply,) = await fake.wait_for_messages(34, 1)
+            (kept,) = running.core.inbox.claim(1) or [None]
 
-    assert reply["text"] == translate("es", messages.TECHNICAL_PROBLEM)
-    (kept,) = spool.pending()
-    assert kept[1]["message"]["text"] == "necesito ayuda"
+    assert reply["text"] == translate("es", messages.DELAYED)
+    assert kept is None or kept.data["message"]["text"] == "necesito ayuda"
+    assert running.core.inbox.waiting() == 1

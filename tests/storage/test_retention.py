@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.constants import CONSENT_KEEP
 from bot.storage import cases, repository
 from bot.storage.keys import seal
-from bot.storage.models import Assessment, Case, OutboxMessage, Person, SeenUpdate
+from bot.storage.models import Assessment, Case, DeadLetter, InboxUpdate, Person
 from bot.storage.retention import RetentionPolicy, purge
 
 NOW = datetime(2026, 11, 26, 12, 0)
@@ -62,27 +62,30 @@ def test_people_waiting_for_a_caseworker_are_kept(sessions, box) -> None:
         assert purge(session, NOW, POLICY)["people"] == 0
 
 
-def test_closed_cases_after_a_year_and_delivered_messages_after_a_week(sessions, box) -> None:
+def test_closed_cases_after_a_year_dead_letters_and_handled_updates_after_a_week(
+    sessions, box
+) -> None:
     with sessions.begin() as session:
         for closed_days_ago in (366, 100):
             case = cases.create_draft(session, box, None, "fr", None, {}, cases.NORMAL, "s")
             cases.close(session, box, case, "assisted", "", NOW - timedelta(days=closed_days_ago))
-        for sent_days_ago in (8, 1):
+        for days_ago in (8, 1):
+            at = NOW - timedelta(days=days_ago)
             session.add(
-                OutboxMessage(
-                    pseudonym="x", body=b"t", attempts=1, failed=False,
-                    created_at=NOW - timedelta(days=sent_days_ago),
-                    sent_at=NOW - timedelta(days=sent_days_ago),
-                )
-            )  # fmt: skip
-        session.add(SeenUpdate(update_id=1, seen_at=NOW - timedelta(days=8)))
-        session.add(SeenUpdate(update_id=2, seen_at=NOW - timedelta(days=1)))
+                DeadLetter(pseudonym="x", body=b"t", reason="blocked", created_at=at, dead_at=at)
+            )
+            session.add(
+                InboxUpdate(update_id=days_ago, status="done", available_at=at, received_at=at)
+            )
+        old = NOW - timedelta(days=9)
+        # Still waiting (the database was down for long): kept, whatever its age.
+        session.add(InboxUpdate(update_id=3, status="pending", available_at=old, received_at=old))
 
     with sessions.begin() as session:
         counts = purge(session, NOW, POLICY)
 
-    assert counts == {"people": 0, "closed_cases": 1, "outbox": 1, "seen_updates": 1}
+    assert counts == {"people": 0, "closed_cases": 1, "dead_letters": 1, "handled_updates": 1}
     with sessions.begin() as session:
         assert count(session, Case) == 1
-        assert count(session, OutboxMessage) == 1
-        assert set(session.execute(select(SeenUpdate.update_id)).scalars()) == {2}
+        assert count(session, DeadLetter) == 1
+        assert set(session.execute(select(InboxUpdate.update_id)).scalars()) == {1, 3}

@@ -1,0 +1,298 @@
+"""The durable inbox: every Telegram update is stored before Telegram is told it arrived.
+
+Workers take updates under a lease: only the oldest waiting update of a chat can be taken, so
+one person's messages are handled in order, one at a time, while other chats go on in
+parallel, in this process and in other replicas sharing the database. A turn's replies are
+written to the outbox in the same transaction that marks its update done, so an update is
+either answered once or taken again, never half-handled. A worker that dies simply lets its
+lease run out; a restarted one takes its own rows back at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import MultiFernet
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased, sessionmaker
+from telegram import TelegramObject, Update
+
+from bot.gateway.replies import Reply
+from bot.storage.keys import pseudonym, seal, unseal
+from bot.storage.models import InboxUpdate, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+LEASE = timedelta(seconds=30)
+# About two hours of retries with the pauses below: long enough for an outage to be repaired.
+MAX_ATTEMPTS = 150
+MAX_PAUSE = 60.0
+# The update_id column is a signed 64-bit integer; Telegram's ids are far smaller.
+UPDATE_ID_RANGE = range(-(2**63), 2**63)
+# JSON escapes can carry lone UTF-16 surrogates, which have no UTF-8 encoding.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An update taken by this worker, with the number of times it has been taken."""
+
+    id: int
+    update_id: int
+    attempts: int
+    received_at: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One reply of a turn: to whom (pseudonym and chat) and what."""
+
+    pseudonym: str
+    chat_id: int
+    reply: Reply
+
+
+def chat_of(data: dict[str, Any]) -> int | None:
+    """The chat an update belongs to (the user for a button without message), if any."""
+    try:
+        update = Update.de_json(data, None)
+    except Exception:  # noqa: BLE001 - odd updates are stored anyway, unordered
+        return None
+    if update is None:
+        return None
+    if update.effective_chat is not None:
+        chat = update.effective_chat.id
+    elif update.effective_user is not None:
+        chat = update.effective_user.id
+    else:
+        return None
+    # Telegram's ids are integers; a forged "5" (or true) must not pass for a chat, or code
+    # comparing chat ids with numbers fails on it.
+    return chat if type(chat) is int else None
+
+
+def sealed_update(box: MultiFernet, data: dict[str, Any]) -> bytes:
+    """The update encrypted for storage, even when plain JSON cannot hold it as it is: an
+    update that cannot be stored is never acknowledged, and blocks the ones after it.
+
+    - ``Update.to_dict()`` (polling) leaves python-telegram-bot objects in the fields this
+      version does not know, as in a forward from an origin type newer than it: they go back
+      to the dicts they were read from.
+    - Lone surrogates (JSON escapes can carry them, UTF-8 cannot) become U+FFFD.
+    """
+    try:
+        return seal(box, data)
+    except (TypeError, UnicodeEncodeError):
+        text = json.dumps(data, ensure_ascii=False, default=_as_json)
+        return seal(box, json.loads(LONE_SURROGATE.sub("\ufffd", text)))
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, TelegramObject):
+        return value.to_dict()
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def pause_after(attempts: int) -> float:
+    """Seconds before an update whose handling failed is tried again."""
+    return min(MAX_PAUSE, 0.5 * 2 ** max(0, attempts - 1))
+
+
+class Inbox:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        box: MultiFernet,
+        keys: list[bytes],
+        owner: str,
+        clock: Callable[[], datetime] = datetime.utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._box = box
+        self._keys = keys
+        self.owner = owner
+        self._clock = clock
+
+    def store(self, updates: list[dict[str, Any]]) -> int:
+        """Store updates not seen before; returns how many were new. Raises if the database
+        cannot take them, so that the caller does not acknowledge them to Telegram."""
+        if not updates:
+            return 0
+        now = self._clock()
+        rows = []
+        for data in updates:
+            update_id = int(data["update_id"])
+            if update_id not in UPDATE_ID_RANGE:
+                # No database takes it and Telegram never sends it: storing it would fail
+                # again on every delivery, so it is acknowledged and dropped.
+                logger.warning("update with an impossible update_id dropped")
+                continue
+            chat = chat_of(data)
+            rows.append(
+                {
+                    "update_id": update_id,
+                    "chat_key": pseudonym(self._keys, chat) if chat is not None else "",
+                    "payload": sealed_update(self._box, data),
+                    "status": PENDING,
+                    "attempts": 0,
+                    "available_at": now,
+                    "received_at": now,
+                }
+            )
+        if not rows:
+            return 0
+        with self._sessions.begin() as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            statement = insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+            return session.execute(statement, rows).rowcount
+
+    def claim(self, limit: int) -> list[Claimed]:
+        """Lease the oldest waiting update of up to ``limit`` chats that nobody is handling."""
+        now = self._clock()
+        older = aliased(InboxUpdate)
+        free = or_(InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now)
+        heads = (
+            select(InboxUpdate.id)
+            .where(
+                InboxUpdate.status == PENDING,
+                InboxUpdate.available_at <= now,
+                free,
+                # Updates without a chat have no order to keep.
+                (InboxUpdate.chat_key == "")
+                | ~exists().where(
+                    older.chat_key == InboxUpdate.chat_key,
+                    older.status == PENDING,
+                    older.update_id < InboxUpdate.update_id,
+                ),
+            )
+            .order_by(InboxUpdate.update_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=InboxUpdate)
+        )
+        with self._sessions.begin() as session:
+            taken = []
+            for row_id in session.execute(heads).scalars().all():
+                leased = session.execute(
+                    update(InboxUpdate)
+                    .where(InboxUpdate.id == row_id, InboxUpdate.status == PENDING, free)
+                    .values(
+                        lease_owner=self.owner,
+                        lease_until=now + LEASE,
+                        attempts=InboxUpdate.attempts + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if leased:
+                    taken.append(row_id)
+            if not taken:
+                return []
+            rows = session.execute(
+                select(InboxUpdate).where(InboxUpdate.id.in_(taken)).order_by(InboxUpdate.update_id)
+            ).scalars()
+            return [
+                Claimed(
+                    row.id,
+                    row.update_id,
+                    row.attempts,
+                    row.received_at,
+                    unseal(self._box, row.payload),
+                )
+                for row in rows
+            ]
+
+    def renew(self, row_ids: list[int]) -> None:
+        """Extend the leases of updates still being handled (a slow turn is not taken twice)."""
+        if not row_ids:
+            return
+        with self._sessions.begin() as session:
+            session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.id.in_(row_ids), InboxUpdate.lease_owner == self.owner)
+                .values(lease_until=self._clock() + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+
+    def complete(self, item: Claimed, replies: list[Outgoing]) -> bool:
+        """Mark the update done and queue its replies, atomically. False when the lease was
+        lost (another worker took the update over): its replies are then that worker's."""
+        with self._sessions.begin() as session:
+            done = session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == self.owner)
+                .values(
+                    status=DONE,
+                    payload=None,
+                    chat_key="",
+                    done_at=self._clock(),
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not done:
+                return False
+            for outgoing in replies:
+                session.add(outbox_row(self._box, outgoing))
+            return True
+
+    def retry_later(self, item: Claimed, notice: Outgoing | None = None) -> bool:
+        """Give the update back for a later attempt, queueing ``notice`` for the person;
+        False when the update was given up on."""
+        give_up = item.attempts >= MAX_ATTEMPTS
+        now = self._clock()
+        with self._sessions.begin() as session:
+            if notice is not None:
+                session.add(outbox_row(self._box, notice))
+            session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == self.owner)
+                .values(
+                    status=FAILED if give_up else PENDING,
+                    available_at=now + timedelta(seconds=pause_after(item.attempts)),
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return not give_up
+
+    def release_own(self) -> int:
+        """At start-up: the rows this worker held when it stopped are free to take again."""
+        with self._sessions.begin() as session:
+            return session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.lease_owner == self.owner, InboxUpdate.status == PENDING)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+    def waiting(self) -> int:
+        with self._sessions.begin() as session:
+            return session.execute(
+                select(func.count()).where(InboxUpdate.status == PENDING)
+            ).scalar_one()
+
+
+def outbox_row(box: MultiFernet, outgoing: Outgoing) -> OutboxMessage:
+    reply = outgoing.reply
+    return OutboxMessage(
+        pseudonym=outgoing.pseudonym,
+        chat_ref=seal(box, outgoing.chat_id),
+        body=seal(box, reply.text),
+        buttons=seal(box, [list(button) for button in reply.buttons]) if reply.buttons else None,
+        rtl=reply.rtl,
+        attempts=0,
+    )

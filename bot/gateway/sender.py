@@ -1,0 +1,184 @@
+"""The sender: hands the outbox to Telegram, within Telegram's limits, across replicas.
+
+- Before each message it takes a token from the rate limiter (30 messages/s for the bot, about
+  1/s per chat with short bursts), shared through Redis when several replicas run.
+- Network errors and Telegram 5xx: the message waits, longer each time, then is dead-lettered.
+- 429: that chat's message waits ``retry_after``; other chats go on.
+- 403: the person blocked the bot; they are marked and nothing more is sent to them.
+- 400 (or no chat to send to): dead-lettered at once, since retrying cannot help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.gateway import metrics
+from bot.gateway.outbox import BLOCKED, GAVE_UP, NO_CHAT, REJECTED, Outbox, Pending
+from bot.gateway.ratelimit import RateLimiter
+from bot.gateway.telegram_app import send_reply
+from bot.gateway.wakeup import Wakeup
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+IDLE = 0.05  # seconds between looks at an empty outbox, unless woken
+DB_PAUSE = 1.0
+
+
+def pause_after(attempts: int) -> float:
+    """Seconds before a message whose sending failed is tried again: 1, 2, 4... up to 60."""
+    return min(60.0, 2.0 ** max(0, attempts - 1))
+
+
+class Sender:
+    def __init__(
+        self, outbox: Outbox, bot: Bot, limiter: RateLimiter, concurrency: int = 32
+    ) -> None:
+        self._outbox = outbox
+        self._bot = bot
+        self._limiter = limiter
+        self._concurrency = concurrency
+        self._busy = 0
+        self._wake = Wakeup()
+        # Sent, but the database was down when we tried to say so: never send these twice.
+        self._unrecorded: set[int] = set()
+        # Tasks whose message may be on its way to Telegram: stopping lets them finish it.
+        self._sending: set[asyncio.Task] = set()
+        self._stopping = False
+        self._recorder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-sent")
+
+    def wake(self) -> None:
+        """New messages are waiting (called after a turn's replies are stored)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        tasks: set[asyncio.Task] = set()
+        self._stopping = False
+        try:
+            while True:
+                free = self._concurrency - self._busy
+                batches: list[list[Pending]] = []
+                if free > 0:
+                    try:
+                        batches = await asyncio.to_thread(self._outbox.claim, free)
+                    except SQLAlchemyError as error:
+                        metrics.ERRORS.labels("database").inc()
+                        logger.warning("outbox unavailable: %s", type(error).__name__)
+                        await asyncio.sleep(DB_PAUSE)
+                        continue
+                for batch in batches:
+                    self._busy += 1
+                    task = asyncio.create_task(self._send_chat(batch))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if not batches:
+                    await self._wake.wait(IDLE)
+        finally:
+            # A stopped sender sends nothing more, and no send outlives it (nor the bot, closed
+            # next at shutdown). A message already on its way is seen through: interrupted, it
+            # might reach Telegram unrecorded and go again after the restart. The messages
+            # waiting for a token are taken again once their leases run out.
+            self._stopping = True
+            for task in tasks - self._sending:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _send_chat(self, batch: list[Pending]) -> None:
+        """One chat's messages, in order; stop at the first that must wait, or when stopped."""
+        try:
+            for index, item in enumerate(batch):
+                if self._stopping:
+                    rest = [later.id for later in batch[index:]]
+                    await asyncio.to_thread(self._outbox.release, rest)
+                    return
+                if not await self._send_one(item):
+                    rest = [later.id for later in batch[index + 1 :]]
+                    await asyncio.to_thread(self._outbox.release, rest)
+                    return
+        except SQLAlchemyError as error:
+            # The leases run out and the messages are taken again when the database is back.
+            metrics.ERRORS.labels("database").inc()
+            logger.warning("outbox update failed: %s", type(error).__name__)
+        except Exception as error:  # noqa: BLE001 - one chat's failure must not stop the sender
+            metrics.ERRORS.labels("sender").inc()
+            logger.error("sender failed: %s", type(error).__name__)
+        finally:
+            self._busy -= 1
+            self._wake.set()
+
+    async def _send_one(self, item: Pending) -> bool:
+        """Send one message; True when the chat's next message may follow at once."""
+        if item.id in self._unrecorded:
+            await self._record_sent(item)
+            return True
+        if item.chat_id is None:
+            await self._dead(item, NO_CHAT)
+            return True
+        while (wait := await self._limiter.acquire(item.pseudonym)) > 0:
+            await asyncio.sleep(wait)
+        task = asyncio.current_task()
+        self._sending.add(task)
+        try:
+            return await self._deliver(item, item.chat_id)
+        finally:
+            self._sending.discard(task)
+
+    async def _deliver(self, item: Pending, chat_id: int) -> bool:
+        """Hand the message to Telegram and store what came of it."""
+        try:
+            await send_reply(self._bot, chat_id, item.reply)
+        except RetryAfter as error:
+            metrics.SEND_ERRORS.labels("429").inc()
+            pause = error.retry_after
+            seconds = pause.total_seconds() if hasattr(pause, "total_seconds") else float(pause)
+            await asyncio.to_thread(self._outbox.release, [item.id], seconds)
+            return False
+        except Forbidden:
+            metrics.SEND_ERRORS.labels("403").inc()
+            buried = await asyncio.to_thread(self._outbox.blocked, item.pseudonym)
+            metrics.DEAD_LETTERS.labels(BLOCKED).inc(buried)
+            logger.info("a person blocked the bot; %d message(s) dead-lettered", buried)
+            return False
+        except BadRequest:
+            metrics.SEND_ERRORS.labels("400").inc()
+            await self._dead(item, REJECTED)
+            return True
+        except TelegramError as error:
+            metrics.SEND_ERRORS.labels(type(error).__name__).inc()
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                await self._dead(item, GAVE_UP)
+                return True
+            pause = pause_after(item.attempts + 1)
+            await asyncio.to_thread(self._outbox.release, [item.id], pause, True)
+            logger.warning("send failed (%s); retry in %.0f s", type(error).__name__, pause)
+            return False
+        await self._record_sent(item)
+        metrics.MESSAGES_OUT.inc()
+        metrics.DELIVERY_SECONDS.observe(
+            max(0.0, (datetime.utcnow() - item.created_at).total_seconds())
+        )
+        return True
+
+    async def _record_sent(self, item: Pending) -> None:
+        # A process killed between Telegram's answer and this commit sends the message again
+        # after restarting (at least once beats maybe never): the recorder's own thread keeps
+        # that window to one commit instead of a wait behind the turns' database work.
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._recorder, self._outbox.sent, item.id
+            )
+        except SQLAlchemyError:
+            self._unrecorded.add(item.id)
+            raise
+        self._unrecorded.discard(item.id)
+
+    async def _dead(self, item: Pending, reason: str) -> None:
+        await asyncio.to_thread(self._outbox.dead, item.id, reason)
+        metrics.DEAD_LETTERS.labels(reason).inc()
+        logger.warning("outbox message %s dead-lettered: %s", item.id, reason)

@@ -1,0 +1,140 @@
+"""Inbox workers: take stored updates and handle them, one chat at a time, many chats at once.
+
+A turn that fails because the database or Rasa is down stays in the inbox and is tried again,
+with growing pauses; on its second failure the person is told that the answer will come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+from telegram.ext import Application
+
+from bot.gateway import messages, metrics
+from bot.gateway.inbox import LEASE, Claimed, Inbox, Outgoing, chat_of
+from bot.gateway.replies import Reply
+from bot.gateway.telegram_app import TelegramFront
+from bot.gateway.wakeup import Wakeup
+from bot.i18n import resolve_language, translate
+from bot.storage.keys import pseudonym
+
+logger = logging.getLogger(__name__)
+IDLE = 0.05  # seconds between looks at an empty inbox, unless woken
+DB_PAUSE = 1.0
+# The failure after which the person is told their message is kept (the first may be a blip).
+NOTICE_AT_ATTEMPT = 2
+
+
+class Worker:
+    def __init__(
+        self,
+        inbox: Inbox,
+        front: TelegramFront,
+        application: Application,
+        keys: list[bytes],
+        replies_queued: Callable[[], None],
+        concurrency: int = 16,
+    ) -> None:
+        self._inbox = inbox
+        self._front = front
+        self._application = application
+        self._keys = keys
+        self._replies_queued = replies_queued
+        self._concurrency = concurrency
+        self._busy: set[int] = set()
+        self._wake = Wakeup()
+
+    def wake(self) -> None:
+        """New updates are stored (called by the webhook and the poller)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self._inbox.release_own)
+                break
+            except SQLAlchemyError:
+                await asyncio.sleep(DB_PAUSE)
+        tasks: set[asyncio.Task] = set()
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            while True:
+                claimed: list[Claimed] = []
+                free = self._concurrency - len(self._busy)
+                if free > 0:
+                    try:
+                        claimed = await asyncio.to_thread(self._inbox.claim, free)
+                    except SQLAlchemyError as error:
+                        metrics.ERRORS.labels("database").inc()
+                        logger.warning("inbox unavailable: %s", type(error).__name__)
+                        await asyncio.sleep(DB_PAUSE)
+                        continue
+                for item in claimed:
+                    self._busy.add(item.id)
+                    task = asyncio.create_task(self._handle(item))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if not claimed:
+                    await self._wake.wait(IDLE)
+        finally:
+            renewer.cancel()
+            for task in tasks:
+                task.cancel()
+
+    async def _renew_leases(self) -> None:
+        """Keep the leases of slow turns (Rasa timing out, say) from running out."""
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            with suppress(SQLAlchemyError):
+                await asyncio.to_thread(self._inbox.renew, list(self._busy))
+
+    async def _handle(self, item: Claimed) -> None:
+        try:
+            try:
+                handled = await self._front.handle(self._application, item.data)
+            except Exception as error:  # noqa: BLE001 - an update PTB cannot even read
+                logger.warning("unreadable update dropped: %s", type(error).__name__)
+                metrics.TURNS.labels("unreadable").inc()
+                await asyncio.to_thread(self._inbox.complete, item, [])
+                return
+            if handled.retriable:
+                await self._retry(item)
+                return
+            if await asyncio.to_thread(self._inbox.complete, item, handled.replies):
+                metrics.TURNS.labels("done").inc()
+                metrics.TURN_SECONDS.observe(
+                    max(0.0, (datetime.utcnow() - item.received_at).total_seconds())
+                )
+                self._replies_queued()
+        except SQLAlchemyError as error:
+            # The lease runs out and the update is taken again once the database is back.
+            metrics.ERRORS.labels("database").inc()
+            logger.warning("turn not recorded: %s", type(error).__name__)
+        finally:
+            self._busy.discard(item.id)
+            self._wake.set()
+
+    async def _retry(self, item: Claimed) -> None:
+        metrics.TURNS.labels("retry").inc()
+        notice = self._delay_notice(item) if item.attempts == NOTICE_AT_ATTEMPT else None
+        if not await asyncio.to_thread(self._inbox.retry_later, item, notice):
+            metrics.TURNS.labels("failed").inc()
+            logger.error("update given up on after %d attempts", item.attempts)
+        elif notice is not None:
+            self._replies_queued()
+
+    def _delay_notice(self, item: Claimed) -> Outgoing | None:
+        """ "Your message is kept", in the Telegram app's language (the database may be down)."""
+        chat = chat_of(item.data)
+        if chat is None or chat < 0:
+            return None
+        user = Update.de_json(item.data, None).effective_user
+        language = resolve_language(user.language_code if user else None)
+        text = translate(language, messages.DELAYED)
+        return Outgoing(pseudonym(self._keys, chat), chat, Reply(text))
