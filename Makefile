@@ -58,6 +58,7 @@ i18n-compile: $(STAMP) ## compile messages.po into messages.mo for every languag
 bench: train ## run the benchmarks and print their figures (not part of `make test`)
 	$(PY) bench/nlu_eval.py
 	$(PY) bench/turn_cost.py
+	$(PY) bench/baseline_rasa.py
 
 clean: ## remove the venv, trained models and local state (var/)
 	rm -rf $(VENV) models var
