@@ -93,6 +93,18 @@ WITHDRAW_CALLBACK_PREFIX = "c:"
 SERVICES_CALLBACK_PREFIX = "s:"
 
 
+# Row ids in button data fit the database's 32-bit integers; anything else is forged.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(raw: str) -> int | None:
+    """A row id from button data, or None when it cannot be one (not ASCII digits, too big)."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ROW_ID else None
+
+
 def intent_payload(intent: str) -> str:
     """The button payload that triggers ``intent`` directly, skipping NLU."""
     return f"/{intent}"

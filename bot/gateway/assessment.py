@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import directory
 from bot.centres import CentreDirectory
-from bot.constants import ASSESSMENT_CALLBACK_PREFIX, CONSENT_KEEP, MENU_PAYLOAD, intent_payload
+from bot.constants import (
+    ASSESSMENT_CALLBACK_PREFIX,
+    CONSENT_KEEP,
+    MENU_PAYLOAD,
+    intent_payload,
+    row_id,
+)
 from bot.gateway.replies import Reply
 from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.nlg.render import Renderer
@@ -172,7 +178,7 @@ class AssessmentFlow:
     def _button(self, who: Who, payload: str) -> list[Reply]:
         _, raw_id, step, *rest = payload.split(":", 3) + [""]
         value = rest[0] if rest else ""
-        assessment_id = int(raw_id) if raw_id.isdigit() else -1
+        assessment_id = row_id(raw_id) or -1
         with self._sessions.begin() as session:
             if step == "begin":
                 if value in ("keep", "nokeep"):

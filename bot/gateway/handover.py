@@ -28,6 +28,7 @@ from bot.constants import (
     HANDOVER_CALLBACK_PREFIX,
     RATING_CALLBACK_PREFIX,
     WITHDRAW_CALLBACK_PREFIX,
+    row_id,
 )
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
@@ -156,9 +157,10 @@ class HandoverFlow:
         parts = payload.removeprefix(HANDOVER_CALLBACK_PREFIX).split(":")
         if parts == ["urgent"]:
             return self._start(who, urgent=True)
-        if len(parts) != 3 or not parts[0].isdigit():
+        case_id = row_id(parts[0]) if len(parts) == 3 else None
+        if case_id is None:
             return [], None
-        case_id, step, value = int(parts[0]), parts[1], parts[2]
+        step, value = parts[1], parts[2]
         with self._sessions.begin() as session:
             case = session.get(Case, case_id)
             if case is None or case.pseudonym != who.pseudonym or case.status != cases.DRAFT:
@@ -282,10 +284,11 @@ class HandoverFlow:
 
     def _rate(self, who: Who, payload: str) -> list[Reply]:
         parts = payload.removeprefix(RATING_CALLBACK_PREFIX).split(":")
-        if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in "12345":
+        case_id = row_id(parts[0]) if len(parts) == 2 else None
+        if case_id is None or parts[1] not in ("1", "2", "3", "4", "5"):
             return []
         with self._sessions.begin() as session:
-            case = session.get(Case, int(parts[0]))
+            case = session.get(Case, case_id)
             if case is None or case.pseudonym != who.pseudonym or case.status != cases.CLOSED:
                 return []
             case.rating = int(parts[1])

@@ -20,23 +20,36 @@ from bot.gateway.inbox import Inbox
 
 logger = logging.getLogger(__name__)
 PAUSE = 1.0
+# Seconds beyond the long-poll timeout before the read gives up.
+READ_MARGIN = 10
 
 
 async def poll(bot: Bot, inbox: Inbox, stored: Callable[[], None], timeout: int = 10) -> None:
     offset: int | None = None
     while True:
         try:
-            updates = await bot.get_updates(
-                offset=offset, timeout=timeout, allowed_updates=Update.ALL_TYPES
+            # Raw JSON, not Update objects: one update PTB cannot read must not stop the others
+            # (the inbox keeps it as Telegram sent it; the worker sets it aside).
+            updates = await bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": timeout,
+                    "allowed_updates": Update.ALL_TYPES,
+                },
+                read_timeout=timeout + READ_MARGIN,
             )
         except TelegramError as error:
             logger.warning("getUpdates failed: %s", type(error).__name__)
             await asyncio.sleep(PAUSE)
             continue
+        updates = [
+            u for u in updates or [] if isinstance(u, dict) and type(u.get("update_id")) is int
+        ]
         if not updates:
             continue
         try:
-            new = await asyncio.to_thread(inbox.store, [update.to_dict() for update in updates])
+            new = await asyncio.to_thread(inbox.store, updates)
         except SQLAlchemyError as error:
             metrics.ERRORS.labels("database").inc()
             logger.warning("updates not stored, fetched again later: %s", type(error).__name__)
@@ -44,5 +57,5 @@ async def poll(bot: Bot, inbox: Inbox, stored: Callable[[], None], timeout: int 
             continue
         metrics.UPDATES_IN.inc(new)
         metrics.DUPLICATES.inc(len(updates) - new)
-        offset = updates[-1].update_id + 1
+        offset = max(update["update_id"] for update in updates) + 1
         stored()

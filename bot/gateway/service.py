@@ -158,7 +158,8 @@ def build_http_app(
             return Response(status_code=403)
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: a body nested thousands of levels deep.
             return Response(status_code=400)
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return Response(status_code=400)
