@@ -144,10 +144,11 @@ class Outbox:
                 .execution_options(synchronize_session=False)
             )
 
-    def dead(self, message_id: int, reason: str) -> None:
-        """Move one message to the dead letters."""
+    def dead(self, message_id: int, reason: str, tried: bool = False) -> None:
+        """Move one message to the dead letters; ``tried``: after a try that failed for good,
+        which its count of attempts does not include yet (the console shows that count)."""
         with self._sessions.begin() as session:
-            self._bury(session, OutboxMessage.id == message_id, reason)
+            self._bury(session, OutboxMessage.id == message_id, reason, int(tried))
 
     def blocked(self, pseudonym: str) -> int:
         """The person blocked the bot: mark them, and bury everything still waiting for them."""
@@ -157,14 +158,14 @@ class Outbox:
             )
             return self._bury(session, OutboxMessage.pseudonym == pseudonym, BLOCKED)
 
-    def _bury(self, session: Session, condition, reason: str) -> int:
+    def _bury(self, session: Session, condition, reason: str, tried: int = 0) -> int:
         messages = session.execute(select(OutboxMessage).where(condition)).scalars().all()
         for message in messages:
             session.add(
                 DeadLetter(
                     pseudonym=message.pseudonym, chat_ref=message.chat_ref, body=message.body,
                     buttons=message.buttons, rtl=message.rtl, reason=reason,
-                    attempts=message.attempts, created_at=message.created_at,
+                    attempts=message.attempts + tried, created_at=message.created_at,
                     dead_at=self._clock(),
                 )
             )  # fmt: skip

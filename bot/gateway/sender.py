@@ -147,12 +147,12 @@ class Sender:
             return False
         except BadRequest:
             metrics.SEND_ERRORS.labels("400").inc()
-            await self._dead(item, REJECTED)
+            await self._dead(item, REJECTED, tried=True)
             return True
         except TelegramError as error:
             metrics.SEND_ERRORS.labels(type(error).__name__).inc()
             if item.attempts + 1 >= MAX_ATTEMPTS:
-                await self._dead(item, GAVE_UP)
+                await self._dead(item, GAVE_UP, tried=True)
                 return True
             pause = pause_after(item.attempts + 1)
             await asyncio.to_thread(self._outbox.release, [item.id], pause, True)
@@ -178,7 +178,7 @@ class Sender:
             raise
         self._unrecorded.discard(item.id)
 
-    async def _dead(self, item: Pending, reason: str) -> None:
-        await asyncio.to_thread(self._outbox.dead, item.id, reason)
+    async def _dead(self, item: Pending, reason: str, tried: bool = False) -> None:
+        await asyncio.to_thread(self._outbox.dead, item.id, reason, tried)
         metrics.DEAD_LETTERS.labels(reason).inc()
         logger.warning("outbox message %s dead-lettered: %s", item.id, reason)
