@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
-from telegram import TelegramObject, Update
+from telegram import Update
 
 from bot.gateway.replies import Reply
 from bot.storage.keys import pseudonym, seal, unseal
@@ -51,6 +52,9 @@ class Claimed:
     attempts: int
     received_at: datetime
     data: dict[str, Any]
+    # This claim's own lease: if it ran out and the row was taken again, even by this same
+    # worker, only the newer claim may record the update done.
+    lease: str
 
 
 @dataclass(frozen=True)
@@ -82,27 +86,14 @@ def chat_of(data: dict[str, Any]) -> int | None:
 
 
 def sealed_update(box: MultiFernet, data: dict[str, Any]) -> bytes:
-    """The update encrypted for storage, even when plain JSON cannot hold it as it is: an
-    update that cannot be stored is never acknowledged, and blocks the ones after it.
-
-    - ``Update.to_dict()`` (polling) leaves python-telegram-bot objects in the fields this
-      version does not know, as in a forward from an origin type newer than it: they go back
-      to the dicts they were read from.
-    - Lone surrogates (JSON escapes can carry them, UTF-8 cannot) become U+FFFD.
-    """
+    """The update encrypted for storage. Lone surrogates (JSON escapes can carry them, UTF-8
+    cannot) become U+FFFD: an update that cannot be stored is never acknowledged, and holds
+    back the ones after it."""
     try:
         return seal(box, data)
-    except (TypeError, UnicodeEncodeError):
-        text = json.dumps(data, ensure_ascii=False, default=_as_json)
-        return seal(box, json.loads(LONE_SURROGATE.sub("\ufffd", text)))
-
-
-def _as_json(value: Any) -> Any:
-    if isinstance(value, TelegramObject):
-        return value.to_dict()
-    if isinstance(value, datetime):
-        return int(value.timestamp())
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    except UnicodeEncodeError:
+        cleaned = LONE_SURROGATE.sub("\ufffd", json.dumps(data, ensure_ascii=False))
+        return seal(box, json.loads(cleaned))
 
 
 def pause_after(attempts: int) -> float:
@@ -182,6 +173,7 @@ class Inbox:
             .limit(limit)
             .with_for_update(skip_locked=True, of=InboxUpdate)
         )
+        lease = f"{self.owner}/{uuid.uuid4().hex[:12]}"
         with self._sessions.begin() as session:
             taken = []
             for row_id in session.execute(heads).scalars().all():
@@ -189,7 +181,7 @@ class Inbox:
                     update(InboxUpdate)
                     .where(InboxUpdate.id == row_id, InboxUpdate.status == PENDING, free)
                     .values(
-                        lease_owner=self.owner,
+                        lease_owner=lease,
                         lease_until=now + LEASE,
                         attempts=InboxUpdate.attempts + 1,
                     )
@@ -209,18 +201,22 @@ class Inbox:
                     row.attempts,
                     row.received_at,
                     unseal(self._box, row.payload),
+                    lease,
                 )
                 for row in rows
             ]
 
-    def renew(self, row_ids: list[int]) -> None:
+    def renew(self, items: list[Claimed]) -> None:
         """Extend the leases of updates still being handled (a slow turn is not taken twice)."""
-        if not row_ids:
+        if not items:
             return
         with self._sessions.begin() as session:
             session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.id.in_(row_ids), InboxUpdate.lease_owner == self.owner)
+                .where(
+                    InboxUpdate.id.in_([item.id for item in items]),
+                    InboxUpdate.lease_owner.in_({item.lease for item in items}),
+                )
                 .values(lease_until=self._clock() + LEASE)
                 .execution_options(synchronize_session=False)
             )
@@ -231,7 +227,7 @@ class Inbox:
         with self._sessions.begin() as session:
             done = session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == self.owner)
+                .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == item.lease)
                 .values(
                     status=DONE,
                     payload=None,
@@ -258,7 +254,7 @@ class Inbox:
                 session.add(outbox_row(self._box, notice))
             session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == self.owner)
+                .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == item.lease)
                 .values(
                     status=FAILED if give_up else PENDING,
                     available_at=now + timedelta(seconds=pause_after(item.attempts)),
@@ -274,7 +270,10 @@ class Inbox:
         with self._sessions.begin() as session:
             return session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.lease_owner == self.owner, InboxUpdate.status == PENDING)
+                .where(
+                    InboxUpdate.lease_owner.like(f"{self.owner}/%"),
+                    InboxUpdate.status == PENDING,
+                )
                 .values(lease_owner=None, lease_until=None)
                 .execution_options(synchronize_session=False)
             ).rowcount

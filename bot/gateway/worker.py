@@ -47,7 +47,7 @@ class Worker:
         self._keys = keys
         self._replies_queued = replies_queued
         self._concurrency = concurrency
-        self._busy: set[int] = set()
+        self._busy: dict[int, Claimed] = {}
         self._wake = Wakeup()
 
     def wake(self) -> None:
@@ -76,7 +76,7 @@ class Worker:
                         await asyncio.sleep(DB_PAUSE)
                         continue
                 for item in claimed:
-                    self._busy.add(item.id)
+                    self._busy[item.id] = item
                     task = asyncio.create_task(self._handle(item))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
@@ -92,7 +92,7 @@ class Worker:
         while True:
             await asyncio.sleep(LEASE.total_seconds() / 3)
             with suppress(SQLAlchemyError):
-                await asyncio.to_thread(self._inbox.renew, list(self._busy))
+                await asyncio.to_thread(self._inbox.renew, list(self._busy.values()))
 
     async def _handle(self, item: Claimed) -> None:
         try:
@@ -117,7 +117,7 @@ class Worker:
             metrics.ERRORS.labels("database").inc()
             logger.warning("turn not recorded: %s", type(error).__name__)
         finally:
-            self._busy.discard(item.id)
+            self._busy.pop(item.id, None)
             self._wake.set()
 
     async def _retry(self, item: Claimed) -> None:

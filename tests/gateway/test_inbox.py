@@ -186,3 +186,21 @@ def test_replicas_racing_for_updates_take_each_one_once(
     for chat in range(7):
         mine = [n for n in taken if n % 7 == chat]
         assert mine == sorted(mine), "one chat's updates are handled in order"
+
+
+def test_a_claim_that_ran_out_cannot_finish_even_in_the_same_worker(
+    sessions: sessionmaker, box: MultiFernet
+) -> None:
+    clock = Clock()
+    worker = inbox(sessions, box, "gateway-1", clock)
+    worker.store([update(1, 5)])
+    (slow,) = worker.claim(1)
+
+    clock.now += LEASE + timedelta(seconds=1)
+    (again,) = worker.claim(1)
+
+    assert not worker.complete(slow, [Outgoing("x", 5, Reply("twice"))])
+    assert worker.complete(again, [Outgoing("x", 5, Reply("once"))])
+    with sessions.begin() as session:
+        (body,) = session.execute(select(OutboxMessage.body)).scalars()
+        assert unseal(box, body) == "once"

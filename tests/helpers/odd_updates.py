@@ -9,11 +9,10 @@ Two families, both without ``update_id`` (like the fake Bot API's builders, whic
 updates they queue; webhook tests add their own), each also by kind (``odd_kinds``,
 ``junk_kinds``) for a test that must meet every kind:
 
-- ``odd_update(user_id)``: odd, but python-telegram-bot can still read it. Polling parses
-  every update of a ``getUpdates`` batch, and one it cannot read fails the whole batch, so
-  only these can go through the fake Bot API.
+- ``odd_update(user_id)``: odd, but python-telegram-bot can still read it, so the handlers
+  get to see it.
 - ``junk_update(user_id)``: anything shaped like an update, from a wrong type deep inside to a
-  missing required field or an update type nobody knows: what a webhook may be handed.
+  missing required field or an update type nobody knows: the worker must set it aside.
 
 Every update built for ``user_id`` concerns that person only (their private chat, or a group
 or channel of their own), so that a test can tell whose reply is whose.
@@ -337,7 +336,7 @@ def _forwarded(origin_type: str) -> dict:
 media = st.one_of(
     text_content().map(lambda c: {**c, **_forwarded("user")}),
     # An origin type newer than this python-telegram-bot: it reads the update, but keeps the
-    # sender as an object in a field it does not know, and to_dict() leaves it there.
+    # sender as a User object where to_dict() cannot turn it back into JSON.
     text_content().map(lambda c: {**c, **_forwarded("future_origin")}),
     st.builds(
         lambda caption: {
@@ -488,7 +487,7 @@ def reaction(user_id: int) -> st.SearchStrategy[dict]:
 
 
 def readable(update: dict) -> bool:
-    """Whether python-telegram-bot can read the update (and so a ``getUpdates`` batch with it)."""
+    """Whether python-telegram-bot can read the update."""
     try:
         Update.de_json({"update_id": 1, **update}, None)
     except Exception:  # noqa: BLE001 - whatever PTB raises, the update is unreadable
@@ -570,7 +569,7 @@ def odd_kinds(user_id: int) -> dict[str, st.SearchStrategy[dict]]:
         ),
         "wrong types": mutated(plain, retype_only=True),
     }
-    # A guard: all of them are meant to be readable, and must be to go through polling.
+    # A guard: all of them are meant to be readable.
     return {kind: strategy.filter(readable) for kind, strategy in odd.items()}
 
 
