@@ -172,6 +172,17 @@ class Outbox:
             session.delete(message)
         return len(messages)
 
+    def release_own(self) -> int:
+        """At start-up: the messages this replica held when it stopped go out again at once
+        (rather than when their leases run out)."""
+        with self._sessions.begin() as session:
+            return session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.lease_owner == self.owner)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
     def waiting(self) -> int:
         with self._sessions.begin() as session:
             return session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()

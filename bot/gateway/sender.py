@@ -60,6 +60,12 @@ class Sender:
     async def run(self) -> None:
         tasks: set[asyncio.Task] = set()
         self._stopping = False
+        while True:
+            try:
+                await asyncio.to_thread(self._outbox.release_own)
+                break
+            except SQLAlchemyError:
+                await asyncio.sleep(DB_PAUSE)
         try:
             while True:
                 free = self._concurrency - self._busy

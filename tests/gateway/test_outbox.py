@@ -262,3 +262,14 @@ def test_racing_owners_never_lease_the_same_message_and_keep_each_chat_in_order(
     assert len({owner for owner, _ in taken}) > 1  # they did race
     with racing_sessions.begin() as session:
         assert session.execute(select(OutboxMessage)).first() is None
+
+
+def test_a_restarted_sender_takes_its_own_messages_back_at_once(sessions, box) -> None:
+    before = Outbox(sessions, box, "gateway-1")
+    queue(sessions, box, 5, ["bonjour"])
+    assert before.claim(5)
+
+    after = Outbox(sessions, box, "gateway-1")
+    assert after.release_own() == 1
+    ((item,),) = after.claim(5)
+    assert item.reply.text == "bonjour"
