@@ -140,8 +140,10 @@ class Conversation:
         if payload.startswith(ASSESSMENT_CALLBACK_PREFIX):
             who = await self._who(turn)
             replies = await self._assessment.button(who, payload)
-            if payload.endswith(":cw:yes"):
-                replies += await self._handover.start(who)
+            # The flow answers its own "yes, a caseworker" with nothing, leaving the handover
+            # to us; anything else (someone else's assessment, say) is not that yes.
+            if payload.endswith(":cw:yes") and not replies:
+                replies = await self._handover.start(who)
             return replies
         if payload.startswith(HANDOVER_CALLBACK_PREFIX):
             return await self._handover.button(await self._who(turn), payload)

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.error import TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.gateway import metrics
 from bot.gateway.inbox import Inbox
 
 logger = logging.getLogger(__name__)
+# PTB suggests its own get_updates, which parses the batch: the point here is not to.
+warnings.filterwarnings("ignore", message=".*getUpdates.*", category=PTBUserWarning)
 PAUSE = 1.0
 # Seconds beyond the long-poll timeout before the read gives up.
 READ_MARGIN = 10

@@ -118,9 +118,10 @@ class TelegramFront:
     def turn(self, update: Update) -> Turn:
         user = update.effective_user
         chat = update.effective_chat
+        # A private chat's id is the person's: it stands in when an update has no sender.
         return Turn(
-            pseudonym(self._keys, user.id),
-            user.language_code,
+            pseudonym(self._keys, user.id if user else chat.id),
+            user.language_code if user else None,
             chat.id if chat else None,
             update_id=update.update_id,
         )
@@ -145,6 +146,9 @@ class TelegramFront:
         except TelegramError as error:
             # A button pressed long ago (or an update handled again) can no longer be answered.
             logger.info("button not acknowledged: %s", type(error).__name__)
+        if update.effective_chat is None:
+            # A button on an inline message, not in a chat with us: nowhere to answer.
+            return
         if query.data == DELETE_MESSAGES_PAYLOAD and query.message is not None:
             await self.delete_recent_messages(update, context, query.message.message_id)
             return

@@ -91,3 +91,14 @@ async def test_clear_other_language_gets_a_one_tap_offer(
 
     assert offer.text == translate("en", messages.OFFER_LANGUAGE)
     assert offer.buttons == ((translate("en", messages.OFFER_LANGUAGE_BUTTON), "lang:en"),)
+
+
+async def test_a_forged_yes_to_a_caseworker_starts_no_handover(
+    offline_conversation: Conversation,
+) -> None:
+    # Someone else's assessment id (or none at all): the flow shows the person their own offer.
+    replies = await offline_conversation.button(Turn("p-10", "fr", update_id=3), "a:999:cw:yes")
+
+    (offer,) = replies
+    assert offer.text.startswith("Cette auto-évaluation confidentielle")
+    assert not any(payload.startswith("h:") for _, payload in offer.buttons)
