@@ -228,7 +228,10 @@ async def test_forget_erases_everything_everywhere(bot: FakeBotAPI, stack: Stack
     (done,) = await press(bot, user, "forget:confirm")
 
     assert done["text"] == translate("fr", messages.ERASED)
-    assert rows_about(stack.settings, person) == {}
+    # That very reply waited in the outbox until Telegram took it; its row goes right after.
+    await bot.wait_until(
+        lambda: rows_about(stack.settings, person) == {}, timeout=5, description="erased"
+    )
     engine = create_engine(stack.settings.database_url, future=True)
     with engine.connect() as connection:
         erased = connection.execute(
