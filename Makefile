@@ -59,6 +59,7 @@ bench: train ## run the benchmarks and print their figures (not part of `make te
 	$(PY) bench/nlu_eval.py
 	$(PY) bench/turn_cost.py
 	$(PY) bench/baseline_rasa.py
+	$(PY) bench/load.py --json var/bench/load.json
 
 clean: ## remove the venv, trained models and local state (var/)
 	rm -rf $(VENV) models var
