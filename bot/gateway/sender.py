@@ -27,7 +27,9 @@ from bot.gateway.wakeup import Wakeup
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-IDLE = 0.05  # seconds between looks at an empty outbox, unless woken
+# Seconds between looks at an empty outbox: finished turns wake the sender at once; the look
+# finds retries coming due and messages queued by the console or another replica.
+IDLE = 0.5
 DB_PAUSE = 1.0
 
 
