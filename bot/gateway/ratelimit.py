@@ -221,6 +221,13 @@ class RedisLimiter:
                 type(error).__name__,
             )
 
+    async def reachable(self) -> bool:
+        """Whether Redis answers now (for the readiness check; the limits are unaffected)."""
+        try:
+            return bool(await self.client.ping())
+        except _UNREACHABLE:
+            return False
+
     async def aclose(self) -> None:
         await self.client.close(close_connection_pool=True)
 

@@ -42,7 +42,7 @@ from bot.gateway.nearby import NearbyServices
 from bot.gateway.outbox import Outbox
 from bot.gateway.polling import poll
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.ratelimit import Limits, RateLimiter, build_limiter
+from bot.gateway.ratelimit import Limits, RateLimiter, RedisLimiter, build_limiter
 from bot.gateway.sender import Sender
 from bot.gateway.store import PeopleStore
 from bot.gateway.telegram_app import build_application, register_commands
@@ -214,9 +214,9 @@ async def readiness(core: Core) -> dict:
         "database": await asyncio.to_thread(database_ok),
         "rasa": await core.rasa.ready(),
     }
-    if core.settings.redis_url:
+    if isinstance(core.limiter, RedisLimiter):
         # Without Redis the limits are kept per replica: degraded, still serving.
-        status["redis"] = core.limiter.healthy
+        status["redis"] = await core.limiter.reachable()
     return status
 
 

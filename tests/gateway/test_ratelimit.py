@@ -286,3 +286,10 @@ async def test_recovers_when_redis_comes_back(
     levels = [r.levelno for r in caplog.records]
     assert levels.count(logging.WARNING) == 1
     assert levels.count(logging.INFO) == 1
+
+
+async def test_reachable_asks_redis_now() -> None:
+    limiter = RedisLimiter("redis://127.0.0.1:1/0")
+
+    assert not await limiter.reachable()
+    await limiter.aclose()
