@@ -41,7 +41,7 @@ Ratios to the stock-Rasa baseline come from var/bench/baseline.json (``bench/bas
 when it exists. ``--profile DIR`` runs py-spy on each process during the throughput window
 (which then slows down a little) and prints where their CPU time goes.
 
-Not part of the test suite. Logs of the processes: var/bench/load/logs/.
+Not part of the test suite. Logs of the processes: var/bench/load/<run>/logs/.
 """
 
 from __future__ import annotations
@@ -249,11 +249,11 @@ class Traffic:
         self._loop = asyncio.get_running_loop()
         fake.listener = self._from_fake_thread
 
-    def person(self) -> Person:
+    def person(self, started: bool = False) -> Person:
         self.people += 1
         user_id = next(self._user_ids)
         language = LANGUAGES[user_id % len(LANGUAGES)]
-        return Person(user_id, language, random.Random(f"{self._seed}-{user_id}"))
+        return Person(user_id, language, random.Random(f"{self._seed}-{user_id}"), started)
 
     def _from_fake_thread(self, chat_id: int, arrived: float, params: dict[str, Any]) -> None:
         self._loop.call_soon_threadsafe(self._sent, chat_id, arrived, params)
@@ -341,11 +341,11 @@ class Stack:
         return {s.name: s.process.pid for s in self.topology.services if s.process is not None}
 
 
-def environment(fake: TimedBotAPI, database: str | None, limits: str) -> dict[str, str]:
+def environment(fake: TimedBotAPI, database: str | None, limits: str, work: Path) -> dict[str, str]:
     """What ``python -m bot.cli run`` would read, pointed at the fake and a throwaway state."""
     env = {
         "RASA_TELEMETRY_ENABLED": "false",
-        "BOT_VAR_DIR": str(WORK / "var"),
+        "BOT_VAR_DIR": str(work / "var"),
         "BOT_DATA_KEY": Fernet.generate_key().decode(),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": fake.base_url,
@@ -356,7 +356,7 @@ def environment(fake: TimedBotAPI, database: str | None, limits: str) -> dict[st
         "ACTION_SERVER_PORT": str(free_port()),
         # Everything set, so that nothing from the caller's shell (a real database, Redis, other
         # Rasa replicas) is used by mistake.
-        "DATABASE_URL": database or f"sqlite:///{WORK / 'var' / 'bot.db'}",
+        "DATABASE_URL": database or f"sqlite:///{work / 'var' / 'bot.db'}",
         "REDIS_URL": "",
         **LIMITS[limits],
     }
@@ -365,17 +365,18 @@ def environment(fake: TimedBotAPI, database: str | None, limits: str) -> dict[st
     return env
 
 
-def build_stack(fake: TimedBotAPI, database: str | None, limits: str) -> tuple[Stack, float]:
+def build_stack(
+    fake: TimedBotAPI, database: str | None, limits: str, work: Path
+) -> tuple[Stack, float]:
     """Settings, migrations and the directory import (as ``run`` does before launching)."""
-    shutil.rmtree(WORK, ignore_errors=True)
-    (WORK / "logs").mkdir(parents=True)
+    logs = work / "logs"
+    logs.mkdir(parents=True)
     # The processes read their configuration from the environment, as in production.
-    os.environ.update(environment(fake, database, limits))
+    os.environ.update(environment(fake, database, limits, work))
     settings = load_settings()
     started = time.perf_counter()
     model = prepare(settings)
     prepared = time.perf_counter() - started
-    logs = WORK / "logs"
     services = [
         actions_service(settings, logs),
         rasa_service(settings, model, settings.rasa_url, logs),
@@ -392,7 +393,7 @@ async def cold_start(stack: Stack, traffic: Traffic) -> dict[str, float]:
     healthy = time.monotonic() - launched
     turn = await traffic.take_turn(traffic.person())
     if not turn.times:
-        raise RuntimeError("no answer to /start after start-up; see var/bench/load/logs/")
+        raise RuntimeError("no answer to /start after start-up; see the logs")
     return {"cold_start_s": turn.times[0] - launched, "health_ready_s": healthy}
 
 
@@ -423,12 +424,37 @@ def database(choice: str | None) -> Iterator[str | None]:
 # -- Measuring -----------------------------------------------------------------------------------
 
 
+def other_benches() -> list[int]:
+    """Other bench/load.py processes: two runs at once skew each other's figures."""
+    ours = {os.getpid()}  # and its ancestors: `timeout 900 python bench/load.py` is one run
+    parent = os.getppid()
+    while parent > 1 and parent not in ours:
+        ours.add(parent)
+        try:
+            parent = int(Path(f"/proc/{parent}/stat").read_text().rpartition(")")[2].split()[1])
+        except OSError:
+            break
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in ours:
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(part.endswith(b"bench/load.py") for part in command):
+            found.append(int(entry.name))
+    return found
+
+
 async def idle_cores(stack: Stack, seconds: float = 5.0) -> dict[str, float]:
     """CPU each process burns with no traffic at all (polling loops, timers), in cores."""
     before = cpu_snapshot(stack)
     await asyncio.sleep(seconds)
     after = cpu_snapshot(stack)
-    return {name: (after[name] - before[name]) / seconds for name in before if name != "bench"}
+    return {
+        name: max(0.0, after[name] - before[name]) / seconds for name in before if name != "bench"
+    }
 
 
 async def drain(stack: Stack) -> float:
@@ -460,10 +486,20 @@ def cpu_seconds(pid: int) -> float:
     return ticks / CLK_TCK
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy, all cores (the first line of /proc/stat)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle, iowait = ticks[3], ticks[4]
+    # user nice system idle iowait irq softirq steal (guest time is already in user).
+    return (sum(ticks[:8]) - idle - iowait) / CLK_TCK
+
+
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
     snapshot = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
     # process_time counts every thread, the fake Bot API's server thread included.
     snapshot["bench"] = time.process_time()
+    # Whatever else runs on the machine meanwhile (other people's tests...) skews the figures.
+    snapshot["other processes"] = machine_busy_seconds() - sum(snapshot.values())
     return snapshot
 
 
@@ -494,7 +530,8 @@ async def measure_window(
             window.profiles.extend(spies)
         await asyncio.sleep(max(0.0, window.end - time.monotonic()))
         after = cpu_snapshot(stack)
-        window.cpu_s = {name: after[name] - before[name] for name in before}
+        # Counted in whole ticks: "other processes" can come out a hair below zero.
+        window.cpu_s = {name: max(0.0, after[name] - before[name]) for name in before}
 
     watcher = asyncio.create_task(watch())
     await load(args.warmup + args.duration)
@@ -514,8 +551,12 @@ def summarise(turns: list[Turn], strays: list[float], window: Window) -> dict[st
     messages = sum(1 for t in turns for at in t.times if window.start <= at < window.end)
     mix = {}
     for kind, count in collections.Counter(t.kind for t in measured).most_common():
-        of_kind = [t.latency for t in answered if t.kind == kind]
-        mix[kind] = {"share": count / len(measured), "p50_ms": percentile(of_kind, 50) * 1000}
+        of_kind = [t for t in answered if t.kind == kind]
+        mix[kind] = {
+            "share": count / len(measured),
+            "p50_ms": percentile([t.latency for t in of_kind], 50) * 1000,
+            "messages_per_turn": sum(len(t.times) for t in of_kind) / max(1, len(of_kind)),
+        }
     return {
         "turns": len(measured),
         "unanswered": len(measured) - len(answered),
@@ -551,8 +592,9 @@ async def latency_run(stack: Stack, traffic: Traffic, args: argparse.Namespace) 
     async def one(n: int) -> None:
         due = begin + n / args.rate
         lags.append(time.monotonic() - due)
-        # A newcomer if everyone is busy, so that the offered load stays what it says.
-        person = idle.popleft() if idle else traffic.person()
+        # A newcomer if everyone is busy, so that the offered load stays what it says; one who
+        # writes straight away (no /start), so that an overload does not change the mix.
+        person = idle.popleft() if idle else traffic.person(started=True)
         try:
             await traffic.take_turn(person, due)
         finally:
@@ -654,6 +696,9 @@ def headline(result: dict[str, Any], baseline: dict[str, Any]) -> list[tuple]:
     """(figure, value, unit, target, stock Rasa's value or None), as the table shows them."""
     latency = result["latency"]["latency_ms"]
     base_memory = baseline.get("rss_after_load_bytes", baseline.get("rss_bytes"))
+    if baseline.get("rate") != result["rate"]:
+        # Latencies compare only at the same offered rate.
+        baseline = {k: v for k, v in baseline.items() if not k.startswith("open_loop_p")}
     return [
         ("cold start, launch -> first reply", result["cold_start_s"], "s", "",
          baseline.get("ready_s")),
@@ -672,14 +717,16 @@ def headline(result: dict[str, Any], baseline: dict[str, Any]) -> list[tuple]:
 
 
 def stack_cpu_ms(run: dict[str, Any]) -> float:
-    """CPU time the stack under test spent per turn: the processes but this one."""
-    return sum(ms for name, ms in run["cpu_ms_per_turn"].items() if name != "bench")
+    """CPU time the stack under test spent per turn: its processes, not this one nor others."""
+    outside = ("bench", "other processes")
+    return sum(ms for name, ms in run["cpu_ms_per_turn"].items() if name not in outside)
 
 
 def run_details(name: str, run: dict[str, Any]) -> list[tuple[str, str]]:
     latency = " / ".join(f"{run['latency_ms'][p]:.0f}" for p in ("p50", "p95", "p99", "max"))
     mix = ", ".join(
-        f"{kind} {m['share']:.0%} ({m['p50_ms']:.0f} ms)" for kind, m in run["mix"].items()
+        f"{kind} {m['share']:.0%} ({m['p50_ms']:.0f} ms, {m['messages_per_turn']:.2f})"
+        for kind, m in run["mix"].items()
     )
     cpu = ", ".join(
         f"{process} {ms:.1f} ({run['cpu_cores'][process]:.2f})"
@@ -692,7 +739,7 @@ def run_details(name: str, run: dict[str, Any]) -> list[tuple[str, str]]:
         ("  turns/s, messages/s, messages per turn",
          f"{run['turns_per_s']:.1f}, {run['messages_per_s']:.1f}, {run['messages_per_turn']:.2f}"),
         ("  latency p50 / p95 / p99 / max", f"{latency} ms"),
-        ("  mix (share, p50 latency)", mix),
+        ("  mix (share, p50 latency, messages per turn)", mix),
         ("  CPU ms per turn (cores busy)", cpu),
     ]  # fmt: skip
 
@@ -738,6 +785,8 @@ def report(result: dict[str, Any], baseline: dict[str, Any] | None) -> None:
     print()
     for label, value in details:
         print(f"  {label:62} {value}")
+    if result["other_benches"]:
+        print(f"\nWARNING: other bench/load.py processes ran meanwhile: {result['other_benches']}")
     if baseline is None:
         print(f"\nno {BASELINE.relative_to(ROOT)} (bench/baseline_rasa.py writes it): no ratios")
     else:
@@ -762,6 +811,7 @@ async def bench(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
     traffic = Traffic(stack.fake, stack.webhook, args.quiet, args.users, args.seed)
     try:
         figures: dict[str, Any] = await cold_start(stack, traffic)
+        figures["other_benches"] = other_benches()
         print(f"first reply {figures['cold_start_s']:.1f} s after launch", flush=True)
         figures["idle_cores"] = await idle_cores(stack)
         figures["latency"] = await latency_run(stack, traffic, args)
@@ -790,7 +840,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
     parser.add_argument("--rate", type=float, default=25.0, help="turns/s of the latency run")
-    parser.add_argument("--quiet", type=float, default=1.0, help="s of silence ending a turn")
+    parser.add_argument("--quiet", type=float, default=1.5, help="s of silence ending a turn")
     parser.add_argument(
         "--latency-limits",
         choices=sorted(LIMITS),
@@ -810,13 +860,18 @@ def main() -> None:
 
     # Other work on the machine skews every figure: the load average goes with them.
     loadavg_before = os.getloadavg()
+    # A folder of its own: another run at the same time must not share its database.
+    work = WORK / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    print(f"logs: {work.relative_to(ROOT) / 'logs'}", flush=True)
     with TimedBotAPI() as fake, database(args.database) as url:
         capacity = fake_capacity(fake)
-        stack, prepared = build_stack(fake, url, args.latency_limits)
+        stack, prepared = build_stack(fake, url, args.latency_limits, work)
         try:
             figures = asyncio.run(bench(stack, args))
         finally:
             stack.topology.stop()
+            shutil.rmtree(work / "var", ignore_errors=True)
+    figures["other_benches"] = sorted(set(other_benches() + figures["other_benches"]))
     result = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "cpus": os.cpu_count(),
