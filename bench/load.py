@@ -71,9 +71,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from measure import (  # noqa: E402
+    CLOCK_TICKS,
     ROOT,
     closed_loop,
-    descendants,
+    cpu_seconds_of_tree,
     free_port,
     load_messages,
     open_loop,
@@ -118,7 +119,6 @@ QUEUE_LENGTH = re.compile(r'^bot_queue_length\{queue="(?:inbox|outbox)"\} (\S+)$
 IDLE_MIX = {"question": 0.5, "button": 0.3, "questionnaire": 0.2}
 ANSWER_SHARE = 0.8
 LANGUAGE_BUTTON_SHARE = 0.15  # of the button presses, "lang:xx" (confirmation + menu)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 MIB = 1024 * 1024
 
 
@@ -474,28 +474,16 @@ async def drain(stack: Stack) -> float:
     return time.monotonic() - started
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` and its live descendants."""
-    ticks = 0
-    for member in descendants(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime (fields 14 and 15)
-    return ticks / CLK_TCK
-
-
 def machine_busy_seconds() -> float:
     """CPU time the whole machine spent busy, all cores (the first line of /proc/stat)."""
     ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle, iowait = ticks[3], ticks[4]
     # user nice system idle iowait irq softirq steal (guest time is already in user).
-    return (sum(ticks[:8]) - idle - iowait) / CLK_TCK
+    return (sum(ticks[:8]) - idle - iowait) / CLOCK_TICKS
 
 
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
-    snapshot = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
+    snapshot = {name: cpu_seconds_of_tree(pid) for name, pid in stack.pids().items()}
     # process_time counts every thread, the fake Bot API's server thread included.
     snapshot["bench"] = time.process_time()
     # Whatever else runs on the machine meanwhile (other people's tests...) skews the figures.

@@ -4,6 +4,7 @@ catalogues."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.keys import cipher, data_keys
 from tests.helpers.postgres import SKIP_REASON, throwaway_database
+from tests.helpers.redis_server import SKIP_REASON as REDIS_SKIP_REASON
+from tests.helpers.redis_server import throwaway_prefix
 
 
 @pytest.fixture
@@ -61,6 +64,17 @@ def racing_sessions(database_url: str) -> Iterator[sessionmaker]:
     engine = make_engine(database_url)
     yield session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Redis keys of the test's own on the machine's Redis (skipped without one)."""
+    # Only letters, digits and dashes: the prefix becomes a glob pattern when the keys go.
+    label = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name)[:40]
+    with throwaway_prefix(f"test-{label}") as prefix:
+        if prefix is None:
+            pytest.skip(REDIS_SKIP_REASON)
+        yield prefix
 
 
 @pytest.fixture

@@ -61,13 +61,16 @@ class QueueCollector(Collector):
         yield gauge
 
 
+_queues: QueueCollector | None = None
+
+
 def watch_queues(queues: dict[str, Callable[[], int]]) -> None:
-    """Report these queue lengths (once per process; later calls replace the sources)."""
-    collector = getattr(watch_queues, "collector", None)
-    if collector is not None:
-        REGISTRY.unregister(collector)
-    watch_queues.collector = QueueCollector(queues)
-    REGISTRY.register(watch_queues.collector)
+    """Report these queue lengths (a later call replaces the sources, as tests build apps)."""
+    global _queues
+    if _queues is not None:
+        REGISTRY.unregister(_queues)
+    _queues = QueueCollector(queues)
+    REGISTRY.register(_queues)
 
 
 def exposition() -> bytes:

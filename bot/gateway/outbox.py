@@ -161,14 +161,9 @@ class Outbox:
     def _bury(self, session: Session, condition, reason: str, tried: int = 0) -> int:
         messages = session.execute(select(OutboxMessage).where(condition)).scalars().all()
         for message in messages:
-            session.add(
-                DeadLetter(
-                    pseudonym=message.pseudonym, chat_ref=message.chat_ref, body=message.body,
-                    buttons=message.buttons, rtl=message.rtl, reason=reason,
-                    attempts=message.attempts + tried, created_at=message.created_at,
-                    dead_at=self._clock(),
-                )
-            )  # fmt: skip
+            dead = DeadLetter(**message.contents(), reason=reason, dead_at=self._clock())
+            dead.attempts += tried
+            session.add(dead)
             session.delete(message)
         return len(messages)
 
@@ -197,11 +192,6 @@ def requeue(session: Session, dead_letter_id: int) -> bool:
     letter = session.get(DeadLetter, dead_letter_id)
     if letter is None:
         return False
-    session.add(
-        OutboxMessage(
-            pseudonym=letter.pseudonym, chat_ref=letter.chat_ref, body=letter.body,
-            buttons=letter.buttons, rtl=letter.rtl, attempts=0, created_at=letter.created_at,
-        )
-    )  # fmt: skip
+    session.add(OutboxMessage(**{**letter.contents(), "attempts": 0}))
     session.delete(letter)
     return True

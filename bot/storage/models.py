@@ -168,13 +168,8 @@ class AuditEntry(Base):
     at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
 
-class OutboxMessage(Base):
-    """A message waiting to be sent (``bot.gateway.sender``); the row is deleted once sent.
-
-    Its id is the idempotency key: a row is sent by the one worker holding its lease.
-    """
-
-    __tablename__ = "outbox"
+class QueuedMessage:
+    """What a message to a person carries, waiting to be sent or given up on."""
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     pseudonym = Column(String(64), nullable=False, index=True)
@@ -184,28 +179,35 @@ class OutboxMessage(Base):
     buttons = Column(LargeBinary, nullable=True)
     # None: from the person's language.
     rtl = Column(Boolean, nullable=True)
-    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+    def contents(self) -> dict:
+        """The message itself, to move it between the outbox and the dead letters."""
+        names = ("pseudonym", "chat_ref", "body", "buttons", "rtl", "attempts", "created_at")
+        return {name: getattr(self, name) for name in names}
+
+
+class OutboxMessage(QueuedMessage, Base):
+    """A message waiting to be sent (``bot.gateway.sender``); the row is deleted once sent.
+
+    Its id is the idempotency key: a row is sent by the one worker holding its lease.
+    """
+
+    __tablename__ = "outbox"
+
     available_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     lease_owner = Column(String(64), nullable=True)
     lease_until = Column(DateTime, nullable=True)
 
 
-class DeadLetter(Base):
+class DeadLetter(QueuedMessage, Base):
     """A message that could not be delivered, kept for admins to see (and to send again)."""
 
     __tablename__ = "dead_letters"
 
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    pseudonym = Column(String(64), nullable=False, index=True)
-    chat_ref = Column(LargeBinary, nullable=True)
-    body = Column(LargeBinary, nullable=False)
-    buttons = Column(LargeBinary, nullable=True)
-    rtl = Column(Boolean, nullable=True)
     # blocked (403), rejected (400), no_chat, gave_up (retries exhausted).
     reason = Column(String(32), nullable=False)
-    attempts = Column(Integer, nullable=False, default=0)
-    created_at = Column(DateTime, nullable=False)
     dead_at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, select, text
 
@@ -35,34 +33,17 @@ from bot.storage.keys import cipher, data_keys, pseudonym, unseal
 from bot.storage.models import Assessment, DeadLetter, InboxUpdate, OutboxMessage
 from bot.topology import Topology, scaled
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers import redis_server
 from tests.helpers.postgres import SKIP_REASON, throwaway_database
-from tests.helpers.stack import free_port
+from tests.helpers.stack import free_port, free_ports
 from tests.helpers.tcp_proxy import TcpProxy
 
 USERS = 50
 SECRET = "scaled-test-secret"
-REDIS = ("127.0.0.1", 6379)
 # An info question asked by everyone on the way, so that Rasa (and its kills) is on the path.
 INFO_QUESTION = "c'est quoi l'aide pour trouver un logement ?"
 # Telegram's update ids only grow, across the whole module (a reused id is rightly ignored).
 UPDATE_IDS = itertools.count(1)
-
-
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free loopback ports."""
-    while True:
-        first = free_port()
-        if first + count < 65536 and all(_free(first + n) for n in range(1, count)):
-            return first
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @dataclass
@@ -76,10 +57,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    try:
-        redis.Redis(*REDIS, socket_timeout=2).ping()
-    except redis.RedisError:
-        pytest.skip(f"Redis is not reachable at {REDIS[0]}:{REDIS[1]}")
+    if not redis_server.reachable():
+        pytest.skip(redis_server.SKIP_REASON)
     model = model_path()
     if not model.exists():
         pytest.fail(f"{model} is missing: `make test` trains it before running the suite")
@@ -88,7 +67,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with (
         throwaway_database("scaled_test") as database_url,
         FakeBotAPI() as fake,
-        TcpProxy(*REDIS) as redis_proxy,
+        TcpProxy(redis_server.REDIS_HOST, redis_server.REDIS_PORT) as redis_proxy,
         pytest.MonkeyPatch.context() as patch,
     ):
         if database_url is None:

@@ -6,19 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 
 import pytest
-import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
 from bot.gateway import ratelimit
 from bot.gateway.ratelimit import Limits, LocalLimiter, RedisLimiter, build_limiter
+from tests.helpers.redis_server import REDIS_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 UNREACHABLE_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
 
 
@@ -123,23 +120,6 @@ async def test_build_limiter_picks_redis_only_with_a_url() -> None:
 # --- RedisLimiter -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    """A key prefix of the test's own on a reachable Redis; its keys are deleted afterwards."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        client.ping()
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
-        client.close()
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    name = f"test-ratelimit-{uuid.uuid4().hex[:12]}"
-    yield name
-    keys = list(client.scan_iter(match=f"{name}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 def most_in_any_window(times: list[float], window: float) -> int:
     """The most timestamps that fit in one closed interval of the given length."""
     times = sorted(times)
@@ -151,11 +131,11 @@ def most_in_any_window(times: list[float], window: float) -> int:
     return most
 
 
-async def test_two_replicas_together_keep_to_the_limits(prefix: str) -> None:
+async def test_two_replicas_together_keep_to_the_limits(redis_prefix: str) -> None:
     limits = Limits(bot_rate=20.0, bot_burst=5.0, chat_rate=1.0, chat_burst=2.0)
     duration = 2.0
     chats = [f"chat-{i}" for i in range(30)]  # together they could take far more than the bot
-    replicas = [RedisLimiter(REDIS_URL, limits, replicas=2, prefix=prefix) for _ in range(2)]
+    replicas = [RedisLimiter(REDIS_URL, limits, replicas=2, prefix=redis_prefix) for _ in range(2)]
     grants: list[tuple[float, str]] = []
     latency = 0.0  # the longest acquire: a grant happened at most this long before we saw it
 
@@ -202,12 +182,12 @@ async def test_two_replicas_together_keep_to_the_limits(prefix: str) -> None:
     assert len(grants) <= capacity + limits.bot_rate * latency
 
 
-async def test_shared_buckets_expire_once_they_would_be_full(prefix: str) -> None:
+async def test_shared_buckets_expire_once_they_would_be_full(redis_prefix: str) -> None:
     limits = Limits(chat_rate=1.0, chat_burst=3.0)
-    limiter = RedisLimiter(REDIS_URL, limits, prefix=prefix)
+    limiter = RedisLimiter(REDIS_URL, limits, prefix=redis_prefix)
     try:
         assert await limiter.acquire("idle") == 0.0
-        ttl = await limiter.client.pttl(f"{prefix}:chat:idle")
+        ttl = await limiter.client.pttl(f"{redis_prefix}:chat:idle")
     finally:
         await limiter.aclose()
     # One token to refill at one a second, plus the script's one-second margin.
@@ -215,9 +195,9 @@ async def test_shared_buckets_expire_once_they_would_be_full(prefix: str) -> Non
 
 
 async def test_a_lost_script_cache_falls_back_to_eval(
-    prefix: str, monkeypatch: pytest.MonkeyPatch
+    redis_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    limiter = RedisLimiter(REDIS_URL, Limits(), prefix=prefix)
+    limiter = RedisLimiter(REDIS_URL, Limits(), prefix=redis_prefix)
 
     async def flushed(*args: object) -> None:
         raise NoScriptError("NOSCRIPT No matching script.")
@@ -254,9 +234,9 @@ async def test_unreachable_redis_falls_back_to_a_share_of_the_bot_limit(
 
 
 async def test_recovers_when_redis_comes_back(
-    prefix: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    redis_prefix: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    limiter = RedisLimiter(REDIS_URL, Limits(), replicas=2, prefix=prefix)
+    limiter = RedisLimiter(REDIS_URL, Limits(), replicas=2, prefix=redis_prefix)
     caplog.set_level(logging.INFO, logger=ratelimit.__name__)
     calls = 0
 

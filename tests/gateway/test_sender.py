@@ -25,13 +25,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
-import redis
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -46,8 +44,8 @@ from bot.storage.db import make_engine, session_factory
 from bot.storage.models import DeadLetter
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.helpers.outbox import Letter, blocked_at, dead_letters, duplicates, person_of, queue
+from tests.helpers.redis_server import REDIS_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 A, B, C, D, E, F = 101, 102, 103, 104, 105, 106
 # Generous enough to keep the fault tests short, low enough that they are still checked.
 FAULT_LIMITS = Limits(bot_rate=50.0, bot_burst=10.0, chat_rate=10.0, chat_burst=3.0)
@@ -419,23 +417,6 @@ async def test_the_requests_keep_to_the_bot_and_chat_limits(
 
 
 # --- two replicas ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of the test's own on a reachable Redis; its keys are deleted afterwards."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        client.ping()
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
-        client.close()
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    name = f"test-sender-{uuid.uuid4().hex[:12]}"
-    yield name
-    keys = list(client.scan_iter(match=f"{name}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture
