@@ -53,8 +53,10 @@ from cryptography.fernet import InvalidToken
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from sqlalchemy.orm import sessionmaker
 
 from bot.settings import load_settings
+from bot.storage.db import make_engine
 from bot.storage.keys import cipher, data_keys
 
 if TYPE_CHECKING:
@@ -126,6 +128,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             query=query,
             **kwargs,
         )
+        if self.engine.dialect.name == "sqlite":
+            # Rasa's engine opens a new SQLite connection for each of a turn's three sessions;
+            # ours pools them, in WAL mode (bot.storage.db).
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = make_engine(str(url))
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's events the database does not have yet, encrypted."""
