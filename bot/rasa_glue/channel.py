@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.rasa_glue import action_schema
 from bot.rasa_glue.tracker_store import fail_closed
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ class GatewayInput(RestInput):
         return "gateway"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        # Rasa builds the blueprint once, at start-up, before any turn.
+        action_schema.install()
         webhook = Blueprint("gateway_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
