@@ -289,7 +289,7 @@ class AssessmentFlow:
         text = self._t(who, flag.text)
         if flag.emergency_numbers:
             text = f"{text}\n{self._centres.emergency_numbers(who.centre, who.language)}"
-        return self._reply(who, text)
+        return Reply(text, rtl=is_rtl(who.language), alone=True)
 
     def _complete(
         self, session: Session, assessment: Assessment, progress: engine.Progress, who: Who

@@ -38,7 +38,7 @@ from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.replies import Reply
+from bot.gateway.replies import MAX_MESSAGE_LENGTH, Reply
 from bot.gateway.store import PeopleStore, Profile
 from bot.i18n import is_rtl, resolve_language, translate
 from bot.i18n.detect import clear_language
@@ -47,8 +47,6 @@ from bot.storage import statistics
 
 logger = logging.getLogger(__name__)
 
-# Telegram's own limit for one message; longer input can only come from a misbehaving client.
-MAX_TEXT_LENGTH = 4096
 FORGET_CONFIRM = "forget:confirm"
 # Handled by the Telegram front: only it can delete messages in the chat.
 DELETE_MESSAGES_PAYLOAD = "forget:messages"
@@ -118,7 +116,8 @@ class Conversation:
     async def text(self, turn: Turn, text: str) -> list[Reply]:
         """A typed message (commands included)."""
         text = text.strip()
-        if len(text) > MAX_TEXT_LENGTH:
+        # Longer than Telegram allows: only a misbehaving client sends that.
+        if len(text) > MAX_MESSAGE_LENGTH:
             return await self.notice(turn, messages.TOO_LONG)
         if text.startswith("/"):
             return await self._command(turn, text)

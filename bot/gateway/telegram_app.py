@@ -37,7 +37,7 @@ from bot.gateway import messages
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
-from bot.gateway.replies import Reply
+from bot.gateway.replies import Reply, merged
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym
@@ -131,7 +131,7 @@ class TelegramFront:
         chat_id = update.effective_chat.id
         key = pseudonym(self._keys, chat_id)
         self._handling[update.update_id].replies.extend(
-            Outgoing(key, chat_id, reply) for reply in replies
+            Outgoing(key, chat_id, reply) for reply in merged(replies)
         )
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
