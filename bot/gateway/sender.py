@@ -20,7 +20,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.gateway import metrics
-from bot.gateway.outbox import BLOCKED, GAVE_UP, NO_CHAT, REJECTED, Outbox, Pending
+from bot.gateway.outbox import BLOCKED, GAVE_UP, NO_CHAT, PER_CHAT, REJECTED, Outbox, Pending
 from bot.gateway.ratelimit import RateLimiter
 from bot.gateway.telegram_app import send_reply
 from bot.gateway.wakeup import Wakeup
@@ -85,7 +85,8 @@ class Sender:
                     task = asyncio.create_task(self._send_chat(batch))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                if not batches:
+                # As in the inbox worker: a short claim means the outbox is empty for now.
+                if len(batches) < free or free <= 0:
                     await self._wake.wait(IDLE)
         finally:
             # A stopped sender sends nothing more, and no send outlives it (nor the bot, closed
@@ -117,8 +118,11 @@ class Sender:
             metrics.ERRORS.labels("sender").inc()
             logger.error("sender failed: %s", type(error).__name__)
         finally:
+            # A freed slot matters only to a sender that had none left, and a full batch may
+            # have left the chat's later messages behind; new messages wake it anyway.
+            if self._busy >= self._concurrency or len(batch) >= PER_CHAT:
+                self._wake.set()
             self._busy -= 1
-            self._wake.set()
 
     async def _send_one(self, item: Pending) -> bool:
         """Send one message; True when the chat's next message may follow at once."""
