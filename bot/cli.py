@@ -8,7 +8,6 @@ on loopback, waits until each is ready, prints what runs where, and stops them a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import hashlib
 import logging
@@ -19,6 +18,8 @@ import time
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
+
+import uvloop
 
 from bot import topology
 from bot.centres import load_centres
@@ -135,10 +136,10 @@ def run(settings: Settings) -> None:
         print(f"  {'caseworker console':20} {gateway}/console/")
         if settings.mode == "console":
             print(f"  {'chat':20} here, in the terminal (no TELEGRAM_BOT_TOKEN)\n")
-            asyncio.run(serve_terminal(settings, core))
+            uvloop.run(serve_terminal(settings, core))
         else:
             print(f"  {'chat':20} Telegram ({settings.mode})\n")
-            asyncio.run(serve_telegram(settings, core))
+            uvloop.run(serve_telegram(settings, core))
     except KeyboardInterrupt:
         pass
     finally:
@@ -180,7 +181,7 @@ def gateway(settings: Settings) -> None:
     check_config(settings)
     migrate(settings.database_url)
     with suppress(KeyboardInterrupt):
-        asyncio.run(serve_telegram(settings, build_core(settings)))
+        uvloop.run(serve_telegram(settings, build_core(settings)))
 
 
 def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:

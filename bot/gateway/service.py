@@ -228,7 +228,7 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
             port=settings.gateway_port,
             log_level="warning",
             access_log=False,
-            http="h11",
+            http="httptools",
             ws="none",
             lifespan="off",
         )

@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from bot.constants import LANGUAGES
 from bot.gateway import messages
+from bot.gateway.bot_api_transport import AiohttpRequest
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
@@ -237,6 +238,8 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .updater(None)
         .build()
     )

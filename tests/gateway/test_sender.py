@@ -34,9 +34,9 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.gateway import sender as sender_module
+from bot.gateway.bot_api_transport import AiohttpRequest
 from bot.gateway.outbox import BLOCKED, GAVE_UP, REJECTED, Outbox
 from bot.gateway.ratelimit import Limits, LocalLimiter, RateLimiter, RedisLimiter
 from bot.gateway.sender import Sender
@@ -100,13 +100,8 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @asynccontextmanager
 async def telegram(fake: FakeBotAPI, read_timeout: float = 5.0) -> AsyncIterator[Bot]:
-    request = HTTPXRequest(
-        connection_pool_size=64,  # above the sender's concurrency: no waiting for a connection
-        read_timeout=read_timeout,
-        write_timeout=5.0,
-        connect_timeout=5.0,
-        pool_timeout=5.0,
-    )
+    # Above the sender's concurrency: no waiting for a connection.
+    request = AiohttpRequest(connections=64, read_timeout=read_timeout)
     async with Bot(TOKEN, base_url=fake.base_url, request=request) as bot:
         yield bot
 

@@ -1,0 +1,90 @@
+"""python-telegram-bot's HTTP transport on aiohttp instead of httpx.
+
+Every turn makes one to three Bot API calls (``answerCallbackQuery``, ``sendMessage``), and with
+httpx, httpcore and anyio those calls were about a quarter of the gateway's CPU time
+(``bench/load.py --profile``); aiohttp parses HTTP in C. PTB keeps everything else: encoding
+the parameters, reading Telegram's answer, turning errors into ``TelegramError`` subclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+# PTB's own defaults for HTTPXRequest, in seconds.
+CONNECT_TIMEOUT = READ_TIMEOUT = 5.0
+POOL_TIMEOUT = 1.0
+
+
+class AiohttpRequest(BaseRequest):
+    """One keep-alive connection pool to the Bot API, opened by ``initialize``."""
+
+    def __init__(self, connections: int = 256, read_timeout: float = READ_TIMEOUT) -> None:
+        self._connections = connections
+        self._read_timeout = read_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                headers={"User-Agent": self.USER_AGENT},
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,  # see the timeout below
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        connect = _seconds(connect_timeout, CONNECT_TIMEOUT)
+        pool = _seconds(pool_timeout, POOL_TIMEOUT)
+        # aiohttp's ``connect`` includes the wait for a free connection; it has no write
+        # timeout, and the bodies sent here are a few kilobytes that the socket buffers at once.
+        timeout = aiohttp.ClientTimeout(
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=_seconds(read_timeout, self._read_timeout),
+        )
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except asyncio.TimeoutError as error:
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def _seconds(value: ODVInput[float | None], default: float) -> float | None:
+    """The timeout a call asked for, the default if it left it unset; None waits forever."""
+    return default if isinstance(value, DefaultValue) else value
+
+
+def _body(request_data: RequestData | None) -> dict[str, str] | None:
+    """Form fields as PTB encodes them. The assistant sends texts only, never files."""
+    if request_data is None:
+        return None
+    if request_data.contains_files:
+        raise NotImplementedError("AiohttpRequest sends no files")
+    return request_data.json_parameters
