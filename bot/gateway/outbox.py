@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.fernet import MultiFernet
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.gateway.replies import Reply
@@ -26,6 +26,38 @@ LEASE = timedelta(seconds=60)
 # Rows leased at once for one chat: a turn's replies go out together.
 PER_CHAT = 10
 BLOCKED, REJECTED, NO_CHAT, GAVE_UP = "blocked", "rejected", "no_chat", "gave_up"
+
+
+# Built once, as the inbox's (bot.gateway.inbox): rebuilding them cost more than running them.
+_FREE = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < bindparam("now"))
+_OLDER = aliased(OutboxMessage)
+_HEADS = (
+    select(OutboxMessage.pseudonym)
+    .where(
+        OutboxMessage.available_at <= bindparam("now"),
+        _FREE,
+        ~exists().where(_OLDER.pseudonym == OutboxMessage.pseudonym, _OLDER.id < OutboxMessage.id),
+    )
+    .order_by(OutboxMessage.id)
+    .limit(bindparam("chats"))
+)
+_HEADS_OF_ONE = _HEADS.where(OutboxMessage.pseudonym == bindparam("pseudonym"))
+_OF_CHAT = (
+    select(OutboxMessage, Person)
+    .join(Person, Person.pseudonym == OutboxMessage.pseudonym, isouter=True)
+    .where(OutboxMessage.pseudonym == bindparam("chat"))
+    .order_by(OutboxMessage.id)
+    .limit(PER_CHAT)
+)
+_LEASE = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("row_id"), _FREE)
+    .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"))
+    .execution_options(synchronize_session=False)
+)
+_SENT = delete(OutboxMessage).where(
+    OutboxMessage.id == bindparam("row_id"), OutboxMessage.lease_owner == bindparam("owner")
+)
 
 
 @dataclass(frozen=True)
@@ -55,43 +87,25 @@ class Outbox:
         """Lease the waiting messages of up to ``chats`` chats (or of one person); each list is
         one chat's, in order, stopping before a message that must wait (429, retry pause)."""
         now = self._clock()
-        older = aliased(OutboxMessage)
-        free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
-        heads = (
-            select(OutboxMessage.pseudonym)
-            .where(
-                OutboxMessage.available_at <= now,
-                free,
-                ~exists().where(
-                    older.pseudonym == OutboxMessage.pseudonym, older.id < OutboxMessage.id
-                ),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(chats)
-        )
-        if pseudonym is not None:
-            heads = heads.where(OutboxMessage.pseudonym == pseudonym)
+        heads = _HEADS if pseudonym is None else _HEADS_OF_ONE
         with self._sessions.begin() as session:
             batches = []
-            for chat in session.execute(heads).scalars().all():
-                rows = session.execute(
-                    select(OutboxMessage, Person)
-                    .join(Person, Person.pseudonym == OutboxMessage.pseudonym, isouter=True)
-                    .where(OutboxMessage.pseudonym == chat)
-                    .order_by(OutboxMessage.id)
-                    .limit(PER_CHAT)
-                ).all()
+            chats = session.execute(heads, {"now": now, "chats": chats, "pseudonym": pseudonym})
+            for chat in chats.scalars().all():
                 batch = []
-                for message, person in rows:
+                for message, person in session.execute(_OF_CHAT, {"chat": chat}).all():
                     if message.available_at > now or not (
                         message.lease_until is None or message.lease_until < now
                     ):
                         break
                     leased = session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == message.id, free)
-                        .values(lease_owner=self.owner, lease_until=now + LEASE)
-                        .execution_options(synchronize_session=False)
+                        _LEASE,
+                        {
+                            "row_id": message.id,
+                            "now": now,
+                            "owner": self.owner,
+                            "until": now + LEASE,
+                        },
                     ).rowcount
                     if not leased:
                         break
@@ -119,11 +133,7 @@ class Outbox:
     def sent(self, message_id: int) -> None:
         """Telegram has the message: the row goes (nothing is kept that is not needed)."""
         with self._sessions.begin() as session:
-            session.execute(
-                delete(OutboxMessage).where(
-                    OutboxMessage.id == message_id, OutboxMessage.lease_owner == self.owner
-                )
-            )
+            session.execute(_SENT, {"row_id": message_id, "owner": self.owner})
 
     def release(self, message_ids: list[int], pause: float = 0.0, attempt: bool = False) -> None:
         """Give messages back, to be tried again after ``pause`` seconds."""

@@ -42,12 +42,13 @@ def inbox(sessions, box, owner: str = "a", clock=None) -> Inbox:
     return Inbox(sessions, box, KEYS, owner, clock or Clock())
 
 
-def test_a_repeated_update_is_stored_once(sessions: sessionmaker, box: MultiFernet) -> None:
-    box_inbox = inbox(sessions, box)
+def test_a_repeated_update_is_stored_once(racing_sessions: sessionmaker, box: MultiFernet) -> None:
+    box_inbox = inbox(racing_sessions, box)
 
     assert box_inbox.store([update(1, 5), update(2, 5)]) == 2
     assert box_inbox.store([update(1, 5)]) == 0
-    assert box_inbox.waiting() == 2
+    assert box_inbox.store([update(2, 5), update(3, 6), update(1, 5)]) == 1
+    assert box_inbox.waiting() == 3
 
 
 def test_the_stored_update_is_encrypted_and_keyed_by_pseudonym(

@@ -10,10 +10,10 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.gateway.inbox import Outgoing, outbox_row
+from bot.gateway.inbox import Outgoing, outbox_values
 from bot.gateway.replies import Reply
 from bot.storage.keys import pseudonym, seal, unseal
-from bot.storage.models import DeadLetter, Person
+from bot.storage.models import DeadLetter, OutboxMessage, Person
 
 KEYS = [b"o" * 32]
 
@@ -31,7 +31,7 @@ def queue(sessions: sessionmaker, box: MultiFernet, chat: int, texts: list[str])
             session.add(Person(pseudonym=person_of(chat), language="fr", chat_ref=seal(box, chat)))
         ids = []
         for text in texts:
-            row = outbox_row(box, Outgoing(person_of(chat), chat, Reply(text)))
+            row = OutboxMessage(**outbox_values(box, Outgoing(person_of(chat), chat, Reply(text))))
             session.add(row)
             # One at a time: the ids, which order a chat's messages, follow the texts' order.
             session.flush()
