@@ -34,8 +34,8 @@ from bot.storage.models import Assessment, DeadLetter, InboxUpdate, OutboxMessag
 from bot.topology import Topology, scaled
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.helpers import redis_server
+from tests.helpers.ports import free_port, free_ports
 from tests.helpers.postgres import SKIP_REASON, throwaway_database
-from tests.helpers.stack import free_port, free_ports
 from tests.helpers.tcp_proxy import TcpProxy
 
 USERS = 50
@@ -282,7 +282,9 @@ async def test_fifty_people_finish_through_kills_and_database_cuts(cluster: Clus
         for first_sent in repeated_sends(cluster.fake, user):
             # The one window left: killed after Telegram took the message, before the outbox
             # row was deleted, a gateway sends it again on restart (rather than maybe never).
-            assert any(first_sent <= kill <= first_sent + 3 for kill in gateway_kills), (
+            # The fake times a request once it has read it: a request the gateway wrote just
+            # before its SIGKILL can be timed a little after it (seen: 70 ms).
+            assert any(first_sent - 0.5 <= kill <= first_sent + 3 for kill in gateway_kills), (
                 f"user {user} got a message twice at {first_sent}, and no gateway was killed "
                 f"then (kills at {gateway_kills}): {sends_of(cluster.fake, user)}"
             )
