@@ -37,17 +37,19 @@ import httpx
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from measure import (  # noqa: E402
     ROOT,
     closed_loop,
     cpu_seconds_of_tree,
-    free_port,
     load_messages,
     open_loop,
     percentile,
     rss_of_tree,
 )
+
+from tests.helpers.ports import free_port  # noqa: E402
 
 WORK = ROOT / "var" / "bench" / "baseline"
 PROJECT = WORK / "project"

@@ -5,6 +5,8 @@ this process), and, as their own processes started through ``bot.topology``, the
 webhook mode (``python -m bot.cli gateway``), the Rasa server and the action + NLG server, on
 loopback, with a throwaway SQLite database (``--database postgresql``: a throwaway database on
 the project's PostgreSQL, as the end-to-end tests use; or ``--database postgresql://...``).
+``--gateways N`` starts N gateway processes on one database, as ``run --scaled`` does, and posts
+the updates to them in turn, as a reverse proxy in front of them would.
 
 What a turn is: this process plays Telegram and the people. It posts an update to the gateway's
 webhook, as Telegram would, and the turn's first reply is the first sendMessage for that chat
@@ -75,7 +77,6 @@ from measure import (  # noqa: E402
     ROOT,
     closed_loop,
     cpu_seconds_of_tree,
-    free_port,
     load_messages,
     open_loop,
     percentile,
@@ -96,6 +97,7 @@ from bot.topology import (  # noqa: E402
     wait_until_ready,
 )
 from tests.fakes.bot_api import TOKEN, FakeBotAPI  # noqa: E402
+from tests.helpers.ports import free_port, free_ports  # noqa: E402
 from tests.helpers.postgres import SKIP_REASON, throwaway_database  # noqa: E402
 
 WORK = ROOT / "var" / "bench" / "load"
@@ -224,10 +226,11 @@ class Traffic:
     """
 
     def __init__(
-        self, fake: TimedBotAPI, webhook: str, quiet: float, users: int, seed: int
+        self, fake: TimedBotAPI, webhooks: list[str], quiet: float, users: int, seed: int
     ) -> None:
         self.fake = fake
-        self.webhook = webhook
+        # As a reverse proxy in front of several gateways would: each update to the next one.
+        self.webhooks = itertools.cycle(webhooks)
         self.quiet = quiet
         self.questions: dict[str, list[str]] = collections.defaultdict(list)
         for language, text in load_messages(seed):
@@ -308,7 +311,7 @@ class Traffic:
         deadline = time.monotonic() + TURN_TIMEOUT
         while time.monotonic() < deadline:
             try:
-                response = await self.client.post(self.webhook, json=update, headers=headers)
+                response = await self.client.post(next(self.webhooks), json=update, headers=headers)
                 if response.status_code == 200:
                     return
             except httpx.HTTPError:
@@ -330,18 +333,23 @@ class Stack:
     fake: TimedBotAPI
 
     @property
-    def gateway(self) -> Service:
-        return self.topology["gateway-1"]
+    def gateways(self) -> list[Service]:
+        return [s for s in self.topology.services if s.name.startswith("gateway-")]
 
     @property
-    def webhook(self) -> str:
-        return f"http://127.0.0.1:{self.settings.gateway_port}{WEBHOOK_PATH}"
+    def webhooks(self) -> list[str]:
+        return [
+            f"http://127.0.0.1:{self.settings.gateway_port + n}{WEBHOOK_PATH}"
+            for n in range(len(self.gateways))
+        ]
 
     def pids(self) -> dict[str, int]:
         return {s.name: s.process.pid for s in self.topology.services if s.process is not None}
 
 
-def environment(fake: TimedBotAPI, database: str | None, limits: str, work: Path) -> dict[str, str]:
+def environment(
+    fake: TimedBotAPI, database: str | None, limits: str, work: Path, gateways: int
+) -> dict[str, str]:
     """What ``python -m bot.cli run`` would read, pointed at the fake and a throwaway state."""
     env = {
         "RASA_TELEMETRY_ENABLED": "false",
@@ -352,7 +360,8 @@ def environment(fake: TimedBotAPI, database: str | None, limits: str, work: Path
         # Never called: the fake only records it. This process posts to the gateway itself.
         "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/telegram",
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "GATEWAY_PORT": str(free_port()),
+        # Gateway n listens on GATEWAY_PORT + n - 1 (bot.topology.gateway_service).
+        "GATEWAY_PORT": str(free_ports(gateways)),
         "ACTION_SERVER_PORT": str(free_port()),
         # Everything set, so that nothing from the caller's shell (a real database, Redis, other
         # Rasa replicas) is used by mistake.
@@ -366,13 +375,13 @@ def environment(fake: TimedBotAPI, database: str | None, limits: str, work: Path
 
 
 def build_stack(
-    fake: TimedBotAPI, database: str | None, limits: str, work: Path
+    fake: TimedBotAPI, database: str | None, limits: str, work: Path, gateways: int
 ) -> tuple[Stack, float]:
     """Settings, migrations and the directory import (as ``run`` does before launching)."""
     logs = work / "logs"
     logs.mkdir(parents=True)
     # The processes read their configuration from the environment, as in production.
-    os.environ.update(environment(fake, database, limits, work))
+    os.environ.update(environment(fake, database, limits, work, gateways))
     settings = load_settings()
     started = time.perf_counter()
     model = prepare(settings)
@@ -380,9 +389,9 @@ def build_stack(
     services = [
         actions_service(settings, logs),
         rasa_service(settings, model, settings.rasa_url, logs),
-        gateway_service(settings, 1, 1, logs),
+        *(gateway_service(settings, n, gateways, logs) for n in range(1, gateways + 1)),
     ]
-    # One group: all three are launched at once, and the gateway waits for Rasa by itself.
+    # One group: all are launched at once, and the gateways wait for Rasa by themselves.
     return Stack(settings, Topology([services]), fake), prepared
 
 
@@ -398,13 +407,13 @@ async def cold_start(stack: Stack, traffic: Traffic) -> dict[str, float]:
 
 
 def restart_gateway(stack: Stack, limits: dict[str, str]) -> float:
-    """The gateway alone, stopped as systemd would (SIGTERM) and started with other limits."""
-    gateway = stack.gateway
-    stop_processes([gateway.process])
-    gateway.env.update(limits)
+    """The gateways alone, stopped as systemd would (SIGTERM) and started with other limits."""
+    stop_processes([gateway.process for gateway in stack.gateways])
     started = time.perf_counter()
-    gateway.start()
-    wait_until_ready([gateway])
+    for gateway in stack.gateways:
+        gateway.env.update(limits)
+        gateway.start()
+    wait_until_ready(stack.gateways)
     return time.perf_counter() - started
 
 
@@ -796,7 +805,7 @@ def print_profiles(paths: list[Path]) -> None:
 
 
 async def bench(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
-    traffic = Traffic(stack.fake, stack.webhook, args.quiet, args.users, args.seed)
+    traffic = Traffic(stack.fake, stack.webhooks, args.quiet, args.users, args.seed)
     try:
         figures: dict[str, Any] = await cold_start(stack, traffic)
         figures["other_benches"] = other_benches()
@@ -825,6 +834,9 @@ async def bench(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="simulated people")
+    parser.add_argument(
+        "--gateways", type=int, default=1, help="gateway processes, the updates spread over them"
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
     parser.add_argument("--rate", type=float, default=25.0, help="turns/s of the latency run")
@@ -853,7 +865,7 @@ def main() -> None:
     print(f"logs: {work.relative_to(ROOT) / 'logs'}", flush=True)
     with TimedBotAPI() as fake, database(args.database) as url:
         capacity = fake_capacity(fake)
-        stack, prepared = build_stack(fake, url, args.latency_limits, work)
+        stack, prepared = build_stack(fake, url, args.latency_limits, work, args.gateways)
         try:
             figures = asyncio.run(bench(stack, args))
         finally:
@@ -866,6 +878,7 @@ def main() -> None:
         "database": "postgresql" if args.database else "sqlite",
         "model": model_path().name,
         "users": args.users,
+        "gateways": args.gateways,
         "rate": args.rate,
         "duration_s": args.duration,
         "warmup_s": args.warmup,

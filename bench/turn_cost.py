@@ -10,7 +10,6 @@ Not part of the test suite.
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from bot.gateway.rasa_client import RasaClient  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.db import migrate  # noqa: E402
 from bot.topology import embedded  # noqa: E402
+from tests.helpers.ports import free_port  # noqa: E402
 
 MESSAGES = [
     "j'ai besoin d'un médecin",
@@ -38,12 +38,6 @@ MESSAGES = [
     "merci",
     "c'est quoi la réintégration",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def timed(client: RasaClient, sender: str, text: str) -> float:

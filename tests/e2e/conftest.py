@@ -13,7 +13,8 @@ from bot.cli import model_path
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
-from tests.helpers.stack import CASEWORKER_CHAT_ID, Stack, free_port, gateway
+from tests.helpers.ports import free_port
+from tests.helpers.stack import CASEWORKER_CHAT_ID, Stack, gateway
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,9 @@ from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers.ports import free_port
 from tests.helpers.postgres import SKIP_REASON, throwaway_database
-from tests.helpers.stack import Stack, free_port, gateway
+from tests.helpers.stack import Stack, gateway
 
 pytestmark = pytest.mark.e2e
 USER = 424_242

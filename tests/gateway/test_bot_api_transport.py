@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.gateway.bot_api_transport import AiohttpRequest
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
-from tests.helpers.stack import free_port
+from tests.helpers.ports import free_port
 
 CHAT = 4242
 
