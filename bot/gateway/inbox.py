@@ -145,7 +145,13 @@ _LEASE = (
     .execution_options(synchronize_session=False)
 )
 _TAKEN = (
-    select(InboxUpdate)
+    select(
+        InboxUpdate.id,
+        InboxUpdate.update_id,
+        InboxUpdate.attempts,
+        InboxUpdate.received_at,
+        InboxUpdate.payload,
+    )
     .where(InboxUpdate.id.in_(bindparam("ids", expanding=True)))
     .order_by(InboxUpdate.update_id)
 )
@@ -233,7 +239,7 @@ class Inbox:
                     unseal(self._box, row.payload),
                     lease,
                 )
-                for row in session.execute(_TAKEN, {"ids": taken}).scalars()
+                for row in session.execute(_TAKEN, {"ids": taken})
             ]
 
     def renew(self, items: list[Claimed]) -> None:

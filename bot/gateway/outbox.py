@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from cryptography.fernet import MultiFernet
 from sqlalchemy import bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.gateway.replies import Reply
@@ -42,8 +43,22 @@ _HEADS = (
     .limit(bindparam("chats"))
 )
 _HEADS_OF_ONE = _HEADS.where(OutboxMessage.pseudonym == bindparam("pseudonym"))
+# Columns rather than ORM objects: nothing here is changed through the session.
 _OF_CHAT = (
-    select(OutboxMessage, Person)
+    select(
+        OutboxMessage.id,
+        OutboxMessage.pseudonym,
+        OutboxMessage.chat_ref,
+        OutboxMessage.body,
+        OutboxMessage.buttons,
+        OutboxMessage.rtl,
+        OutboxMessage.attempts,
+        OutboxMessage.created_at,
+        OutboxMessage.available_at,
+        OutboxMessage.lease_until,
+        Person.chat_ref.label("person_chat_ref"),
+        Person.language.label("person_language"),
+    )
     .join(Person, Person.pseudonym == OutboxMessage.pseudonym, isouter=True)
     .where(OutboxMessage.pseudonym == bindparam("chat"))
     .order_by(OutboxMessage.id)
@@ -93,7 +108,7 @@ class Outbox:
             chats = session.execute(heads, {"now": now, "chats": chats, "pseudonym": pseudonym})
             for chat in chats.scalars().all():
                 batch = []
-                for message, person in session.execute(_OF_CHAT, {"chat": chat}).all():
+                for message in session.execute(_OF_CHAT, {"chat": chat}).all():
                     if message.available_at > now or not (
                         message.lease_until is None or message.lease_until < now
                     ):
@@ -109,17 +124,18 @@ class Outbox:
                     ).rowcount
                     if not leased:
                         break
-                    batch.append(self._pending(message, person))
+                    batch.append(self._pending(message))
                 if batch:
                     batches.append(batch)
             return batches
 
-    def _pending(self, message: OutboxMessage, person: Person | None) -> Pending:
+    def _pending(self, message: Row) -> Pending:
+        """A row of ``_OF_CHAT``, decrypted."""
         buttons = unseal(self._box, message.buttons) if message.buttons else []
-        chat_ref = message.chat_ref or (person.chat_ref if person else None)
+        chat_ref = message.chat_ref or message.person_chat_ref
         rtl = message.rtl
         if rtl is None:
-            rtl = is_rtl(person.language if person else "fr")
+            rtl = is_rtl(message.person_language or "fr")
         reply = Reply(
             unseal(self._box, message.body),
             tuple((title, payload) for title, payload in buttons),
