@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.fernet import MultiFernet
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import repository, statistics
 from bot.storage.keys import seal
+from bot.storage.models import Person
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,18 @@ class Profile:
     language: str
     centre: str | None
     is_new: bool = False
+
+
+# Every turn reads the profile: built once (see bot.gateway.inbox), columns rather than objects.
+_PROFILE = select(Person.language, Person.centre_code, Person.chat_ref).where(
+    Person.pseudonym == bindparam("person")
+)
+_TOUCH = (
+    update(Person)
+    .where(Person.pseudonym == bindparam("person"))
+    .values(last_seen_at=bindparam("now"), blocked_at=None)
+    .execution_options(synchronize_session=False)
+)
 
 
 class PeopleStore:
@@ -47,18 +61,31 @@ class PeopleStore:
         self, pseudonym: str, default_language: str, chat_id: int | None, centre: str | None
     ) -> Profile:
         with self._sessions.begin() as session:
-            existing = repository.get_person(session, pseudonym)
-            person = repository.get_or_create_person(session, pseudonym, default_language)
-            if existing is None:
-                person.centre_code = centre
-                statistics.bump(
-                    session, statistics.NEW_USER, datetime.utcnow(), centre, default_language
-                )
-            if chat_id is not None and person.chat_ref is None:
+            known = session.execute(_PROFILE, {"person": pseudonym}).first()
+            if known is None:
+                return self._first_contact(session, pseudonym, default_language, chat_id, centre)
+            # Writing again also means the person no longer blocks the bot.
+            touch = {"person": pseudonym, "now": datetime.utcnow()}
+            session.execute(_TOUCH, touch)
+            if chat_id is not None and known.chat_ref is None:
+                person = repository.get_person(session, pseudonym)
                 person.chat_ref = seal(self._box, chat_id)
-            # Writing again means the person no longer blocks the bot.
-            person.blocked_at = None
-            return Profile(person.pseudonym, person.language, person.centre_code, existing is None)
+            return Profile(pseudonym, known.language, known.centre_code)
+
+    def _first_contact(
+        self,
+        session: Session,
+        pseudonym: str,
+        language: str,
+        chat_id: int | None,
+        centre: str | None,
+    ) -> Profile:
+        person = repository.get_or_create_person(session, pseudonym, language)
+        person.centre_code = centre
+        statistics.bump(session, statistics.NEW_USER, datetime.utcnow(), centre, language)
+        if chat_id is not None:
+            person.chat_ref = seal(self._box, chat_id)
+        return Profile(person.pseudonym, person.language, person.centre_code, is_new=True)
 
     async def update(
         self, pseudonym: str, *, language: str | None = None, centre: str | None = None
