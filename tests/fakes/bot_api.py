@@ -376,7 +376,7 @@ class FakeBotAPI:
         config = uvicorn.Config(
             self._build_app(),
             loop="asyncio",
-            http="h11",
+            http="httptools",
             ws="none",  # no websockets needed (and avoids optional-dependency issues)
             lifespan="off",
             log_config=None,  # don't touch the test process' logging configuration
