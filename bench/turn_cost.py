@@ -47,6 +47,13 @@ async def timed(client: RasaClient, sender: str, text: str) -> float:
 
 
 async def measure(client: RasaClient, turns: int) -> None:
+    try:
+        await measure_turns(client, turns)
+    finally:
+        await client.aclose()
+
+
+async def measure_turns(client: RasaClient, turns: int) -> None:
     for i in range(3):
         await timed(client, f"warm-{i}", "bonjour")
     fresh = [await timed(client, f"fresh-{i}", MESSAGES[i % len(MESSAGES)]) for i in range(20)]
