@@ -134,3 +134,8 @@ CONSENT_SHARE = "share_assessment"
 CONSENT_CONTACT = "caseworker_contact"
 CONSENT_FOLLOW_UP = "follow_up"
 CONSENT_PURPOSES = (CONSENT_KEEP, CONSENT_SHARE, CONSENT_CONTACT, CONSENT_FOLLOW_UP)
+
+# Seconds an idle keep-alive connection of our HTTP clients stays open: below the 5 s after
+# which the servers they call (Sanic for Rasa and the action server, uvicorn) close one, so
+# that a request never goes out on a connection the server is closing.
+KEEPALIVE = 2.0

@@ -16,6 +16,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.constants import KEEPALIVE
+
 # PTB's own defaults for HTTPXRequest, in seconds.
 CONNECT_TIMEOUT = READ_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
@@ -36,7 +38,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connections),
+                connector=aiohttp.TCPConnector(
+                    limit=self._connections, keepalive_timeout=KEEPALIVE
+                ),
                 headers={"User-Agent": self.USER_AGENT},
             )
 

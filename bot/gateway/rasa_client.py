@@ -17,6 +17,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.constants import KEEPALIVE
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer; the update stays in the inbox and is handled later."""
@@ -32,7 +34,8 @@ class RasaClient:
         # Made on first use: an aiohttp session belongs to the event loop that creates it.
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                timeout=self._timeout, connector=aiohttp.TCPConnector(limit=64)
+                timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=KEEPALIVE),
             )
         return self._session
 

@@ -19,6 +19,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.constants import KEEPALIVE
+
 
 def request_body(
     utter_action: str, tracker: DialogueStateTracker, output_channel: str, arguments: dict
@@ -52,9 +54,18 @@ class GatewayNLG(CallbackNaturalLanguageGenerator):
         if self._session is None or self._session.closed:
             # Created here, inside Rasa's event loop, and kept for the process's life.
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT)
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE),
             )
         body = request_body(utter_action, tracker, output_channel, kwargs)
+        try:
+            return await self._render(body, utter_action)
+        except aiohttp.ClientConnectionError:
+            # The server closed a kept-alive connection as this request went out. Rendering
+            # changes nothing, so asking again is safe; Rasa would otherwise drop the answer.
+            return await self._render(body, utter_action)
+
+    async def _render(self, body: dict[str, Any], utter_action: str) -> dict[str, Any]:
         async with self._session.post(self.nlg_endpoint.url, json=body) as answer:
             if answer.status != 200:
                 raise RasaException(f"NLG endpoint answered {answer.status} for {utter_action}")
