@@ -79,6 +79,7 @@ from measure import (  # noqa: E402
     cpu_seconds_of_tree,
     load_messages,
     open_loop,
+    parents,
     percentile,
     rss_of_tree,
 )
@@ -435,14 +436,12 @@ def database(choice: str | None) -> Iterator[str | None]:
 
 def other_benches() -> list[int]:
     """Other bench/load.py processes: two runs at once skew each other's figures."""
-    ours = {os.getpid()}  # and its ancestors: `timeout 900 python bench/load.py` is one run
-    parent = os.getppid()
-    while parent > 1 and parent not in ours:
-        ours.add(parent)
-        try:
-            parent = int(Path(f"/proc/{parent}/stat").read_text().rpartition(")")[2].split()[1])
-        except OSError:
-            break
+    # This process and its ancestors: `timeout 900 python bench/load.py` is one run.
+    parent_of = parents()
+    ours, pid = set(), os.getpid()
+    while pid > 1 and pid not in ours:
+        ours.add(pid)
+        pid = parent_of.get(pid, 0)
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) in ours:

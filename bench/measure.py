@@ -22,7 +22,8 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _parents() -> dict[int, int]:
+def parents() -> dict[int, int]:
+    """Each running process's parent, by pid (Linux /proc)."""
     parents = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -39,7 +40,7 @@ def _parents() -> dict[int, int]:
 def descendants(pid: int) -> list[int]:
     """``pid`` and every process below it (Linux /proc, no psutil in the venv)."""
     children: dict[int, list[int]] = {}
-    for child, parent in _parents().items():
+    for child, parent in parents().items():
         children.setdefault(parent, []).append(child)
     tree, pending = [], [pid]
     while pending:

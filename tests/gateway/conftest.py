@@ -1,6 +1,8 @@
-"""A conversation core over a throwaway SQLite database, with Rasa unreachable."""
+"""A conversation core over a throwaway SQLite database, with Rasa unreachable; a fake Bot API."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from cryptography.fernet import MultiFernet
@@ -15,6 +17,13 @@ from bot.gateway.rasa_client import RasaClient
 from bot.gateway.store import PeopleStore
 from bot.nlg.render import Renderer
 from bot.questionnaire.definition import load_definition
+from tests.fakes.bot_api import FakeBotAPI
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as api:
+        yield api
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ failures as PTB's own exceptions (the sender acts on those)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,12 +14,6 @@ from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.helpers.ports import free_port
 
 CHAT = 4242
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as api:
-        yield api
 
 
 @pytest.fixture

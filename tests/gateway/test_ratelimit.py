@@ -14,6 +14,7 @@ from redis.exceptions import NoScriptError
 
 from bot.gateway import ratelimit
 from bot.gateway.ratelimit import Limits, LocalLimiter, RedisLimiter, build_limiter
+from tests.helpers.rates import most_in_window
 from tests.helpers.redis_server import REDIS_URL
 
 UNREACHABLE_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
@@ -120,17 +121,6 @@ async def test_build_limiter_picks_redis_only_with_a_url() -> None:
 # --- RedisLimiter -------------------------------------------------------------------------
 
 
-def most_in_any_window(times: list[float], window: float) -> int:
-    """The most timestamps that fit in one closed interval of the given length."""
-    times = sorted(times)
-    most, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] > window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 async def test_two_replicas_together_keep_to_the_limits(redis_prefix: str) -> None:
     limits = Limits(bot_rate=20.0, bot_burst=5.0, chat_rate=1.0, chat_burst=2.0)
     duration = 2.0
@@ -173,9 +163,9 @@ async def test_two_replicas_together_keep_to_the_limits(redis_prefix: str) -> No
         # Seen times lag the true ones by up to `latency`, so a window of seen times spans at
         # most window + latency of true time.
         span = window + latency
-        assert most_in_any_window(times, window) <= limits.bot_burst + limits.bot_rate * span
+        assert most_in_window(times, window) <= limits.bot_burst + limits.bot_rate * span
         for chat, chat_times in by_chat.items():
-            most = most_in_any_window(chat_times, window)
+            most = most_in_window(chat_times, window)
             assert most <= limits.chat_burst + limits.chat_rate * span, chat
     capacity = limits.bot_burst + limits.bot_rate * duration
     assert len(grants) >= 0.8 * capacity, f"only {len(grants)} of {capacity} granted"

@@ -44,6 +44,7 @@ from bot.storage.db import make_engine, session_factory
 from bot.storage.models import DeadLetter
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.helpers.outbox import Letter, blocked_at, dead_letters, duplicates, person_of, queue
+from tests.helpers.rates import most_in_window
 from tests.helpers.redis_server import REDIS_URL
 
 A, B, C, D, E, F = 101, 102, 103, 104, 105, 106
@@ -85,12 +86,6 @@ class Metered:
 
     async def aclose(self) -> None:
         await self.limiter.aclose()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as api:
-        yield api
 
 
 @pytest.fixture
@@ -155,17 +150,6 @@ def assert_each_once_in_order(
         arrived = [message["text"] for message in fake.sent(chat)]
         assert arrived == [text for text in chat_texts if text not in dead], f"chat {chat}"
     return letters
-
-
-def most_in_window(times: list[float], window: float) -> int:
-    """The most timestamps that fit in one closed interval of the given length."""
-    times = sorted(times)
-    most, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] > window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def allowed(burst: float, rate: float, span: float) -> int:
