@@ -84,6 +84,13 @@ class Core:
         await self.rasa.aclose()
         await self.limiter.aclose()
 
+    async def __aenter__(self) -> Core:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        # The HTTP clients' connections close with the process's own event loop.
+        await self.aclose()
+
 
 def build_core(settings: Settings) -> Core:
     keys = data_keys(settings)
@@ -326,7 +333,7 @@ async def serve_telegram(settings: Settings, core: Core) -> None:
     gateway = build_gateway(settings, core)
     server = http_server(settings, build_http_app(settings, core, gateway.worker.wake))
     polling = settings.mode == "polling"
-    async with running(gateway, polling):
+    async with core, running(gateway, polling):
         bot = gateway.application.bot
         await register_commands(gateway.application)
         if polling:
@@ -348,10 +355,11 @@ async def serve_terminal(settings: Settings, core: Core) -> None:
         asyncio.create_task(server.serve()),
         asyncio.create_task(watch_forever(core, None)),
     ]
-    try:
-        await chat(core)
-    finally:
-        server.should_exit = True
-        jobs[1].cancel()
-        with suppress(asyncio.CancelledError):
-            await asyncio.gather(*jobs)
+    async with core:
+        try:
+            await chat(core)
+        finally:
+            server.should_exit = True
+            jobs[1].cancel()
+            with suppress(asyncio.CancelledError):
+                await asyncio.gather(*jobs)
