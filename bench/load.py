@@ -627,7 +627,10 @@ def profile(stack: Stack, out: Path, seconds: float) -> list[Path]:
     uvloop waiting in epoll show as busy), so this is the surest view of the Python CPU time.
     C code that releases the GIL (SQLite's own work, numpy) does not show.
     """
-    spy = shutil.which("py-spy") or "/usr/local/bin/py-spy"
+    # pip puts py-spy beside this venv's Python, which need not be on PATH.
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
     out.mkdir(parents=True, exist_ok=True)
     runs = []
     for name, pid in stack.pids().items():
