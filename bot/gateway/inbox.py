@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from telegram import Update
 
 from bot.gateway.replies import Reply
+from bot.storage.db import engine_of
 from bot.storage.keys import pseudonym, seal, unseal
 from bot.storage.models import InboxUpdate, OutboxMessage
 
@@ -142,7 +143,6 @@ _LEASE = (
         lease_until=bindparam("until"),
         attempts=InboxUpdate.attempts + 1,
     )
-    .execution_options(synchronize_session=False)
 )
 _TAKEN = (
     select(
@@ -166,7 +166,6 @@ _DONE = (
         lease_owner=None,
         lease_until=None,
     )
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -179,7 +178,7 @@ class Inbox:
         owner: str,
         clock: Callable[[], datetime] = datetime.utcnow,
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine_of(sessions)
         self._box = box
         self._keys = keys
         self.owner = owner
@@ -213,17 +212,17 @@ class Inbox:
             )
         if not rows:
             return 0
-        with self._sessions.begin() as session:
-            return session.execute(_STORE, rows).rowcount
+        with self._engine.begin() as connection:
+            return connection.execute(_STORE, rows).rowcount
 
     def claim(self, limit: int) -> list[Claimed]:
         """Lease the oldest waiting update of up to ``limit`` chats that nobody is handling."""
         now = self._clock()
         lease = f"{self.owner}/{uuid.uuid4().hex[:12]}"
-        with self._sessions.begin() as session:
+        with self._engine.begin() as connection:
             taken = []
-            for row_id in session.execute(_HEADS, {"now": now, "limit": limit}).scalars().all():
-                leased = session.execute(
+            for row_id in connection.execute(_HEADS, {"now": now, "limit": limit}).scalars().all():
+                leased = connection.execute(
                     _LEASE, {"row_id": row_id, "now": now, "lease": lease, "until": now + LEASE}
                 ).rowcount
                 if leased:
@@ -239,36 +238,35 @@ class Inbox:
                     unseal(self._box, row.payload),
                     lease,
                 )
-                for row in session.execute(_TAKEN, {"ids": taken})
+                for row in connection.execute(_TAKEN, {"ids": taken})
             ]
 
     def renew(self, items: list[Claimed]) -> None:
         """Extend the leases of updates still being handled (a slow turn is not taken twice)."""
         if not items:
             return
-        with self._sessions.begin() as session:
-            session.execute(
+        with self._engine.begin() as connection:
+            connection.execute(
                 update(InboxUpdate)
                 .where(
                     InboxUpdate.id.in_([item.id for item in items]),
                     InboxUpdate.lease_owner.in_({item.lease for item in items}),
                 )
                 .values(lease_until=self._clock() + LEASE)
-                .execution_options(synchronize_session=False)
             )
 
     def complete(self, item: Claimed, replies: list[Outgoing]) -> bool:
         """Mark the update done and queue its replies, atomically. False when the lease was
         lost (another worker took the update over): its replies are then that worker's."""
-        with self._sessions.begin() as session:
-            done = session.execute(
+        with self._engine.begin() as connection:
+            done = connection.execute(
                 _DONE, {"row_id": item.id, "lease": item.lease, "now": self._clock()}
             ).rowcount
             if not done:
                 return False
             # One row at a time: the ids keep the replies' order.
             for outgoing in replies:
-                session.execute(_QUEUE, outbox_values(self._box, outgoing))
+                connection.execute(_QUEUE, outbox_values(self._box, outgoing))
             return True
 
     def retry_later(self, item: Claimed, notice: Outgoing | None = None) -> bool:
@@ -276,10 +274,10 @@ class Inbox:
         False when the update was given up on."""
         give_up = item.attempts >= MAX_ATTEMPTS
         now = self._clock()
-        with self._sessions.begin() as session:
+        with self._engine.begin() as connection:
             if notice is not None:
-                session.execute(_QUEUE, outbox_values(self._box, notice))
-            session.execute(
+                connection.execute(_QUEUE, outbox_values(self._box, notice))
+            connection.execute(
                 update(InboxUpdate)
                 .where(InboxUpdate.id == item.id, InboxUpdate.lease_owner == item.lease)
                 .values(
@@ -288,26 +286,24 @@ class Inbox:
                     lease_owner=None,
                     lease_until=None,
                 )
-                .execution_options(synchronize_session=False)
             )
         return not give_up
 
     def release_own(self) -> int:
         """At start-up: the rows this worker held when it stopped are free to take again."""
-        with self._sessions.begin() as session:
-            return session.execute(
+        with self._engine.begin() as connection:
+            return connection.execute(
                 update(InboxUpdate)
                 .where(
                     InboxUpdate.lease_owner.like(f"{self.owner}/%"),
                     InboxUpdate.status == PENDING,
                 )
                 .values(lease_owner=None, lease_until=None)
-                .execution_options(synchronize_session=False)
             ).rowcount
 
     def waiting(self) -> int:
-        with self._sessions.begin() as session:
-            return session.execute(
+        with self._engine.begin() as connection:
+            return connection.execute(
                 select(func.count()).where(InboxUpdate.status == PENDING)
             ).scalar_one()
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.gateway.replies import Reply
 from bot.i18n import is_rtl
+from bot.storage.db import engine_of
 from bot.storage.keys import unseal
 from bot.storage.models import DeadLetter, OutboxMessage, Person
 
@@ -43,7 +44,6 @@ _HEADS = (
     .limit(bindparam("chats"))
 )
 _HEADS_OF_ONE = _HEADS.where(OutboxMessage.pseudonym == bindparam("pseudonym"))
-# Columns rather than ORM objects: nothing here is changed through the session.
 _OF_CHAT = (
     select(
         OutboxMessage.id,
@@ -68,7 +68,6 @@ _LEASE = (
     update(OutboxMessage)
     .where(OutboxMessage.id == bindparam("row_id"), _FREE)
     .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"))
-    .execution_options(synchronize_session=False)
 )
 _SENT = delete(OutboxMessage).where(
     OutboxMessage.id == bindparam("row_id"), OutboxMessage.lease_owner == bindparam("owner")
@@ -94,6 +93,7 @@ class Outbox:
         clock: Callable[[], datetime] = datetime.utcnow,
     ) -> None:
         self._sessions = sessions
+        self._engine = engine_of(sessions)
         self._box = box
         self.owner = owner
         self._clock = clock
@@ -103,17 +103,17 @@ class Outbox:
         one chat's, in order, stopping before a message that must wait (429, retry pause)."""
         now = self._clock()
         heads = _HEADS if pseudonym is None else _HEADS_OF_ONE
-        with self._sessions.begin() as session:
+        with self._engine.begin() as connection:
             batches = []
-            chats = session.execute(heads, {"now": now, "chats": chats, "pseudonym": pseudonym})
+            chats = connection.execute(heads, {"now": now, "chats": chats, "pseudonym": pseudonym})
             for chat in chats.scalars().all():
                 batch = []
-                for message in session.execute(_OF_CHAT, {"chat": chat}).all():
+                for message in connection.execute(_OF_CHAT, {"chat": chat}).all():
                     if message.available_at > now or not (
                         message.lease_until is None or message.lease_until < now
                     ):
                         break
-                    leased = session.execute(
+                    leased = connection.execute(
                         _LEASE,
                         {
                             "row_id": message.id,
@@ -148,8 +148,8 @@ class Outbox:
 
     def sent(self, message_id: int) -> None:
         """Telegram has the message: the row goes (nothing is kept that is not needed)."""
-        with self._sessions.begin() as session:
-            session.execute(_SENT, {"row_id": message_id, "owner": self.owner})
+        with self._engine.begin() as connection:
+            connection.execute(_SENT, {"row_id": message_id, "owner": self.owner})
 
     def release(self, message_ids: list[int], pause: float = 0.0, attempt: bool = False) -> None:
         """Give messages back, to be tried again after ``pause`` seconds."""
@@ -162,12 +162,11 @@ class Outbox:
         }
         if attempt:
             values["attempts"] = OutboxMessage.attempts + 1
-        with self._sessions.begin() as session:
-            session.execute(
+        with self._engine.begin() as connection:
+            connection.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(message_ids), OutboxMessage.lease_owner == self.owner)
                 .values(**values)
-                .execution_options(synchronize_session=False)
             )
 
     def dead(self, message_id: int, reason: str, tried: bool = False) -> None:
@@ -196,21 +195,20 @@ class Outbox:
     def release_own(self) -> int:
         """At start-up: the messages this replica held when it stopped go out again at once
         (rather than when their leases run out)."""
-        with self._sessions.begin() as session:
-            return session.execute(
+        with self._engine.begin() as connection:
+            return connection.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.lease_owner == self.owner)
                 .values(lease_owner=None, lease_until=None)
-                .execution_options(synchronize_session=False)
             ).rowcount
 
     def waiting(self) -> int:
-        with self._sessions.begin() as session:
-            return session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+        with self._engine.begin() as connection:
+            return connection.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
 
     def dead_letters(self) -> int:
-        with self._sessions.begin() as session:
-            return session.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
+        with self._engine.begin() as connection:
+            return connection.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
 
 
 def requeue(session: Session, dead_letter_id: int) -> bool:

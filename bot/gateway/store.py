@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import repository, statistics
+from bot.storage.db import engine_of
 from bot.storage.keys import seal
 from bot.storage.models import Person
 
@@ -27,7 +28,8 @@ class Profile:
     is_new: bool = False
 
 
-# Every turn reads the profile: built once (see bot.gateway.inbox), columns rather than objects.
+# Every turn reads the profile: built once (see bot.gateway.inbox), run on a plain connection
+# (bot.storage.db.engine_of).
 _PROFILE = select(Person.language, Person.centre_code, Person.chat_ref).where(
     Person.pseudonym == bindparam("person")
 )
@@ -35,13 +37,18 @@ _TOUCH = (
     update(Person)
     .where(Person.pseudonym == bindparam("person"))
     .values(last_seen_at=bindparam("now"), blocked_at=None)
-    .execution_options(synchronize_session=False)
+)
+_CHAT_REF = (
+    update(Person)
+    .where(Person.pseudonym == bindparam("person"))
+    .values(chat_ref=bindparam("chat_ref"))
 )
 
 
 class PeopleStore:
     def __init__(self, sessions: sessionmaker[Session], box: MultiFernet) -> None:
         self._sessions = sessions
+        self._engine = engine_of(sessions)
         self._box = box
 
     async def profile(
@@ -60,17 +67,18 @@ class PeopleStore:
     def _profile(
         self, pseudonym: str, default_language: str, chat_id: int | None, centre: str | None
     ) -> Profile:
+        with self._engine.begin() as connection:
+            known = connection.execute(_PROFILE, {"person": pseudonym}).first()
+            if known is not None:
+                # Writing again also means the person no longer blocks the bot.
+                touch = {"person": pseudonym, "now": datetime.utcnow()}
+                connection.execute(_TOUCH, touch)
+                if chat_id is not None and known.chat_ref is None:
+                    chat_ref = {"person": pseudonym, "chat_ref": seal(self._box, chat_id)}
+                    connection.execute(_CHAT_REF, chat_ref)
+                return Profile(pseudonym, known.language, known.centre_code)
         with self._sessions.begin() as session:
-            known = session.execute(_PROFILE, {"person": pseudonym}).first()
-            if known is None:
-                return self._first_contact(session, pseudonym, default_language, chat_id, centre)
-            # Writing again also means the person no longer blocks the bot.
-            touch = {"person": pseudonym, "now": datetime.utcnow()}
-            session.execute(_TOUCH, touch)
-            if chat_id is not None and known.chat_ref is None:
-                person = repository.get_person(session, pseudonym)
-                person.chat_ref = seal(self._box, chat_id)
-            return Profile(pseudonym, known.language, known.centre_code)
+            return self._first_contact(session, pseudonym, default_language, chat_id, centre)
 
     def _first_contact(
         self,
