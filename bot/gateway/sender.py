@@ -47,20 +47,51 @@ class Sender:
         self._limiter = limiter
         self._concurrency = concurrency
         self._busy = 0
+        self._running = False
         self._wake = Wakeup()
         # Sent, but the database was down when we tried to say so: never send these twice.
         self._unrecorded: set[int] = set()
+        self._tasks: set[asyncio.Task] = set()
         # Tasks whose message may be on its way to Telegram: stopping lets them finish it.
         self._sending: set[asyncio.Task] = set()
         self._stopping = False
         self._recorder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-sent")
 
+    @property
+    def owner(self) -> str:
+        """Whose leases this sender's outbox rows carry."""
+        return self._outbox.owner
+
     def wake(self) -> None:
         """New messages are waiting (called after a turn's replies are stored)."""
         self._wake.set()
 
+    def reserve(self) -> bool:
+        """Keep a slot for a chat's messages about to be leased to this sender (``hand``)."""
+        if not self._running or self._busy >= self._concurrency:
+            return False
+        self._busy += 1
+        return True
+
+    def hand(self, batch: list[Pending]) -> None:
+        """Send messages already leased to this sender, in the slot ``reserve`` kept; an
+        empty batch gives the slot back."""
+        if batch and self._running:
+            self._start(batch)
+            return
+        # Unused (or the sender stopped meanwhile: the rows leased to it go out after the
+        # restart, see ``release_own``). A sender that had no slot left waits for this one.
+        if self._busy >= self._concurrency:
+            self._wake.set()
+        self._busy -= 1
+
+    def _start(self, batch: list[Pending]) -> None:
+        task = asyncio.create_task(self._send_chat(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def run(self) -> None:
-        tasks: set[asyncio.Task] = set()
+        tasks = self._tasks
         self._stopping = False
         while True:
             try:
@@ -68,6 +99,7 @@ class Sender:
                 break
             except SQLAlchemyError:
                 await asyncio.sleep(DB_PAUSE)
+        self._running = True
         try:
             while True:
                 free = self._concurrency - self._busy
@@ -82,9 +114,7 @@ class Sender:
                         continue
                 for batch in batches:
                     self._busy += 1
-                    task = asyncio.create_task(self._send_chat(batch))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                    self._start(batch)
                 # As in the inbox worker: a short claim means the outbox is empty for now.
                 if len(batches) < free or free <= 0:
                     await self._wake.wait(IDLE)
@@ -94,6 +124,7 @@ class Sender:
             # might reach Telegram unrecorded and go again after the restart. The messages
             # waiting for a token are taken again once their leases run out.
             self._stopping = True
+            self._running = False
             for task in tasks - self._sending:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -141,10 +141,10 @@ def console_secret(keys: list[bytes]) -> str:
 
 
 def build_http_app(
-    settings: Settings, core: Core, stored: Callable[[], None] | None = None
+    settings: Settings, core: Core, accept: Callable[[dict], Awaitable[int]] | None = None
 ) -> Starlette:
-    """Health, metrics and the console; the webhook too when ``stored`` (the workers' wake-up)
-    is given in webhook mode."""
+    """Health, metrics and the console; the webhook too when ``accept`` (the workers' way in,
+    ``Worker.accept``) is given in webhook mode."""
 
     async def health(_: Request) -> Response:
         status = await readiness(core)
@@ -171,14 +171,13 @@ def build_http_app(
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return Response(status_code=400)
         try:
-            new = await asyncio.to_thread(core.inbox.store, [data])
+            new = await accept(data)
         except SQLAlchemyError as error:
             metrics.ERRORS.labels("database").inc()
             logger.warning("update not stored, Telegram retries: %s", type(error).__name__)
             return Response(status_code=503)
         metrics.UPDATES_IN.inc(new)
         metrics.DUPLICATES.inc(1 - new)
-        stored()
         return Response()
 
     console = build_console(
@@ -201,7 +200,7 @@ def build_http_app(
         Route("/metrics", metrics_page),
         Mount("/console", app=console),
     ]
-    if settings.mode == "webhook" and stored is not None:
+    if settings.mode == "webhook" and accept is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)
 
@@ -290,7 +289,7 @@ class Gateway:
 def build_gateway(settings: Settings, core: Core) -> Gateway:
     application, front = build_application(settings, core.conversation, core.keys)
     sender = Sender(core.outbox, application.bot, core.limiter)
-    worker = Worker(core.inbox, front, application, core.keys, sender.wake)
+    worker = Worker(core.inbox, front, application, core.keys, sender)
     notify = caseworker_notifier(settings, application.bot)
     core.handover.notify_caseworkers = notify
     return Gateway(core, application, worker, sender, notify)
@@ -331,7 +330,7 @@ async def running(
 async def serve_telegram(settings: Settings, core: Core) -> None:
     """Run the gateway (polling or webhook), the HTTP side and the background jobs."""
     gateway = build_gateway(settings, core)
-    server = http_server(settings, build_http_app(settings, core, gateway.worker.wake))
+    server = http_server(settings, build_http_app(settings, core, gateway.worker.accept))
     polling = settings.mode == "polling"
     async with core, running(gateway, polling):
         bot = gateway.application.bot

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.gateway import messages, metrics
 from bot.gateway.inbox import LEASE, Claimed, Inbox, Outgoing, chat_of
 from bot.gateway.replies import Reply
+from bot.gateway.sender import Sender
 from bot.gateway.telegram_app import TelegramFront
 from bot.gateway.wakeup import Wakeup
 from bot.i18n import resolve_language, translate
@@ -41,21 +42,54 @@ class Worker:
         front: TelegramFront,
         application: Application,
         keys: list[bytes],
-        replies_queued: Callable[[], None],
+        sender: Sender,
         concurrency: int = 16,
     ) -> None:
         self._inbox = inbox
         self._front = front
         self._application = application
         self._keys = keys
-        self._replies_queued = replies_queued
+        self._sender = sender
         self._concurrency = concurrency
         self._busy: dict[int, Claimed] = {}
+        # Slots kept for updates being stored by ``accept``.
+        self._reserved = 0
+        self._running = False
+        self._tasks: set[asyncio.Task] = set()
         self._wake = Wakeup()
 
     def wake(self) -> None:
-        """New updates are stored (called by the webhook and the poller)."""
+        """New updates are stored (called by the poller)."""
         self._wake.set()
+
+    async def accept(self, data: dict[str, Any]) -> int:
+        """Store an update from the webhook (raising if the database cannot take it) and,
+        when a slot is free and it is next in its chat, start on it at once. Returns how
+        many updates were new (0 for a duplicate)."""
+        lease = self._running and self._free() > 0
+        if lease:
+            self._reserved += 1
+        try:
+            new, claimed = await asyncio.to_thread(self._inbox.accept, data, lease)
+        finally:
+            if lease:
+                self._reserved -= 1
+        if claimed is not None:
+            # Stopped meanwhile: the lease runs out, or the restart takes the update back.
+            if self._running:
+                self._start(claimed)
+        elif new:
+            self._wake.set()
+        return new
+
+    def _free(self) -> int:
+        return self._concurrency - len(self._busy) - self._reserved
+
+    def _start(self, item: Claimed) -> None:
+        self._busy[item.id] = item
+        task = asyncio.create_task(self._handle(item))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def run(self) -> None:
         while True:
@@ -64,12 +98,12 @@ class Worker:
                 break
             except SQLAlchemyError:
                 await asyncio.sleep(DB_PAUSE)
-        tasks: set[asyncio.Task] = set()
         renewer = asyncio.create_task(self._renew_leases())
+        self._running = True
         try:
             while True:
                 claimed: list[Claimed] = []
-                free = self._concurrency - len(self._busy)
+                free = self._free()
                 if free > 0:
                     try:
                         claimed = await asyncio.to_thread(self._inbox.claim, free)
@@ -79,17 +113,15 @@ class Worker:
                         await asyncio.sleep(DB_PAUSE)
                         continue
                 for item in claimed:
-                    self._busy[item.id] = item
-                    task = asyncio.create_task(self._handle(item))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                    self._start(item)
                 # Fewer than asked for: nothing else is waiting now, and looking again at once
                 # would cost a transaction per turn for nothing (bench/load.py --profile).
                 if len(claimed) < free or free <= 0:
                     await self._wake.wait(IDLE)
         finally:
+            self._running = False
             renewer.cancel()
-            for task in tasks:
+            for task in self._tasks:
                 task.cancel()
 
     async def _renew_leases(self) -> None:
@@ -111,12 +143,7 @@ class Worker:
             if handled.retriable:
                 await self._retry(item)
                 return
-            if await asyncio.to_thread(self._inbox.complete, item, handled.replies):
-                metrics.TURNS.labels("done").inc()
-                metrics.TURN_SECONDS.observe(
-                    max(0.0, (datetime.utcnow() - item.received_at).total_seconds())
-                )
-                self._replies_queued()
+            await self._complete(item, handled.replies)
         except SQLAlchemyError as error:
             # The lease runs out and the update is taken again once the database is back.
             metrics.ERRORS.labels("database").inc()
@@ -125,6 +152,29 @@ class Worker:
             self._busy.pop(item.id, None)
             self._wake.set()
 
+    async def _complete(self, item: Claimed, replies: list[Outgoing]) -> None:
+        """Record the turn with its replies, which go to the sender without an outbox claim
+        when it has room."""
+        handing = bool(replies) and self._sender.reserve()
+        try:
+            completed = await asyncio.to_thread(
+                self._inbox.complete, item, replies, self._sender.owner if handing else None
+            )
+        except BaseException:
+            if handing:
+                self._sender.hand([])
+            raise
+        if handing:
+            self._sender.hand(completed.leased if completed else [])
+        if completed is None:
+            return
+        metrics.TURNS.labels("done").inc()
+        metrics.TURN_SECONDS.observe(
+            max(0.0, (datetime.utcnow() - item.received_at).total_seconds())
+        )
+        if replies and not completed.leased:
+            self._sender.wake()
+
     async def _retry(self, item: Claimed) -> None:
         metrics.TURNS.labels("retry").inc()
         notice = self._delay_notice(item) if item.attempts == NOTICE_AT_ATTEMPT else None
@@ -132,7 +182,7 @@ class Worker:
             metrics.TURNS.labels("failed").inc()
             logger.error("update given up on after %d attempts", item.attempts)
         elif notice is not None:
-            self._replies_queued()
+            self._sender.wake()
 
     def _delay_notice(self, item: Claimed) -> Outgoing | None:
         """ "Your message is kept", in the Telegram app's language (the database may be down)."""

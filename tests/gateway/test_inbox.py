@@ -205,3 +205,72 @@ def test_a_claim_that_ran_out_cannot_finish_even_in_the_same_worker(
     with sessions.begin() as session:
         (body,) = session.execute(select(OutboxMessage.body)).scalars()
         assert unseal(box, body) == "once"
+
+
+def test_an_accepted_update_is_taken_at_once_unless_its_chat_has_one_waiting(
+    sessions: sessionmaker, box: MultiFernet
+) -> None:
+    worker = inbox(sessions, box)
+
+    new, first = worker.accept(update(1, 5), lease=True)
+    assert new == 1 and (first.update_id, first.attempts) == (1, 1)
+    assert first.data == update(1, 5)
+    assert worker.accept(update(2, 5), lease=True) == (1, None), "chat 5 is being handled"
+    assert worker.accept(update(1, 5), lease=True) == (0, None), "a repeat is not taken"
+    assert worker.accept(update(3, 6), lease=False) == (1, None)
+
+    assert [item.update_id for item in worker.claim(10)] == [3]
+    assert worker.complete(first, [])
+    assert [item.update_id for item in worker.claim(10)] == [2]
+
+
+def test_replicas_accepting_one_chats_updates_at_once_take_one_of_them(
+    racing_sessions: sessionmaker, box: MultiFernet
+) -> None:
+    replicas = [inbox(racing_sessions, box, f"replica-{n}") for n in range(4)]
+    taken = []
+    lock = threading.Lock()
+
+    def accept(replica: Inbox, update_ids: range) -> None:
+        for update_id in update_ids:
+            _, claimed = replica.accept(update(update_id, 5), lease=True)
+            if claimed is not None:
+                with lock:
+                    taken.append(claimed.update_id)
+
+    threads = [
+        threading.Thread(target=accept, args=(replica, range(n, 40, 4)))
+        for n, replica in enumerate(replicas)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(taken) == 1, "one person's updates are never handled two at a time"
+    assert replicas[0].waiting() == 40
+
+
+def test_replies_go_to_the_sender_leased_when_nothing_waits_for_their_chat(
+    sessions: sessionmaker, box: MultiFernet
+) -> None:
+    worker = inbox(sessions, box)
+    worker.store([update(1, 5), update(2, 5)])
+    key = pseudonym(KEYS, 5)
+    (first,) = worker.claim(5)
+
+    completed = worker.complete(
+        first, [Outgoing(key, 5, Reply("un")), Outgoing(key, 5, Reply("deux"))], "sender-a"
+    )
+
+    assert [(p.pseudonym, p.chat_id, p.reply.text) for p in completed.leased] == [
+        (key, 5, "un"),
+        (key, 5, "deux"),
+    ]
+    assert completed.leased[0].id < completed.leased[1].id
+    (second,) = worker.claim(5)
+    later = worker.complete(second, [Outgoing(key, 5, Reply("trois"))], "sender-a")
+    assert later.leased == [], "the chat's earlier replies are still waiting"
+    with sessions.begin() as session:
+        owners = session.execute(select(OutboxMessage.lease_owner).order_by(OutboxMessage.id))
+        assert owners.scalars().all() == ["sender-a", "sender-a", None]

@@ -37,13 +37,23 @@ from telegram import Bot
 
 from bot.gateway import sender as sender_module
 from bot.gateway.bot_api_transport import AiohttpRequest
+from bot.gateway.inbox import Inbox, Outgoing
 from bot.gateway.outbox import BLOCKED, GAVE_UP, REJECTED, Outbox
 from bot.gateway.ratelimit import Limits, LocalLimiter, RateLimiter, RedisLimiter
+from bot.gateway.replies import Reply
 from bot.gateway.sender import Sender
 from bot.storage.db import make_engine, session_factory
 from bot.storage.models import DeadLetter
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
-from tests.helpers.outbox import Letter, blocked_at, dead_letters, duplicates, person_of, queue
+from tests.helpers.outbox import (
+    KEYS,
+    Letter,
+    blocked_at,
+    dead_letters,
+    duplicates,
+    person_of,
+    queue,
+)
 from tests.helpers.rates import most_in_window
 from tests.helpers.redis_server import REDIS_URL
 
@@ -448,6 +458,47 @@ async def test_two_replicas_deliver_each_message_once_within_the_shared_limits(
     assert assert_each_once_in_order(fake, racing_sessions, box, queued) == []
     assert all(meter.grants for meter in (meter_a, meter_b)), "both replicas sent"
     assert_within_limits(fake, RATE_LIMITS, meter_a, meter_b)
+
+
+# --- a finished turn's replies, handed over -------------------------------------------------
+
+
+async def test_replies_handed_by_a_finished_turn_go_out_without_a_claim(
+    sessions: sessionmaker, box: MultiFernet, fake: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No look at the outbox for want of work while the test runs.
+    monkeypatch.setattr(sender_module, "IDLE", 60.0)
+    outbox = Outbox(sessions, box, "replica-a")
+    inbox = Inbox(sessions, box, KEYS, "replica-a")
+    inbox.store([{"update_id": 1, "message": {"chat": {"id": A, "type": "private"}, "date": 0,
+                                               "message_id": 1}}])  # fmt: skip
+    (turn,) = inbox.claim(1)
+    replies = [Outgoing(person_of(A), A, Reply(text)) for text in texts(A, 2)]
+
+    async with telegram(fake) as bot, sending(outbox, bot, LocalLimiter(FAULT_LIMITS), 2) as sender:
+        await fake.wait_until(lambda: sender.reserve(), description="a running sender")
+        claims = []
+        monkeypatch.setattr(outbox, "claim", lambda *args: claims.append(args) or [])
+        sender.hand(inbox.complete(turn, replies, sender.owner).leased)
+        await settle(fake, outbox)
+
+    assert [message["text"] for message in fake.sent(A)] == texts(A, 2)
+    assert claims == []
+
+
+async def test_a_slot_kept_for_nothing_comes_back(
+    sessions: sessionmaker, box: MultiFernet, fake: FakeBotAPI
+) -> None:
+    outbox = Outbox(sessions, box, "replica-a")
+
+    async with telegram(fake) as bot, sending(outbox, bot, LocalLimiter(FAULT_LIMITS), 1) as sender:
+        await fake.wait_until(lambda: sender.reserve(), description="a running sender")
+        sender.hand([])
+        queue_all(sessions, box, {A: texts(A, 1)})
+        sender.wake()
+        await settle(fake, outbox)
+
+    assert [message["text"] for message in fake.sent(A)] == texts(A, 1)
 
 
 # --- stopping -------------------------------------------------------------------------------

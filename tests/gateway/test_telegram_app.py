@@ -57,10 +57,16 @@ def webhook_settings(env: dict[str, str]) -> Settings:
 
 
 def webhook_client(settings: Settings) -> tuple[TestClient, Core, list[int]]:
+    """The webhook, with the updates handed to the workers (stored, not taken)."""
     core = build_core(settings)
-    wakes: list[int] = []
-    app = build_http_app(settings, core, lambda: wakes.append(1))
-    return TestClient(app), core, wakes
+    accepted: list[int] = []
+
+    async def accept(data: dict) -> int:
+        accepted.append(data["update_id"])
+        new, _ = await asyncio.to_thread(core.inbox.accept, data, False)
+        return new
+
+    return TestClient(build_http_app(settings, core, accept)), core, accepted
 
 
 def text_update(update_id: int, text: str = "hi") -> dict:
@@ -77,7 +83,7 @@ def text_update(update_id: int, text: str = "hi") -> dict:
 
 
 def test_webhook_checks_the_secret_token_before_storing(webhook_settings: Settings) -> None:
-    client, core, wakes = webhook_client(webhook_settings)
+    client, core, handed = webhook_client(webhook_settings)
     update = text_update(1)
 
     assert client.post(WEBHOOK_PATH, json=update).status_code == 403
@@ -88,7 +94,7 @@ def test_webhook_checks_the_secret_token_before_storing(webhook_settings: Settin
     accepted = client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: "right-secret"})
 
     assert accepted.status_code == 200
-    assert core.inbox.waiting() == 1 and wakes == [1]
+    assert core.inbox.waiting() == 1 and handed == [1]
 
 
 def test_webhook_stores_a_repeated_update_once(webhook_settings: Settings) -> None:
