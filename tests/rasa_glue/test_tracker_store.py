@@ -19,6 +19,7 @@ from rasa.shared.core.events import (
     SessionStarted,
     SlotSet,
     UserUttered,
+    deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -26,6 +27,7 @@ from bot.rasa_glue.tracker_store import (
     RECENT_EVENTS,
     EncryptedSQLTrackerStore,
     TrackerDecryptionError,
+    deserialise,
     fail_closed,
 )
 
@@ -278,3 +280,22 @@ async def test_a_long_conversation_loads_only_its_recent_turns(
     texts = [e.text for e in everything.events if isinstance(e, UserUttered)]
     assert texts == [f"message {n}" for n in range(101)]
     assert len(raw_rows(db_path)) == 302
+
+
+def test_events_read_back_are_the_ones_rasa_would_make() -> None:
+    stored = [
+        event.as_dict()
+        for event in (
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            UserUttered("bonjour", {"name": "greet", "confidence": 0.9}),
+            ActionExecuted("utter_greet"),
+            BotUttered("Bonjour !", {"elements": None}),
+            SlotSet("language", "fr"),
+            ActionExecuted("action_listen"),
+        )
+    ]
+
+    assert deserialise([*stored, {"no": "event"}]) == deserialise_events(stored)
+    with pytest.raises(ValueError):
+        deserialise([{"event": "not_an_event"}])
