@@ -93,6 +93,9 @@ class Who:
     centre: str | None
     # The Telegram update being handled (None in the terminal chat).
     update_id: int | None = None
+    # What the turn's profile read found open (True: not known, look).
+    assessing: bool = True
+    case_open: bool = True
 
 
 class AssessmentFlow:
@@ -128,10 +131,14 @@ class AssessmentFlow:
 
     async def typed(self, who: Who, text: str) -> list[Reply] | None:
         """Handle typed text as an answer; None when it is not one (the gateway asks Rasa)."""
+        if not who.assessing:
+            return None
         return await asyncio.to_thread(self._typed, who, text)
 
     async def current_question(self, who: Who) -> list[Reply]:
         """The question awaiting an answer, to show again after an off-topic reply."""
+        if not who.assessing:
+            return []
         return await asyncio.to_thread(self._current_question, who)
 
     # Internals (run in a worker thread) -------------------------------------------------------

@@ -203,7 +203,14 @@ class Conversation:
 
     async def _who(self, turn: Turn) -> Who:
         profile = await self._profile(turn)
-        return Who(profile.pseudonym, profile.language, profile.centre, turn.update_id)
+        return Who(
+            profile.pseudonym,
+            profile.language,
+            profile.centre,
+            turn.update_id,
+            profile.assessing,
+            profile.case_open,
+        )
 
     async def _ask_rasa(self, turn: Turn, text: str) -> list[Reply]:
         """Send a message to Rasa and carry out what its actions asked of the gateway.

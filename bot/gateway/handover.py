@@ -124,6 +124,8 @@ class HandoverFlow:
 
     async def typed(self, who: Who, text: str) -> list[Reply] | None:
         """Text while a case is open or a draft awaits free text; None when not concerned."""
+        if not who.case_open:
+            return None
         return await asyncio.to_thread(self._typed, who, text)
 
     async def cancel(self, who: Who) -> list[Reply] | None:

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.fernet import MultiFernet
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import repository, statistics
+from bot.storage.cases import UNFINISHED
 from bot.storage.db import engine_of
 from bot.storage.keys import seal
-from bot.storage.models import Person
+from bot.storage.models import Assessment, Case, Person
+from bot.storage.repository import IN_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,25 @@ class Profile:
     language: str
     centre: str | None
     is_new: bool = False
+    # Whether an assessment is being answered, and a case is open: most turns have neither,
+    # and knowing it from this one read spares them a transaction per flow (True: not known).
+    assessing: bool = True
+    case_open: bool = True
 
 
 # Every turn reads the profile: built once (see bot.gateway.inbox), run on a plain connection
 # (bot.storage.db.engine_of).
-_PROFILE = select(Person.language, Person.centre_code, Person.chat_ref).where(
-    Person.pseudonym == bindparam("person")
-)
+_PROFILE = select(
+    Person.language,
+    Person.centre_code,
+    Person.chat_ref,
+    exists()
+    .where(Assessment.pseudonym == Person.pseudonym, Assessment.status == IN_PROGRESS)
+    .label("assessing"),
+    exists()
+    .where(Case.pseudonym == Person.pseudonym, Case.status.in_(UNFINISHED))
+    .label("case_open"),
+).where(Person.pseudonym == bindparam("person"))
 _TOUCH = (
     update(Person)
     .where(Person.pseudonym == bindparam("person"))
@@ -76,7 +90,13 @@ class PeopleStore:
                 if chat_id is not None and known.chat_ref is None:
                     chat_ref = {"person": pseudonym, "chat_ref": seal(self._box, chat_id)}
                     connection.execute(_CHAT_REF, chat_ref)
-                return Profile(pseudonym, known.language, known.centre_code)
+                return Profile(
+                    pseudonym,
+                    known.language,
+                    known.centre_code,
+                    assessing=bool(known.assessing),
+                    case_open=bool(known.case_open),
+                )
         with self._sessions.begin() as session:
             return self._first_contact(session, pseudonym, default_language, chat_id, centre)
 
@@ -93,7 +113,14 @@ class PeopleStore:
         statistics.bump(session, statistics.NEW_USER, datetime.utcnow(), centre, language)
         if chat_id is not None:
             person.chat_ref = seal(self._box, chat_id)
-        return Profile(person.pseudonym, person.language, person.centre_code, is_new=True)
+        return Profile(
+            person.pseudonym,
+            person.language,
+            person.centre_code,
+            is_new=True,
+            assessing=False,
+            case_open=False,
+        )
 
     async def update(
         self, pseudonym: str, *, language: str | None = None, centre: str | None = None

@@ -21,6 +21,8 @@ from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, Outbox
 
 DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
 OPEN_STATUSES = (QUEUED, CLAIMED)
+# A case still in hand for the person: being drafted with them, or open.
+UNFINISHED = (DRAFT, *OPEN_STATUSES)
 URGENT, HIGH, NORMAL = 0, 1, 2
 PRIORITY_NAMES = {URGENT: "urgent", HIGH: "high", NORMAL: "normal"}
 OUTCOMES = ("referred", "assisted", "no_answer", "other", "cancelled", "erased")
@@ -40,7 +42,7 @@ def open_case(session: Session, pseudonym: str) -> Case | None:
     """The person's draft, queued or claimed case, if any."""
     return session.execute(
         select(Case)
-        .where(Case.pseudonym == pseudonym, Case.status.in_((DRAFT, QUEUED, CLAIMED)))
+        .where(Case.pseudonym == pseudonym, Case.status.in_(UNFINISHED))
         .order_by(Case.id.desc())
         .limit(1)
     ).scalar_one_or_none()
