@@ -8,6 +8,7 @@ collected for the outbox instead of being sent: see ``bot.gateway.inbox``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,19 +143,20 @@ class TelegramFront:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        # Telegram's spinner stops while the turn is worked out, not before: the two calls
+        # overlap instead of adding up on the person's wait.
+        acknowledged = asyncio.create_task(_acknowledge(update))
         try:
-            await query.answer()
-        except TelegramError as error:
-            # A button pressed long ago (or an update handled again) can no longer be answered.
-            logger.info("button not acknowledged: %s", type(error).__name__)
-        if update.effective_chat is None:
-            # A button on an inline message, not in a chat with us: nowhere to answer.
-            return
-        if query.data == DELETE_MESSAGES_PAYLOAD and query.message is not None:
-            await self.delete_recent_messages(update, context, query.message.message_id)
-            return
-        replies = await self.conversation.button(self.turn(update), query.data or "")
-        self.deliver(update, replies)
+            if update.effective_chat is None:
+                # A button on an inline message, not in a chat with us: nowhere to answer.
+                return
+            if query.data == DELETE_MESSAGES_PAYLOAD and query.message is not None:
+                await self.delete_recent_messages(update, context, query.message.message_id)
+                return
+            replies = await self.conversation.button(self.turn(update), query.data or "")
+            self.deliver(update, replies)
+        finally:
+            await acknowledged
 
     async def delete_recent_messages(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, newest: int
@@ -216,6 +218,15 @@ class TelegramFront:
             except Exception:  # noqa: BLE001 - the database may be what failed
                 logger.warning("stored language unavailable; using Telegram's")
         self.deliver(update, [Reply(translate(language, messages.TECHNICAL_PROBLEM))])
+
+
+async def _acknowledge(update: Update) -> None:
+    """Answer a button press (Telegram shows a spinner until then)."""
+    try:
+        await update.callback_query.answer()
+    except TelegramError as error:
+        # A button pressed long ago (or an update handled again) can no longer be answered.
+        logger.info("button not acknowledged: %s", type(error).__name__)
 
 
 def _notice(front: TelegramFront, message: str):

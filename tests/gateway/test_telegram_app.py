@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.gateway import messages
+from bot.gateway.conversation import FORGET_CONFIRM
 from bot.gateway.replies import Reply
 from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, Core, build_core, build_http_app
 from bot.gateway.telegram_app import keyboard
@@ -206,19 +207,25 @@ async def test_a_reply_survives_telegram_refusing_it_once(
     assert len(fake.failed("sendMessage")) == 1
 
 
+def rasa_down_settings(env: dict[str, str], fake: FakeBotAPI) -> Settings:
+    """A migrated database, the fake Bot API, and no Rasa (port 9: the connection is refused)."""
+    settings = load_settings(
+        {
+            **env,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "RASA_PORT": "9",
+        }
+    )
+    migrate(settings.database_url)
+    return settings
+
+
 async def test_rasa_down_keeps_the_update_and_says_the_answer_will_come(
     env: dict[str, str],
 ) -> None:
     with FakeBotAPI() as fake:
-        settings = load_settings(
-            {
-                **env,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": fake.base_url,
-                "RASA_PORT": "9",
-            }
-        )
-        migrate(settings.database_url)
+        settings = rasa_down_settings(env, fake)
         async with gateway(settings) as running:
             fake.push_update(fake.text_update(34, "necesito ayuda", language_code="es"))
             (reply,) = await fake.wait_for_messages(34, 1)
@@ -227,3 +234,17 @@ async def test_rasa_down_keeps_the_update_and_says_the_answer_will_come(
     assert reply["text"] == translate("es", messages.DELAYED)
     assert kept is None or kept.data["message"]["text"] == "necesito ayuda"
     assert running.core.inbox.waiting() == 1
+
+
+async def test_a_pressed_button_is_acknowledged_and_answered(env: dict[str, str]) -> None:
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        async with gateway(settings):
+            press = fake.callback_update(35, FORGET_CONFIRM, language_code="en")
+            fake.push_update(press)
+            (reply,) = await fake.wait_for_messages(35, 1)
+            await fake.wait_until(lambda: fake.requests("answerCallbackQuery"))
+
+    assert reply["text"] == translate("en", messages.ERASED)
+    (acknowledged,) = fake.requests("answerCallbackQuery")
+    assert acknowledged["params"]["callback_query_id"] == press["callback_query"]["id"]
