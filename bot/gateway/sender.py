@@ -91,7 +91,6 @@ class Sender:
         task.add_done_callback(self._tasks.discard)
 
     async def run(self) -> None:
-        tasks = self._tasks
         self._stopping = False
         while True:
             try:
@@ -125,9 +124,9 @@ class Sender:
             # waiting for a token are taken again once their leases run out.
             self._stopping = True
             self._running = False
-            for task in tasks - self._sending:
+            for task in self._tasks - self._sending:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _send_chat(self, batch: list[Pending]) -> None:
         """One chat's messages, in order; stop at the first that must wait, or when stopped."""

@@ -156,16 +156,14 @@ class Worker:
         """Record the turn with its replies, which go to the sender without an outbox claim
         when it has room."""
         handing = bool(replies) and self._sender.reserve()
+        completed = None
         try:
             completed = await asyncio.to_thread(
                 self._inbox.complete, item, replies, self._sender.owner if handing else None
             )
-        except BaseException:
+        finally:
             if handing:
-                self._sender.hand([])
-            raise
-        if handing:
-            self._sender.hand(completed.leased if completed else [])
+                self._sender.hand(completed.leased if completed else [])
         if completed is None:
             return
         metrics.TURNS.labels("done").inc()

@@ -288,9 +288,10 @@ def deserialise(stored: list[dict[str, Any]]) -> list[Event]:
     Rasa walks every ``Event`` subclass, checking each with ``inspect``, for every event it
     reads back: a tenth of its time per turn (``bench/load.py --profile``).
     """
+    classes = _event_classes()
     events = []
     for data in stored:
-        cls = _event_classes().get(data.get("event"))
+        cls = classes.get(data.get("event"))
         event = cls._from_parameters(data) if cls else Event.from_parameters(data)
         if event is not None:
             events.append(event)

@@ -16,10 +16,6 @@ CONSENT_VERSION = 1
 IN_PROGRESS, PAUSED, COMPLETED = "in_progress", "paused", "completed"
 
 
-def get_person(session: Session, pseudonym: str) -> Person | None:
-    return session.get(Person, pseudonym)
-
-
 def get_or_create_person(session: Session, pseudonym: str, language: str) -> Person:
     person = session.get(Person, pseudonym)
     if person is None:

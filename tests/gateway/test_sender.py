@@ -470,8 +470,7 @@ async def test_replies_handed_by_a_finished_turn_go_out_without_a_claim(
     monkeypatch.setattr(sender_module, "IDLE", 60.0)
     outbox = Outbox(sessions, box, "replica-a")
     inbox = Inbox(sessions, box, KEYS, "replica-a")
-    inbox.store([{"update_id": 1, "message": {"chat": {"id": A, "type": "private"}, "date": 0,
-                                               "message_id": 1}}])  # fmt: skip
+    inbox.store([{"update_id": 1, **fake.text_update(A, "bonjour")}])
     (turn,) = inbox.claim(1)
     replies = [Outgoing(person_of(A), A, Reply(text)) for text in texts(A, 2)]
 
