@@ -6,14 +6,19 @@ httpx, httpcore and anyio those calls were about a quarter of the gateway's CPU 
 the parameters, reading Telegram's answer, turning errors into ``TelegramError`` subclasses.
 The parameters go as one JSON body, which the Bot API reads as it reads forms: encoding a form
 cost aiohttp and PTB more than the JSON encoder does (``bench/load.py --profile``).
+
+The calls made on every turn (``sendMessage``, ``answerCallbackQuery``) go through ``call``:
+the same transport and PTB's error handling, without PTB's objects on the way out and back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import aiohttp
+from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -25,6 +30,30 @@ JSON = {"Content-Type": "application/json"}
 # PTB's own defaults for HTTPXRequest, in seconds.
 CONNECT_TIMEOUT = READ_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
+
+
+class JSONParameters(RequestData):
+    """Parameters that are JSON values already, given to the transport as they are."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__()
+        self._values = values
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return self._values
+
+
+async def call(bot: Bot, method: str, values: dict[str, Any]) -> Any:
+    """Call ``method`` with JSON ``values`` through ``bot``'s transport; Telegram's refusals
+    raise PTB's ``TelegramError`` subclasses, as ``bot.send_message`` and the like do.
+
+    Building PTB's request parameters and reading the sent ``Message`` back into PTB objects
+    were a tenth of the gateway's time (``bench/load.py --profile``); nothing here reads them.
+    """
+    return await bot.request.post(f"{bot.base_url}/{method}", JSONParameters(values))
 
 
 class AiohttpRequest(BaseRequest):

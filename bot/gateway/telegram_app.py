@@ -17,8 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import (
     Bot,
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Update,
 )
 from telegram.constants import ChatType
@@ -35,7 +33,7 @@ from telegram.ext import (
 
 from bot.constants import LANGUAGES
 from bot.gateway import messages
-from bot.gateway.bot_api_transport import AiohttpRequest
+from bot.gateway.bot_api_transport import AiohttpRequest, call
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
@@ -54,14 +52,15 @@ DELETE_SPAN = 1000
 SHORT_TITLE = 18
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Inline keyboard for a reply; rows read right to left in RTL languages."""
+def keyboard(reply: Reply) -> dict[str, Any] | None:
+    """Inline keyboard for a reply, as the Bot API's JSON; rows read right to left in RTL
+    languages."""
     if not reply.buttons:
         return None
-    rows: list[list[InlineKeyboardButton]] = []
-    pending: list[InlineKeyboardButton] = []
+    rows: list[list[dict[str, str]]] = []
+    pending: list[dict[str, str]] = []
     for title, payload in reply.buttons:
-        button = InlineKeyboardButton(title, callback_data=payload)
+        button = {"text": title, "callback_data": payload}
         if len(title) > SHORT_TITLE:
             if pending:
                 rows.append(pending)
@@ -76,7 +75,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
         rows.append(pending)
     if reply.rtl:
         rows = [list(reversed(row)) for row in rows]
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
@@ -84,7 +83,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
 
     No parse_mode: texts stay plain, so nothing typed becomes markup.
     """
-    await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+    values: dict[str, Any] = {"chat_id": chat_id, "text": reply.text}
+    markup = keyboard(reply)
+    if markup is not None:
+        values["reply_markup"] = markup
+    await call(bot, "sendMessage", values)
 
 
 @dataclass
@@ -222,8 +225,9 @@ class TelegramFront:
 
 async def _acknowledge(update: Update) -> None:
     """Answer a button press (Telegram shows a spinner until then)."""
+    query = update.callback_query
     try:
-        await update.callback_query.answer()
+        await call(update.get_bot(), "answerCallbackQuery", {"callback_query_id": query.id})
     except TelegramError as error:
         # A button pressed long ago (or an update handled again) can no longer be answered.
         logger.info("button not acknowledged: %s", type(error).__name__)

@@ -20,7 +20,7 @@ from tests.helpers.stack import gateway
 
 
 def layout(reply: Reply) -> list[list[str]]:
-    return [[b.callback_data for b in row] for row in keyboard(reply).inline_keyboard]
+    return [[b["callback_data"] for b in row] for row in keyboard(reply)["inline_keyboard"]]
 
 
 def test_short_titles_pair_up_and_long_ones_get_their_own_row() -> None:
