@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 from pathlib import Path
@@ -116,6 +117,34 @@ async def test_only_new_events_are_appended(db_path: Path, domain: Domain) -> No
     assert len(raw_rows(db_path)) == 5
     retrieved = await store.retrieve(SENDER)
     assert retrieved is not None and list(retrieved.events) == list(tracker.events)
+
+
+@pytest.mark.asyncio
+async def test_a_save_waiting_for_the_database_leaves_other_turns_running(
+    db_path: Path, domain: Domain
+) -> None:
+    store = make_store(db_path, [Fernet.generate_key()], domain)
+    await store.save(conversation(domain, "someone-else"))
+    ticks = 0
+
+    async def another_turn() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    # Another process's transaction holds SQLite's write lock, as the gateway's do.
+    with sqlite3.connect(db_path, isolation_level=None) as gateway:
+        gateway.execute("BEGIN IMMEDIATE")
+        running = asyncio.create_task(another_turn())
+        saving = asyncio.create_task(store.save(conversation(domain)))
+        await asyncio.sleep(0.5)
+        assert not saving.done() and ticks >= 20
+        gateway.execute("COMMIT")
+    await saving
+    running.cancel()
+
+    assert len(raw_rows(db_path)) == 8
 
 
 @pytest.mark.asyncio
