@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.fernet import MultiFernet
 from sqlalchemy import bindparam, exists, select, update
@@ -34,12 +34,17 @@ class Profile:
     case_open: bool = True
 
 
+# ``last_seen_at`` only tells retention when a silent person's data goes (after days): kept
+# to this precision, most turns need no write, and every write waits for SQLite's one lock.
+TOUCH_EVERY = timedelta(minutes=10)
 # Every turn reads the profile: built once (see bot.gateway.inbox), run on a plain connection
 # (bot.storage.db.engine_of).
 _PROFILE = select(
     Person.language,
     Person.centre_code,
     Person.chat_ref,
+    Person.last_seen_at,
+    Person.blocked_at,
     exists()
     .where(Assessment.pseudonym == Person.pseudonym, Assessment.status == IN_PROGRESS)
     .label("assessing"),
@@ -84,9 +89,11 @@ class PeopleStore:
         with self._engine.begin() as connection:
             known = connection.execute(_PROFILE, {"person": pseudonym}).first()
             if known is not None:
+                now = datetime.utcnow()
                 # Writing again also means the person no longer blocks the bot.
-                touch = {"person": pseudonym, "now": datetime.utcnow()}
-                connection.execute(_TOUCH, touch)
+                seen = known.last_seen_at
+                if known.blocked_at is not None or seen is None or now - seen >= TOUCH_EVERY:
+                    connection.execute(_TOUCH, {"person": pseudonym, "now": now})
                 if chat_id is not None and known.chat_ref is None:
                     chat_ref = {"person": pseudonym, "chat_ref": seal(self._box, chat_id)}
                     connection.execute(_CHAT_REF, chat_ref)
