@@ -146,10 +146,10 @@ class Outbox:
             message.id, message.pseudonym, chat_id, reply, message.attempts, message.created_at
         )
 
-    def sent(self, message_id: int) -> None:
-        """Telegram has the message: the row goes (nothing is kept that is not needed)."""
+    def sent(self, *message_ids: int) -> None:
+        """Telegram has the messages: their rows go (nothing is kept that is not needed)."""
         with self._engine.begin() as connection:
-            connection.execute(_SENT, {"row_id": message_id, "owner": self.owner})
+            connection.execute(_SENT, [{"row_id": i, "owner": self.owner} for i in message_ids])
 
     def release(self, message_ids: list[int], pause: float = 0.0, attempt: bool = False) -> None:
         """Give messages back, to be tried again after ``pause`` seconds."""

@@ -55,7 +55,10 @@ class Sender:
         # Tasks whose message may be on its way to Telegram: stopping lets them finish it.
         self._sending: set[asyncio.Task] = set()
         self._stopping = False
-        self._recorder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-sent")
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-sent")
+        # Sent messages waiting to be recorded, each with the future its sending task awaits.
+        self._to_record: list[tuple[int, asyncio.Future[None]]] = []
+        self._recording: asyncio.Task | None = None
 
     @property
     def owner(self) -> str:
@@ -211,14 +214,36 @@ class Sender:
         # A process killed between Telegram's answer and this commit sends the message again
         # after restarting (at least once beats maybe never): the recorder's own thread keeps
         # that window to one commit instead of a wait behind the turns' database work.
+        future = asyncio.get_running_loop().create_future()
+        self._to_record.append((item.id, future))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._record_batches())
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                self._recorder, self._outbox.sent, item.id
-            )
+            await future
         except SQLAlchemyError:
             self._unrecorded.add(item.id)
             raise
         self._unrecorded.discard(item.id)
+
+    async def _record_batches(self) -> None:
+        """Record what was sent meanwhile in one commit, until nothing waits: under load one
+        write instead of one per message, each of which waited for SQLite's single lock."""
+        loop = asyncio.get_running_loop()
+        while self._to_record:
+            batch, self._to_record = self._to_record, []
+            error: Exception | None = None
+            try:
+                ids = [message_id for message_id, _ in batch]
+                await loop.run_in_executor(self._recorder, self._outbox.sent, *ids)
+            except Exception as failure:  # noqa: BLE001 - each sending task gets it to handle
+                error = failure
+            for _, future in batch:
+                if future.done():  # its task was cancelled (a stop)
+                    continue
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
 
     async def _dead(self, item: Pending, reason: str, tried: bool = False) -> None:
         await asyncio.to_thread(self._outbox.dead, item.id, reason, tried)

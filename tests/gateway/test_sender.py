@@ -500,6 +500,31 @@ async def test_a_slot_kept_for_nothing_comes_back(
     assert [message["text"] for message in fake.sent(A)] == texts(A, 1)
 
 
+async def test_messages_sent_while_one_is_being_recorded_are_recorded_together(
+    sessions: sessionmaker, box: MultiFernet, fake: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outbox = Outbox(sessions, box, "replica-a")
+    chats = [A, B, C, D, E, F]
+    queue_all(sessions, box, {chat: texts(chat, 1) for chat in chats})
+    recorded: list[tuple[int, ...]] = []
+    record = outbox.sent
+
+    def slow_record(*message_ids: int) -> None:
+        # The first commit is slow: the other chats' messages reach Telegram meanwhile.
+        time.sleep(0.5 if not recorded else 0.0)
+        recorded.append(message_ids)
+        record(*message_ids)
+
+    monkeypatch.setattr(outbox, "sent", slow_record)
+    async with telegram(fake) as bot, sending(outbox, bot, LocalLimiter(FAULT_LIMITS)):
+        await settle(fake, outbox)
+        await fake.wait_until(lambda: sum(map(len, recorded)) == len(chats), SETTLE, "records")
+
+    assert_each_once_in_order(fake, sessions, box, {chat: texts(chat, 1) for chat in chats})
+    assert len(recorded) < len(chats)
+    assert len({i for ids in recorded for i in ids}) == len(chats)
+
+
 # --- stopping -------------------------------------------------------------------------------
 
 
