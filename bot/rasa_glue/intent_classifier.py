@@ -9,6 +9,7 @@ what skops was there to ensure. Training and prediction are the stock component'
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
@@ -44,15 +45,15 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
         **kwargs: Any,
     ) -> ArrayLogisticRegressionClassifier:
         component = cls(config, execution_context.node_name, model_storage, resource)
-        try:
-            with (
-                model_storage.read_from(resource) as model_dir,
-                np.load(model_dir / ARRAYS, allow_pickle=False) as arrays,
-            ):
+        with ExitStack() as stack:
+            try:
+                model_dir = stack.enter_context(model_storage.read_from(resource))
+            except ValueError:
+                # As the stock component: nothing stored yet (a graph not trained), start afresh.
+                return component
+            # Anything else wrong with the file (missing, pickled, damaged) stops the load.
+            with np.load(model_dir / ARRAYS, allow_pickle=False) as arrays:
                 coef, intercept, classes = arrays["coef"], arrays["intercept"], arrays["classes"]
-        except (ValueError, OSError):
-            # As the stock component: nothing stored yet (a graph not trained), start afresh.
-            return component
         # The constructor set the hyper-parameters from the config; these are what ``fit`` adds.
         component.clf.coef_ = coef
         component.clf.intercept_ = intercept

@@ -118,6 +118,16 @@ def test_an_untrained_graph_gets_a_fresh_classifier(
     assert not hasattr(loaded.clf, "coef_")
 
 
+def test_weights_that_would_need_pickle_are_refused(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    with storage.write_to(Resource("tampered")) as model_dir:
+        np.savez(model_dir / ARRAYS, coef=np.array([object()]), intercept=[0.0], classes=["a"])
+
+    with pytest.raises(ValueError, match="allow_pickle"):
+        ArrayLogisticRegressionClassifier.load({}, storage, Resource("tampered"), context)
+
+
 def test_loading_does_not_import_skops(
     trained: tuple[ArrayLogisticRegressionClassifier, CountVectorsFeaturizer],
     tmp_path: Path,
