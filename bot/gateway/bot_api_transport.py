@@ -2,13 +2,13 @@
 
 Every turn makes one to three Bot API calls (``answerCallbackQuery``, ``sendMessage``), and with
 httpx, httpcore and anyio those calls were about a quarter of the gateway's CPU time
-(``bench/load.py --profile``); aiohttp parses HTTP in C. PTB keeps everything else: preparing
-the parameters, reading Telegram's answer, turning errors into ``TelegramError`` subclasses.
-The parameters go as one JSON body, which the Bot API reads as it reads forms: encoding a form
-cost aiohttp and PTB more than the JSON encoder does (``bench/load.py --profile``).
+(``bench/load.py --profile``); aiohttp parses HTTP in C. PTB keeps turning Telegram's errors
+into ``TelegramError`` subclasses. The parameters go as one JSON body, which the Bot API reads
+as it reads forms: encoding a form cost aiohttp and PTB more than the JSON encoder does
+(``bench/load.py --profile``).
 
-The calls made on every turn (``sendMessage``, ``answerCallbackQuery``) go through ``call``:
-the same transport and PTB's error handling, without PTB's objects on the way out and back.
+The calls made on every turn (``sendMessage``, ``answerCallbackQuery``) go through ``call``,
+which skips PTB's objects on the way out and back; the rarer ones use PTB's ``Bot`` methods.
 """
 
 from __future__ import annotations

@@ -91,8 +91,7 @@ class PeopleStore:
             if known is not None:
                 now = datetime.utcnow()
                 # Writing again also means the person no longer blocks the bot.
-                seen = known.last_seen_at
-                if known.blocked_at is not None or seen is None or now - seen >= TOUCH_EVERY:
+                if known.blocked_at is not None or now - known.last_seen_at >= TOUCH_EVERY:
                     connection.execute(_TOUCH, {"person": pseudonym, "now": now})
                 if chat_id is not None and known.chat_ref is None:
                     chat_ref = {"person": pseudonym, "chat_ref": seal(self._box, chat_id)}
