@@ -9,6 +9,7 @@ prints the model load time. Not part of the test suite.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 from pathlib import Path
@@ -35,7 +36,10 @@ def examples(language: str) -> list[tuple[str, str]]:
 
 async def evaluate(model: Path) -> None:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    # Unconfigured, Rasa's structlog prints its debug lines, held-out messages included.
+    configure_structlog(logging.WARNING)
     if not model.exists():
         sys.exit(f"{model} does not exist: run `make train` first")
     started = time.monotonic()
