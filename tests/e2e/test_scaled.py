@@ -120,7 +120,10 @@ class Telegram:
                 )
                 if response.status_code == 200:
                     return update_id
-            except httpx.HTTPError:
+            # AttributeError: a gateway killed while this client connects can leave anyio's
+            # socket closed before httpcore asks for its peer (anyio 4.16, ``getpeername`` on
+            # None) instead of raising ConnectError. Telegram would just try again.
+            except (httpx.HTTPError, AttributeError):
                 pass
             self.refused += 1
             await asyncio.sleep(0.1)
