@@ -118,13 +118,14 @@ class Telegram:
                 response = await self._client.post(
                     url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
                 )
-                if response.status_code == 200:
-                    return update_id
             # AttributeError: a gateway killed while this client connects can leave anyio's
             # socket closed before httpcore asks for its peer (anyio 4.16, ``getpeername`` on
             # None) instead of raising ConnectError. Telegram would just try again.
             except (httpx.HTTPError, AttributeError):
                 pass
+            else:
+                if response.status_code == 200:
+                    return update_id
             self.refused += 1
             await asyncio.sleep(0.1)
         raise AssertionError(f"no gateway took update {update_id}")
