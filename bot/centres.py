@@ -1,4 +1,4 @@
-"""Migrant resource centres: contact details, opening hours and emergency numbers.
+"""Migrant resource centres: contact details, opening hours, emergency and help lines.
 
 They come from a YAML file (``data/centres.yml`` by default), never from hard-coded text, so a
 programme can add its centres without touching code. The file is validated at start-up; an error
@@ -17,20 +17,16 @@ from typing import Any
 from babel.dates import format_time, get_day_names
 
 from bot.constants import LANGUAGES
-from bot.i18n import N_, babel_locale, translate
+from bot.crisis.kinds import LINE_LABELS
+from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.settings import field_error, read_yaml
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-EMERGENCY_LABELS: dict[str, str] = {
-    "police": N_("Police"),
-    "ambulance": N_("Ambulance / urgences médicales"),
-    "fire": N_("Pompiers"),
-    "gbv_helpline": N_("Violences faites aux femmes"),
-    "child_helpline": N_("Protection de l'enfance"),
-    "mental_health": N_("Écoute et soutien psychologique"),
-}
+# Phone numbers read left to right inside right-to-left text: without the isolate marks an
+# Arabic reply showed "+212 500 00 00 02" as "02 00 00 500 212+", and a person may dial that.
+LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
 
 
@@ -71,22 +67,21 @@ class CentreDirectory:
         centres = [centre] if centre else list(self)
         return "\n\n".join(format_contacts(c, language) for c in centres)
 
-    def emergency_numbers(self, code: str | None, language: str) -> str:
-        """Emergency numbers of the person's centre, or of every country when it is unknown."""
-        centre = self.get(code)
-        if centre:
-            return format_emergency(centre, language)
-        seen: dict[str, Centre] = {}
-        for c in self:
-            seen.setdefault(c.country, c)
-        return "\n\n".join(
-            f"{_country_name(c.country, language)}\n{format_emergency(c, language)}"
-            for c in seen.values()
-        )
+    def by_country(self) -> dict[str, Centre]:
+        """The first centre of each country, in the file's order: national lines are alike."""
+        first: dict[str, Centre] = {}
+        for centre in self:
+            first.setdefault(centre.country, centre)
+        return first
 
 
-def _country_name(country: str, language: str) -> str:
+def country_name(country: str, language: str) -> str:
     return babel_locale(language).territories.get(country, country)
+
+
+def phone(number: str, language: str) -> str:
+    """A phone number that reads left to right in any text."""
+    return f"{LTR_ISOLATE}{number}{POP_ISOLATE}" if is_rtl(language) else number
 
 
 def format_hours(hours: Iterable[OpeningHours], language: str) -> str:
@@ -113,20 +108,25 @@ def format_contacts(centre: Centre, language: str) -> str:
         {
             "name": centre.name,
             "address": centre.address,
-            "phone": centre.phone,
+            "phone": phone(centre.phone, language),
             "hours": format_hours(centre.opening_hours, language),
         },
     )
 
 
-def format_emergency(centre: Centre, language: str) -> str:
+def format_lines(centre: Centre, lines: Iterable[str], language: str) -> str:
+    """The centre's help lines among ``lines``, in that order, one per row."""
     return "\n".join(
         translate(
             language,
             N_("☎ {label} : {number}"),
-            {"label": translate(language, EMERGENCY_LABELS[kind]), "number": number},
+            {
+                "label": translate(language, LINE_LABELS[line]),
+                "number": phone(centre.emergency[line], language),
+            },
         )
-        for kind, number in centre.emergency.items()
+        for line in lines
+        if line in centre.emergency
     )
 
 
@@ -174,11 +174,11 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
     if not isinstance(emergency, dict) or not emergency:
         raise field_error(path, f"{where}.emergency", "must list at least one emergency number")
     for kind, number in emergency.items():
-        if kind not in EMERGENCY_LABELS:
+        if kind not in LINE_LABELS:
             raise field_error(
                 path,
                 f"{where}.emergency.{kind}",
-                f"unknown; use {', '.join(EMERGENCY_LABELS)}",
+                f"unknown; use {', '.join(LINE_LABELS)}",
             )
         if not re.fullmatch(r"\+?[0-9 ]{2,20}", str(number)):
             raise field_error(

@@ -80,6 +80,8 @@ CUSTOM_NOT_UNDERSTOOD = "not_understood"
 CUSTOM_OFFER_HANDOVER = "offer_handover"
 CUSTOM_MY_DATA = "my_data"
 CUSTOM_TOPIC = "topic"
+# The model recognised an emergency: the gateway answers with its crisis help.
+CUSTOM_CRISIS = "crisis"
 
 # Self-assessment buttons: "a:<assessment id>:<question id or step>[:<value>]".
 ASSESSMENT_CALLBACK_PREFIX = "a:"
@@ -91,6 +93,8 @@ RATING_CALLBACK_PREFIX = "r:"
 WITHDRAW_CALLBACK_PREFIX = "c:"
 # Services near the person for a topic: "s:<topic>:<region key>".
 SERVICES_CALLBACK_PREFIX = "s:"
+# A crisis answer for a person whose centre is unknown: "x:<crisis kind>:<country code>".
+CRISIS_CALLBACK_PREFIX = "x:"
 
 
 # Row ids in button data fit the database's 32-bit integers; anything else is forged.

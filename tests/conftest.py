@@ -13,6 +13,8 @@ from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy.orm import sessionmaker
 
 from bot.centres import CentreDirectory, load_centres
+from bot.crisis.detector import CrisisDetector
+from bot.gateway.crisis import CrisisHelp
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.settings import PROJECT_ROOT, Settings, load_settings
@@ -90,3 +92,15 @@ def centres() -> CentreDirectory:
 @pytest.fixture(scope="session")
 def renderer(centres: CentreDirectory) -> Renderer:
     return Renderer(load_templates(), centres)
+
+
+@pytest.fixture(scope="session")
+def crisis_detector() -> CrisisDetector:
+    return CrisisDetector.from_files()
+
+
+@pytest.fixture
+def crisis(
+    crisis_detector: CrisisDetector, centres: CentreDirectory, sessions: sessionmaker
+) -> CrisisHelp:
+    return CrisisHelp(crisis_detector, centres, sessions)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.centres import CentreDirectory, load_centres
+from bot.centres import CentreDirectory, format_lines, load_centres
 from bot.settings import PROJECT_ROOT, ConfigError
 
 GOOD = yaml.safe_load((PROJECT_ROOT / "data" / "centres.yml").read_text(encoding="utf-8"))
@@ -76,8 +76,23 @@ def test_contacts_use_localised_days_and_times(centres: CentreDirectory) -> None
     assert "+212 500 00 00 02" in english
 
 
-def test_unknown_centre_lists_every_country_numbers(centres: CentreDirectory) -> None:
-    numbers = centres.emergency_numbers(None, "fr")
+def test_help_lines_come_in_the_order_asked_and_skip_what_the_centre_lacks(
+    centres: CentreDirectory,
+) -> None:
+    rabat = centres.get("rabat-demo")
 
-    assert "Sénégal" in numbers and "Maroc" in numbers and "Tunisie" in numbers
-    assert "1515" in numbers and "19" in numbers and "197" in numbers
+    text = format_lines(rabat, ["mental_health", "gbv_helpline", "police"], "fr")
+
+    assert text.split("\n") == ["☎ Violences faites aux femmes : 8350", "☎ Police : 19"]
+
+
+def test_numbers_read_left_to_right_in_arabic(centres: CentreDirectory) -> None:
+    rabat = centres.get("rabat-demo")
+
+    assert "\u2066+212 500 00 00 12\u2069" in format_lines(rabat, ["shelter"], "ar")
+    assert "\u2066+212 500 00 00 02\u2069" in centres.contacts("rabat-demo", "ar")
+    assert "\u2066" not in format_lines(rabat, ["shelter"], "fr")
+
+
+def test_one_centre_per_country_stands_for_its_national_lines(centres: CentreDirectory) -> None:
+    assert list(centres.by_country()) == ["SN", "MA", "TN"]

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.constants import (
+    CUSTOM_CRISIS,
     CUSTOM_MY_DATA,
     CUSTOM_OFFER_ASSESSMENT,
     CUSTOM_OFFER_HANDOVER,
@@ -65,4 +66,18 @@ class ActionShowMyData(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(json_message={CUSTOM_MY_DATA: True})
+        return []
+
+
+class ActionEmergency(Action):
+    """The model heard an emergency that the phrase lists missed, or the menu's button was
+    pressed: the gateway answers with its crisis help, the same as for a detected crisis."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(json_message={CUSTOM_CRISIS: True})
         return []

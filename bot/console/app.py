@@ -46,6 +46,7 @@ from bot.centres import CentreDirectory, format_hours
 from bot.console import auth, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
+from bot.crisis.kinds import crisis_label
 from bot.gateway import outbox
 from bot.i18n import babel_locale, is_rtl, translate, translations
 from bot.settings import ConfigError
@@ -668,6 +669,8 @@ class Console:
             return self.centre_name(value)
         if key == "contact_time" and value in texts.CONTACT_TIME_LABELS:
             return translate(language, texts.CONTACT_TIME_LABELS[value])
+        if key == "crisis" and isinstance(value, list):
+            return [translate(language, crisis_label(kind)) for kind in value]
         if key == "flags" and isinstance(value, list):
             return [
                 translate(language, texts.FLAG_LABELS[f]) if f in texts.FLAG_LABELS else f

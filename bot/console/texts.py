@@ -51,6 +51,7 @@ PACKET_LABELS = {
     "urgent_request": N_("Demande urgente"),
     "profile": N_("Profil"),
     "flags": N_("Signaux d'alerte"),
+    "crisis": N_("Message de crise détecté"),
     "help_with": N_("Sa demande, dans ses mots"),
     "contact_time": N_("Moment préféré pour être contacté"),
 }

@@ -14,6 +14,8 @@ from bot.centres import CENTRE_CODE, CentreDirectory
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
     COMMAND_INTENTS,
+    CRISIS_CALLBACK_PREFIX,
+    CUSTOM_CRISIS,
     CUSTOM_MY_DATA,
     CUSTOM_NOT_UNDERSTOOD,
     CUSTOM_OFFER_ASSESSMENT,
@@ -33,8 +35,9 @@ from bot.constants import (
     intent_payload,
     language_payload,
 )
-from bot.gateway import messages
+from bot.gateway import messages, metrics
 from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
+from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
 from bot.gateway.rasa_client import RasaClient
@@ -48,6 +51,7 @@ from bot.storage import statistics
 logger = logging.getLogger(__name__)
 
 FORGET_CONFIRM = "forget:confirm"
+EMERGENCY = "emergency"
 # Handled by the Telegram front: only it can delete messages in the chat.
 DELETE_MESSAGES_PAYLOAD = "forget:messages"
 
@@ -82,6 +86,7 @@ class Conversation:
         assessment: AssessmentFlow,
         handover: HandoverFlow,
         nearby: NearbyServices,
+        crisis: CrisisHelp,
         default_language: str = "fr",
     ) -> None:
         self._rasa = rasa
@@ -91,6 +96,7 @@ class Conversation:
         self._assessment = assessment
         self._handover = handover
         self._nearby = nearby
+        self._crisis = crisis
         self._default_language = default_language
 
     async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
@@ -108,20 +114,35 @@ class Conversation:
     async def language_of(self, turn: Turn) -> str:
         return (await self._profile(turn)).language
 
-    async def notice(self, turn: Turn, message: str) -> list[Reply]:
-        """A fixed gateway message (sticker, edit, too long...) in the person's language."""
+    async def notice(self, turn: Turn, message: str, words: str | None = None) -> list[Reply]:
+        """A fixed gateway message (sticker, edit, too long...) in the person's language.
+
+        ``words`` is what came with it (a caption, an edited or forwarded text): not answered,
+        but a crisis in it still gets help.
+        """
+        if words:
+            helped = await self._crisis_check(turn, words)
+            if helped is not None:
+                return helped
         language = await self.language_of(turn)
         return [Reply(translate(language, message), rtl=is_rtl(language))]
 
     async def text(self, turn: Turn, text: str) -> list[Reply]:
         """A typed message (commands included)."""
         text = text.strip()
+        # Before anything else, and whatever is going on: a person in danger gets help now.
+        helped = await self._crisis_check(turn, text, relay=True)
+        if helped is not None:
+            return helped
         # Longer than Telegram allows: only a misbehaving client sends that.
         if len(text) > MAX_MESSAGE_LENGTH:
             return await self.notice(turn, messages.TOO_LONG)
         if text.startswith("/"):
             return await self._command(turn, text)
         who = await self._who(turn)
+        if who.case_open and await self._rasa.intent(turn.pseudonym, text) == EMERGENCY:
+            # The model's view too, for words that go to a caseworker rather than to Rasa.
+            return await self._crisis_turn(turn, (), who.language, text)
         # An answer to a question in progress first; anything else to an open case's thread.
         for flow in (self._assessment, self._handover):
             answered = await flow.typed(who, text)
@@ -152,6 +173,8 @@ class Conversation:
             return await self._nearby.button(await self._who(turn), payload)
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
+        if payload.startswith(CRISIS_CALLBACK_PREFIX):
+            return await self._crisis.button(payload, await self.language_of(turn))
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
@@ -201,6 +224,33 @@ class Conversation:
             turn.profile = Profile(profile.pseudonym, profile.language, centre, profile.is_new)
         return await self._ask_rasa(turn, intent_payload(COMMAND_INTENTS["start"]))
 
+    async def _crisis_check(self, turn: Turn, text: str, relay: bool = False) -> list[Reply] | None:
+        """Help for the crisis ``text`` shows, or None when it shows none.
+
+        A command's own name is not read ("/start je suis en danger" reads the words after it).
+        With ``relay``, an open case also gets the message in its thread.
+        """
+        if text.startswith("/"):
+            text = text.partition(" ")[2]
+        if not text:
+            return None
+        detection = self._crisis.detect(text)
+        if detection is None:
+            return None
+        language = detection.language(await self.language_of(turn))
+        return await self._crisis_turn(turn, detection.kinds, language, text if relay else None)
+
+    async def _crisis_turn(
+        self, turn: Turn, kinds: tuple[str, ...], language: str, text: str | None
+    ) -> list[Reply]:
+        """The help first; then an open case becomes urgent and an assessment waits."""
+        metrics.CRISES.labels(kinds[0] if kinds else "general").inc()
+        who = await self._who(turn)
+        replies = await self._crisis.replies(kinds, language, who.centre)
+        replies += await self._handover.escalate(who, text, kinds or ("general",))
+        replies += await self._assessment.pause_for_crisis(who)
+        return replies
+
     async def _who(self, turn: Turn) -> Who:
         profile = await self._profile(turn)
         return Who(
@@ -226,6 +276,9 @@ class Conversation:
             topic = directives[CUSTOM_TOPIC]
             await self._people.count(statistics.QUESTION, who.centre, who.language, topic)
             nearby = await self._nearby.after_answer(who, topic, text)
+        if CUSTOM_CRISIS in directives:
+            profile = await self._profile(turn)
+            return await self._crisis_turn(turn, (), profile.language, None)
         if CUSTOM_OFFER_ASSESSMENT in directives:
             return await self._assessment.offer(await self._who(turn))
         if CUSTOM_OFFER_HANDOVER in directives:

@@ -30,6 +30,7 @@ from bot.constants import (
     WITHDRAW_CALLBACK_PREFIX,
     row_id,
 )
+from bot.crisis.kinds import crisis_label
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
 from bot.i18n import N_, babel_locale, is_rtl, translate
@@ -85,7 +86,13 @@ ALREADY_CLAIMED = N_(
 PASSED_ON = N_("Votre message est transmis au conseiller. Il vous répondra ici.")
 CANCELLED = N_("Votre demande est annulée. Vous pouvez en faire une autre quand vous voulez.")
 RATING_THANKS = N_("Merci pour votre note ! Je reste là si vous avez d'autres questions.")
+PASSED_ON_URGENT = N_(
+    "Votre message est aussi transmis au conseiller, en priorité. Il vous répondra ici dès que "
+    "possible."
+)
+CRISIS_NOTE = N_("Message de crise détecté : le cas passe en priorité urgente ({kinds}).")
 NEW_CASE_ALERT = N_("Nouveau cas dans la file (priorité : {priority}).")
+CRISIS_ALERT = N_("Le cas n° {case} est passé en priorité urgente : message de crise.")
 UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {minutes} minutes (priorité : {priority}).")
 
 # A dimension this weak makes a case "high" priority.
@@ -127,6 +134,15 @@ class HandoverFlow:
         if not who.case_open:
             return None
         return await asyncio.to_thread(self._typed, who, text)
+
+    async def escalate(self, who: Who, text: str | None, kinds: tuple[str, ...]) -> list[Reply]:
+        """A crisis during a handover: the case becomes urgent, with the reason, and the
+        caseworkers are alerted; an open case also gets the message in its thread."""
+        if not who.case_open:
+            return []
+        replies, alert = await asyncio.to_thread(self._escalate, who, text, kinds)
+        await self._alert(alert)
+        return replies
 
     async def cancel(self, who: Who) -> list[Reply] | None:
         """/stop while a case is open ends the wait; None when there is nothing to cancel."""
@@ -193,6 +209,47 @@ class HandoverFlow:
                 return []
             case.person_told_thread = True
             return [self._reply(who, PASSED_ON)]
+
+    def _escalate(
+        self, who: Who, text: str | None, kinds: tuple[str, ...]
+    ) -> tuple[list[Reply], str | None]:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            case = cases.open_case(session, who.pseudonym)
+            if case is None:
+                return [], None
+            packet = cases.packet(self._box, case)
+            was_urgent = case.priority == cases.URGENT
+            case.priority = cases.URGENT
+            packet["urgent_request"] = True
+            packet["crisis"] = sorted({*packet.get("crisis", ()), *kinds})
+            cases.set_packet(self._box, case, packet)
+            if case.status == cases.DRAFT:
+                # Keep the person's place: their words answer "what would you like help
+                # with?" when that was asked, else the pending question comes back.
+                if case.step == "help_with" and text:
+                    replies, _ = self._advance(session, who, case, text[:MAX_HELP_TEXT])
+                    return replies, None
+                return [self._ask(who, case)], None
+            replayed = who.update_id is not None and cases.has_message_from(
+                session, case, who.update_id
+            )
+            if replayed:
+                return [self._reply(who, PASSED_ON_URGENT)], None
+            if text:
+                cases.add_message(
+                    session, self._box, case, cases.FROM_PERSON, text, now,
+                    update_id=who.update_id,
+                )  # fmt: skip
+            labels = ", ".join(translate("fr", crisis_label(k)) for k in kinds)
+            cases.add_message(
+                session, self._box, case, cases.SYSTEM,
+                translate("fr", CRISIS_NOTE, {"kinds": labels}), now,
+            )  # fmt: skip
+            cases.audit(session, "crisis_escalated", case_id=case.id, now=now)
+            case.person_told_thread = True
+            alert = None if was_urgent else translate("fr", CRISIS_ALERT, {"case": case.id})
+            return [self._reply(who, PASSED_ON_URGENT)], alert
 
     def _cancel(self, who: Who) -> list[Reply] | None:
         with self._sessions.begin() as session:

@@ -30,6 +30,9 @@ SEND_ERRORS = Counter(
 DEAD_LETTERS = Counter(
     "bot_dead_letters", "Messages given up on, by reason", ["reason"], registry=REGISTRY
 )
+# The kind only: how often each kind of help is given, to watch the lists' false alarms and
+# misses over time. Nothing else about the message.
+CRISES = Counter("bot_crises", "Crisis help given, by kind", ["kind"], registry=REGISTRY)
 ERRORS = Counter("bot_errors", "Internal errors, by component", ["component"], registry=REGISTRY)
 TURN_SECONDS = Histogram(
     "bot_turn_seconds",

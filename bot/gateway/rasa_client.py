@@ -62,6 +62,22 @@ class RasaClient:
                 raise RasaUnavailable(type(error).__name__) from error
         raise RasaUnavailable(type(failure).__name__) from failure
 
+    async def intent(self, sender: str, text: str) -> str | None:
+        """The model's intent for ``text``, outside any conversation; None when Rasa does not
+        answer (what depends on it must not wait for it)."""
+        for url in self._replicas_for(sender):
+            try:
+                async with self._client().post(
+                    f"{url}/webhooks/gateway/intent", json={"text": text}
+                ) as response:
+                    response.raise_for_status()
+                    return (await response.json()).get("name")
+            except aiohttp.ClientConnectorError:
+                continue
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                return None
+        return None
+
     async def ready(self) -> dict[str, bool]:
         """Each replica's readiness, by URL."""
         status = {}

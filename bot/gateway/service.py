@@ -33,9 +33,11 @@ from telegram.ext import Application
 
 from bot.centres import CentreDirectory, load_centres
 from bot.console.app import build_console
+from bot.crisis.detector import CrisisDetector
 from bot.gateway import metrics
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
+from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow, watch_cases
 from bot.gateway.inbox import Inbox
 from bot.gateway.nearby import NearbyServices
@@ -100,8 +102,9 @@ def build_core(settings: Settings) -> Core:
     rasa = RasaClient(settings.rasa_urls)
     sessions = session_factory(make_engine(settings.database_url))
     renderer = Renderer(load_templates(), centres)
+    crisis = CrisisHelp(CrisisDetector.from_files(), centres, sessions)
     assessment = AssessmentFlow(
-        definition, sessions, box, centres, renderer, settings.retention_days
+        definition, sessions, box, centres, renderer, crisis, settings.retention_days
     )
     handover = HandoverFlow(definition, sessions, box, centres)
     conversation = Conversation(
@@ -112,6 +115,7 @@ def build_core(settings: Settings) -> Core:
         assessment,
         handover,
         NearbyServices(sessions),
+        crisis,
         settings.default_locale,
     )
     limits = Limits(

@@ -183,7 +183,11 @@ class TelegramFront:
     async def on_notice(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
     ) -> None:
-        replies = await self.conversation.notice(self.turn(update), message)
+        # The words that came along (a caption, an edited or forwarded text) are not answered,
+        # but a crisis in them is.
+        sent = update.effective_message
+        words = (sent.text or sent.caption) if sent else None
+        replies = await self.conversation.notice(self.turn(update), message, words)
         self.deliver(update, replies)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

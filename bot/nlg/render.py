@@ -119,8 +119,6 @@ class Renderer:
         values: dict[str, str] = {}
         if "centre_contacts" in needed:
             values["centre_contacts"] = self._centres.contacts(centre, language)
-        if "emergency_numbers" in needed:
-            values["emergency_numbers"] = self._centres.emergency_numbers(centre, language)
         if "language_name" in needed:
             values["language_name"] = LANGUAGE_NATIVE_NAMES[language]
         if "centre_name" in needed:

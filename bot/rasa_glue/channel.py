@@ -56,4 +56,17 @@ class GatewayInput(RestInput):
                 return response.json({"error": "turn failed"}, status=503)
             return response.json(collector.messages)
 
+        @webhook.route("/intent", methods=["POST"])
+        async def intent(request: Request) -> HTTPResponse:
+            """The model's intent for a text that does not go to the dialogue (a message for a
+            caseworker): the gateway's second crisis signal. Touches no conversation."""
+            text = (request.json or {}).get("text")
+            if not isinstance(text, str) or not text:
+                return response.json({"error": "text is required"}, status=400)
+            parsed = await request.app.ctx.agent.parse_message(text)
+            found = parsed.get("intent") or {}
+            return response.json(
+                {"name": found.get("name"), "confidence": found.get("confidence", 0.0)}
+            )
+
         return webhook

@@ -21,6 +21,7 @@ PACKET = {
     "urgent_request": False,
     "profile": {"Logement": "un soutien serait très utile"},
     "flags": ["no_shelter_food"],
+    "crisis": ["self_harm"],
     "help_with": f"Trouver un logement {SECRET}",
     "contact_time": "morning",
 }
@@ -59,6 +60,7 @@ def test_the_queue_shows_no_packet_content_until_the_case_is_claimed(
     assert page.url.path == f"/console/cases/{case_id}"
     assert SECRET in page.text and "Thiès" in page.text
     assert "Sans abri ou sans nourriture" in page.text  # the red flag, in words
+    assert "Idées suicidaires ou de se faire du mal" in page.text  # the crisis, in words
     assert "Le matin" in page.text  # the contact time, in words
     with sessions() as session:
         case = session.get(Case, case_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.centres import CentreDirectory
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
+from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
 from bot.gateway.rasa_client import RasaClient
@@ -45,9 +46,12 @@ def offline_conversation(
     people: PeopleStore,
     renderer: Renderer,
     centres: CentreDirectory,
+    crisis: CrisisHelp,
 ) -> Conversation:
     definition = load_definition()
-    assessment = AssessmentFlow(definition, sessions, box, centres, renderer)
+    assessment = AssessmentFlow(definition, sessions, box, centres, renderer, crisis)
     handover = HandoverFlow(definition, sessions, box, centres)
     nearby = NearbyServices(sessions)
-    return Conversation(unreachable_rasa, people, renderer, centres, assessment, handover, nearby)
+    return Conversation(
+        unreachable_rasa, people, renderer, centres, assessment, handover, nearby, crisis
+    )

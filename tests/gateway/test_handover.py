@@ -184,3 +184,58 @@ async def test_my_data_lists_assessments_consents_and_the_open_case(flow: Handov
     assert "qu'un conseiller m'écrive ici : oui" in reply.text
     assert "être recontacté pour un suivi : non" in reply.text
     assert [payload for _, payload in reply.buttons] == ["c:caseworker_contact", "/help"]
+
+
+async def test_a_crisis_during_an_open_case_makes_it_urgent_and_alerts(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    alerts: list[str] = []
+
+    async def notify(text: str) -> None:
+        alerts.append(text)
+
+    flow.notify_caseworkers = notify
+    await queue_a_case(flow)
+    alerts.clear()
+    who = Who("person-1", "fr", "dakar-demo", update_id=41)
+
+    (told,) = await flow.escalate(who, "il me frappe encore", ("violence",))
+    again = await flow.escalate(who, "il me frappe encore", ("violence",))
+
+    assert told.text == translate("fr", texts.PASSED_ON_URGENT)
+    assert again == [told], "the same update handled again adds nothing"
+    with sessions() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert case.priority == cases.URGENT
+        assert cases.packet(box, case)["crisis"] == ["violence"]
+        thread = cases.thread(session, box, case.id)
+    assert [(e.kind, e.text) for e in thread][-2:] == [
+        (cases.FROM_PERSON, "il me frappe encore"),
+        (cases.SYSTEM, translate("fr", texts.CRISIS_NOTE, {"kinds": "Violences"})),
+    ]
+    assert len(alerts) == 1 and str(case.id) in alerts[0]
+    assert "frappe" not in alerts[0], "no personal data in the alert"
+
+
+async def test_a_crisis_without_a_case_changes_nothing(flow: HandoverFlow, sessions) -> None:
+    assert await flow.escalate(Who("nobody", "fr", None, case_open=True), "x", ("danger",)) == []
+    with sessions() as session:
+        assert session.execute(select(Case)).first() is None
+
+
+async def test_a_crisis_while_the_request_is_drafted_keeps_the_persons_place(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    (ask,) = await flow.start(WHO)
+    (ask,) = await flow.button(WHO, payload(ask, texts.YES))  # contact
+    (ask,) = await flow.button(WHO, payload(ask, texts.NO))  # follow-up
+
+    (next_question,) = await flow.escalate(WHO, "on me menace de mort", ("danger",))
+
+    assert next_question.text == translate("fr", texts.ASK_CONTACT_TIME)
+    with sessions() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert case.priority == cases.URGENT
+        packet = cases.packet(box, case)
+    assert packet["help_with"] == "on me menace de mort"
+    assert packet["crisis"] == ["danger"]

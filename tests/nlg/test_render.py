@@ -41,14 +41,6 @@ def test_answers_are_in_the_requested_language(renderer: Renderer) -> None:
     assert renderer.render("utter_info_health", "de").text == french
 
 
-def test_emergency_numbers_of_the_persons_centre_come_first(renderer: Renderer) -> None:
-    text = renderer.render("utter_emergency", "fr", "tunis-demo").text
-
-    first_lines = text.split("\n")[:4]
-    assert any("197" in line for line in first_lines)
-    assert "1515" not in text
-
-
 def test_contact_details_come_from_the_centres_file(renderer: Renderer) -> None:
     text = renderer.render("utter_info_contact_centre", "es", "dakar-demo").text
 
