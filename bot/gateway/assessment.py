@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import directory
 from bot.centres import CentreDirectory
+from bot.console.texts import FLAG_LABELS
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
     CONSENT_KEEP,
@@ -25,11 +26,12 @@ from bot.constants import (
     intent_payload,
     row_id,
 )
+from bot.gateway.crisis import CrisisHelp
 from bot.gateway.replies import Reply
 from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.nlg.render import Renderer
 from bot.questionnaire import engine
-from bot.questionnaire.definition import Definition
+from bot.questionnaire.definition import Definition, RedFlag
 from bot.questionnaire.parsing import parse_answer
 from bot.storage import repository, statistics
 from bot.storage.keys import seal, unseal
@@ -67,7 +69,17 @@ PAUSED = N_(
     "quand vous voulez."
 )
 RESULT_TITLE = N_("Votre profil indicatif (ce n'est pas une note officielle) :")
+RESULT_FLAGS = N_("À traiter en premier, d'après vos réponses :")
+RESULT_FLAG = N_("⚠ {flag}")
 RESULT_LINE = N_("• {dimension} : {label}")
+RESULT_OVERALL = N_("Dans l'ensemble : {label}")
+TOO_FEW = N_("pas assez de réponses pour le dire")
+CRISIS_PAUSE = N_(
+    "Le questionnaire est en pause. Vous pouvez parler à quelqu'un maintenant, ou le continuer "
+    "quand vous voulez."
+)
+CONTINUE_NOW = N_("Continuer maintenant")
+CONTINUE_LATER = N_("Continuer plus tard")
 SINCE_LAST_TIME = N_("Depuis la dernière fois ({date}) :")
 BETTER = N_("mieux")
 SAME = N_("pareil")
@@ -106,6 +118,7 @@ class AssessmentFlow:
         box: MultiFernet,
         centres: CentreDirectory,
         renderer: Renderer,
+        crisis: CrisisHelp,
         retention_days: int = 30,
         clock: Callable[[], datetime] = datetime.utcnow,
     ) -> None:
@@ -115,6 +128,7 @@ class AssessmentFlow:
         self._box = box
         self._centres = centres
         self._renderer = renderer
+        self._crisis = crisis
         self._clock = clock
 
     # Entry points -------------------------------------------------------------------------
@@ -134,6 +148,12 @@ class AssessmentFlow:
         if not who.assessing:
             return None
         return await asyncio.to_thread(self._typed, who, text)
+
+    async def pause_for_crisis(self, who: Who) -> list[Reply]:
+        """A crisis said in the middle of the questionnaire: it waits, and says how to go on."""
+        if not who.assessing:
+            return []
+        return await asyncio.to_thread(self._pause_for_crisis, who)
 
     async def current_question(self, who: Who) -> list[Reply]:
         """The question awaiting an answer, to show again after an off-topic reply."""
@@ -182,6 +202,22 @@ class AssessmentFlow:
             assessment.updated_at = self._clock()
             return True
 
+    def _pause_for_crisis(self, who: Who) -> list[Reply]:
+        with self._sessions.begin() as session:
+            assessment = repository.open_assessment(session, who.pseudonym)
+            if assessment is None or assessment.status != repository.IN_PROGRESS:
+                return []
+            return self._crisis_pause(assessment, who)
+
+    def _crisis_pause(self, assessment: Assessment, who: Who) -> list[Reply]:
+        assessment.status = repository.PAUSED
+        assessment.updated_at = self._clock()
+        buttons = [
+            (CONTINUE_NOW, self._payload(assessment.id, "resume")),
+            (CONTINUE_LATER, self._payload(assessment.id, "later")),
+        ]
+        return [self._reply(who, self._t(who, CRISIS_PAUSE), buttons)]
+
     def _button(self, who: Who, payload: str) -> list[Reply]:
         _, raw_id, step, *rest = payload.split(":", 3) + [""]
         value = rest[0] if rest else ""
@@ -208,6 +244,9 @@ class AssessmentFlow:
             if step == "resume":
                 assessment.status = repository.IN_PROGRESS
                 return self._ask(assessment, who)
+            if step == "later":
+                assessment.status = repository.PAUSED
+                return [self._reply(who, self._t(who, PAUSED))]
             return self._step(session, assessment, who, step, value)
 
     def _begin(self, session: Session, who: Who) -> list[Reply]:
@@ -284,19 +323,21 @@ class AssessmentFlow:
         if who.update_id is not None:
             assessment.last_update_id = who.update_id
         replies = []
-        flag = engine.flag_of(definition.question(question_id), value)
+        flag_id = engine.flag_of(definition.question(question_id), value)
+        flag = definition.red_flags[flag_id] if flag_id else None
         if flag is not None:
-            replies.append(self._red_flag(who, flag))
+            replies += self._red_flag(who, flag)
         if progress.finished:
             return replies + self._complete(session, assessment, progress, who)
+        if flag is not None and flag.pause:
+            # Never on to the next question as if nothing had been said.
+            return replies + self._crisis_pause(assessment, who)
         return replies + self._ask(assessment, who)
 
-    def _red_flag(self, who: Who, flag_id: str) -> Reply:
-        flag = self._definition.red_flags[flag_id]
-        text = self._t(who, flag.text)
-        if flag.emergency_numbers:
-            text = f"{text}\n{self._centres.emergency_numbers(who.centre, who.language)}"
-        return Reply(text, rtl=is_rtl(who.language), alone=True)
+    def _red_flag(self, who: Who, flag: RedFlag) -> list[Reply]:
+        if flag.crisis is not None:
+            return self._crisis.render((flag.crisis,), who.language, who.centre, flag.text)
+        return [Reply(self._t(who, flag.text), rtl=is_rtl(who.language), alone=True)]
 
     def _complete(
         self, session: Session, assessment: Assessment, progress: engine.Progress, who: Who
@@ -307,19 +348,28 @@ class AssessmentFlow:
         assessment.completed_at = self._clock()
         self._count_result(session, who, result)
         lines = [self._t(who, RESULT_TITLE)]
-        for dimension_id, value in result.scores.items():
-            dimension = self._definition.dimensions[dimension_id]
-            label = self._t(who, self._definition.band(value).label)
-            lines.append(
-                self._t(who, RESULT_LINE, dimension=self._t(who, dimension.title), label=label)
-            )
+        if result.flags:
+            lines += [self._t(who, RESULT_FLAGS)]
+            lines += [
+                self._t(who, RESULT_FLAG, flag=self._t(who, FLAG_LABELS.get(f, f)))
+                for f in result.flags
+            ]
+            lines.append("")
+        for dimension_id, dimension in self._definition.dimensions.items():
+            label = self._dimension_label(result, dimension_id)
+            if label is not None:
+                title = self._t(who, dimension.title)
+                lines.append(self._t(who, RESULT_LINE, dimension=title, label=self._t(who, label)))
+        overall = self._overall_label(result)
+        if overall is not None:
+            lines += ["", self._t(who, RESULT_OVERALL, label=self._t(who, overall))]
         previous = repository.previous_result(session, who.pseudonym, assessment.id)
         if previous is not None and previous.result:
             lines += ["", *self._comparison(who, previous, result)]
         replies = [self._reply(who, "\n".join(lines))]
         topics = self._suggested_topics(result)
         titles = self._renderer.topic_titles
-        if topics:
+        if topics or result.flags:
             replies.append(
                 self._reply(
                     who,
@@ -388,12 +438,32 @@ class AssessmentFlow:
             lines.append(self._t(who, RESULT_LINE, dimension=title, label=self._t(who, word)))
         return lines
 
+    def _dimension_label(self, result: engine.Result, dimension_id: str) -> str | None:
+        """A dimension's words: never "stable" when one of its answers raised a red flag."""
+        if self._definition.dimensions[dimension_id].weight <= 0:
+            return None
+        if dimension_id in result.flagged:
+            return self._definition.bands[0].label
+        if dimension_id in result.scores:
+            return self._definition.band(result.scores[dimension_id]).label
+        return TOO_FEW if dimension_id in result.too_few else None
+
+    def _overall_label(self, result: engine.Result) -> str | None:
+        if result.flags:
+            return self._definition.bands[0].label
+        if result.composite is None:
+            return None
+        return self._definition.band(result.composite).label
+
     def _suggested_topics(self, result: engine.Result) -> list[str]:
-        weak = sorted(
-            (score, d)
+        # A flagged dimension comes first, whatever its score.
+        weakness = {
+            d: score
             for d, score in result.scores.items()
             if score < self._definition.bands[-2].below
-        )
+        }
+        weakness.update(dict.fromkeys(result.flagged, 0.0))
+        weak = sorted((score, d) for d, score in weakness.items())
         topics: list[str] = []
         for _, dimension_id in weak:
             for topic in self._definition.dimensions[dimension_id].suggestions:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.constants import INFO_INTENTS, LANGUAGES
+from bot.crisis.kinds import BY_ID as CRISIS_KINDS
 from bot.i18n import N_, translations
 from bot.settings import PROJECT_ROOT, ConfigError
 
@@ -48,6 +49,8 @@ class Question:
     minimum: int = 0
     maximum: int = 1000
     max_length: int = 200
+    # Its share in its dimension's score, against the other questions' (see the file's notes).
+    weight: float = 1.0
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -71,7 +74,10 @@ class Band:
 class RedFlag:
     id: str
     text: str
-    emergency_numbers: bool
+    # The crisis it reveals: its help lines follow the text, in that kind's order.
+    crisis: str | None = None
+    # Stop the questionnaire there and offer a caseworker now, or to continue now or later.
+    pause: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,13 @@ class _Reader:
             minimum=int(raw.get("min", 0)),
             maximum=int(raw.get("max", 1000)),
             max_length=int(raw.get("max_length", 200)),
+            weight=self.weight(where, raw.get("weight", 1)),
         )
+
+    def weight(self, where: str, raw: Any) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+            raise self.fail(f"{where}.weight", f"{raw!r} is not a positive number")
+        return float(raw)
 
 
 def _check_skips(reader: _Reader, questions: tuple[Question, ...]) -> None:
@@ -233,7 +245,17 @@ def load_definition(path: Path = DEFINITION_FILE, check_translations: bool = Tru
     for name, spec in (raw.get("red_flags") or {}).items():
         if not isinstance(spec, dict) or not spec.get("text"):
             raise reader.fail(f"red_flags.{name}.text", "is missing")
-        flags[name] = RedFlag(name, spec["text"], bool(spec.get("emergency_numbers", True)))
+        crisis = spec.get("crisis")
+        if crisis is not None and crisis not in CRISIS_KINDS:
+            raise reader.fail(
+                f"red_flags.{name}.crisis", f"unknown crisis kind; use {', '.join(CRISIS_KINDS)}"
+            )
+        flags[name] = RedFlag(
+            name,
+            spec["text"],
+            crisis,
+            bool(spec.get("pause", False)),
+        )
     bands = tuple(Band(float(b["below"]), b["label"]) for b in raw.get("bands") or [])
     if not bands or bands[-1].below <= 1:
         raise reader.fail("bands", "the last band must reach above 1")

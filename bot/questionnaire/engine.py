@@ -36,9 +36,14 @@ class Progress:
 @dataclass(frozen=True)
 class Result:
     version: int
+    # Dimensions with enough answers for a score (half their questions or more).
     scores: dict[str, float]
     composite: float | None
     flags: tuple[str, ...]
+    # Dimensions where an answer raised a red flag: never "stable", whatever the score.
+    flagged: tuple[str, ...] = ()
+    # Dimensions with too few answers to say anything.
+    too_few: tuple[str, ...] = ()
 
     @property
     def urgent(self) -> bool:
@@ -50,11 +55,20 @@ class Result:
             "scores": self.scores,
             "composite": self.composite,
             "flags": list(self.flags),
+            "flagged": list(self.flagged),
+            "too_few": list(self.too_few),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Result:
-        return cls(data["version"], data["scores"], data["composite"], tuple(data["flags"]))
+        return cls(
+            data["version"],
+            data["scores"],
+            data["composite"],
+            tuple(data["flags"]),
+            tuple(data.get("flagged", ())),
+            tuple(data.get("too_few", ())),
+        )
 
 
 def applies(question: Question, answers: dict[str, str]) -> bool:
@@ -114,23 +128,35 @@ def effective_answers(definition: Definition, answers: dict[str, str]) -> dict[s
 
 
 def score(definition: Definition, answers: dict[str, str]) -> Result:
+    """The indicative profile: a dimension's score is the weighted mean of its answered
+    questions, given only when half of the questions that applied were answered."""
     answers = effective_answers(definition, answers)
-    totals: dict[str, list[float]] = {}
+    totals: dict[str, list[tuple[float, float]]] = {}
+    asked: dict[str, int] = {}
     flags: list[str] = []
+    flagged: list[str] = []
     for question in definition.questions:
+        if not applies(question, answers):
+            continue
+        if any(o.score is not None for o in question.options):
+            asked[question.dimension] = asked.get(question.dimension, 0) + 1
         value = answers.get(question.id)
         option = question.option(value) if value and value != SKIPPED else None
         if option is None:
             continue
         if option.score is not None:
-            totals.setdefault(question.dimension, []).append(option.score)
+            totals.setdefault(question.dimension, []).append((option.score, question.weight))
         if option.red_flag and option.red_flag not in flags:
             flags.append(option.red_flag)
+            if question.dimension not in flagged:
+                flagged.append(question.dimension)
+    scored = [d for d, dimension in definition.dimensions.items() if dimension.weight > 0]
     scores = {
-        dimension: round(sum(values) / len(values), 3)
+        dimension: round(sum(s * w for s, w in values) / sum(w for _, w in values), 3)
         for dimension, values in totals.items()
-        if definition.dimensions[dimension].weight > 0
+        if dimension in scored and 2 * len(values) >= asked[dimension]
     }
+    too_few = tuple(d for d in scored if d in asked and d not in scores)
     weights = {d: definition.dimensions[d].weight for d in scores}
     total_weight = sum(weights.values())
     composite = (
@@ -138,4 +164,4 @@ def score(definition: Definition, answers: dict[str, str]) -> Result:
         if total_weight
         else None
     )
-    return Result(definition.version, scores, composite, tuple(flags))
+    return Result(definition.version, scores, composite, tuple(flags), tuple(flagged), too_few)

@@ -135,18 +135,28 @@ async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: St
         choice = "danger_now" if qid == "psy_safety" else ""
         messages = await answer_current(bot, user, current, choice)
         if qid == "psy_safety":
-            flag, following = messages[0], messages[-1]
+            # The help, then a pause: never straight on to the next question.
+            flag, pause = messages
             assert flag["text"].startswith(
                 translate("fr", DEFINITION.red_flags["immediate_danger"].text)
             )
-            assert "17" in flag["text"] or "19" in flag["text"]
+            # No centre known: one tap on the country gives its numbers.
+            assert {"x:danger:SN", "h:urgent"} <= set(buttons(flag).values())
+            assert pause["text"] == translate("fr", texts.CRISIS_PAUSE)
+            (following,) = await press(
+                bot, user, buttons(pause)[translate("fr", texts.CONTINUE_NOW)]
+            )
             assert position(following) > position(current)
+            messages = [following]
 
     texts_sent = [m["text"] for m in bot.sent(user)]
     assert any(t.startswith(translate("fr", texts.RESULT_TITLE)) for t in texts_sent)
     profile = next(t for t in texts_sent if t.startswith(translate("fr", texts.RESULT_TITLE)))
     assert "Situation économique" in profile and "Bien-être psychosocial" in profile
     assert "0." not in profile, "plain words, not raw numbers"
+    # The red flag first, and its dimension never "stable".
+    assert profile.split("\n")[1:3] == [translate("fr", texts.RESULT_FLAGS), "⚠ Danger immédiat"]
+    assert "Bien-être psychosocial : un soutien serait très utile" in profile
 
     ask = bot.sent(user)[-1]
     (consent,) = await press(bot, user, buttons(ask)[translate("fr", texts.YES_CONTACT)])

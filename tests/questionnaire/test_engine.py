@@ -14,6 +14,7 @@ from bot.questionnaire.definition import (
     Dimension,
     Option,
     Question,
+    RedFlag,
     load_definition,
 )
 from bot.questionnaire.engine import SKIPPED, Progress, Result
@@ -233,20 +234,6 @@ def test_all_worst_answers_score_zero(definition: Definition) -> None:
     assert result.composite == 0.0
 
 
-def test_skipped_questions_do_not_count(definition: Definition) -> None:
-    def choose(question: Question) -> str:
-        if question.dimension == "economic" and question.id != "econ_income":
-            return SKIPPED
-        if question.id == "econ_income":
-            return "little"
-        return best(question)
-
-    result = engine.score(definition, _run(definition, choose).answers)
-    assert result.scores["economic"] == 0.33
-    assert result.scores["social"] == 1.0
-    assert result.composite == round((0.33 + 1 + 1) / 3, 3)
-
-
 def test_dimension_with_everything_skipped_is_absent(definition: Definition) -> None:
     def choose(question: Question) -> str:
         return SKIPPED if question.dimension == "social" else best(question)
@@ -264,17 +251,64 @@ def test_nothing_answered(definition: Definition) -> None:
     assert not result.urgent
 
 
-def test_unscored_options_do_not_count(definition: Definition) -> None:
-    answers = {"psy_situations": "rather_not", "psy_distress": "often"}
-    result = engine.score(definition, answers)
-    assert result.scores == {"psychosocial": 0.0}
+def _small(weights: tuple[float, float, float] = (1, 1, 1)) -> Definition:
+    """Three scored questions in one dimension, the last with an unscored option and a flag."""
+    scale = (Option("good", "G", 1.0), Option("mid", "M", 0.5), Option("bad", "B", 0.0))
+    return Definition(
+        version=3,
+        minutes=1,
+        dimensions={"economic": Dimension("economic", 1.0, "Éco")},
+        bands=(),
+        red_flags={"danger": RedFlag("danger", "D", "danger", pause=True)},
+        questions=(
+            Question("q1", "economic", "single", "Q1", scale, weight=weights[0]),
+            Question("q2", "economic", "single", "Q2", scale, weight=weights[1]),
+            Question(
+                "q3",
+                "economic",
+                "single",
+                "Q3",
+                (*scale, Option("rather_not", "R"), Option("now", "N", 0.0, "danger")),
+                weight=weights[2],
+            ),  # fmt: skip
+        ),
+    )
 
 
-def test_mixed_scores_are_means(definition: Definition) -> None:
-    answers = {"econ_income": "rather", "econ_food": "sometimes", "soc_water": "no"}
-    result = engine.score(definition, answers)
-    assert result.scores == {"economic": round((0.67 + 0.5) / 2, 3), "social": 0.0}
-    assert result.composite == round((0.585 + 0.0) / 2, 3)
+def test_a_dimension_needs_half_of_its_questions_answered() -> None:
+    one = engine.score(_small(), {"q1": "good", "q2": SKIPPED, "q3": SKIPPED})
+    two = engine.score(_small(), {"q1": "good", "q2": "bad", "q3": SKIPPED})
+
+    assert one.scores == {} and one.too_few == ("economic",)
+    assert one.composite is None
+    assert two.scores == {"economic": 0.5} and two.too_few == ()
+
+
+def test_unscored_options_do_not_count() -> None:
+    result = engine.score(_small(), {"q1": "good", "q2": "mid", "q3": "rather_not"})
+    assert result.scores == {"economic": 0.75}
+
+
+def test_scores_are_weighted_means() -> None:
+    result = engine.score(_small((2, 1, 1)), {"q1": "good", "q2": "bad", "q3": "mid"})
+    assert result.scores == {"economic": round((2 * 1 + 0 + 0.5) / 4, 3)}
+    assert result.composite == result.scores["economic"]
+
+
+def test_a_flag_marks_its_dimension() -> None:
+    result = engine.score(_small(), {"q1": "good", "q2": "good", "q3": "now"})
+    assert result.flags == ("danger",)
+    assert result.flagged == ("economic",)
+
+
+def test_result_json_round_trip_keeps_flagged_and_too_few() -> None:
+    result = engine.score(_small(), {"q1": "good", "q3": "now"})
+    assert Result.from_json(json.loads(json.dumps(result.as_json()))) == result
+
+
+def test_results_stored_before_flagged_and_too_few_still_load() -> None:
+    old = {"version": 1, "scores": {"economic": 1.0}, "composite": 1.0, "flags": []}
+    assert Result.from_json(old) == Result(1, {"economic": 1.0}, 1.0, ())
 
 
 def test_profile_not_in_scores(definition: Definition) -> None:
@@ -346,12 +380,13 @@ def test_flag_of_dropped_answer_is_not_collected(definition: Definition) -> None
     answers = {"prof_children": "no", "soc_school": "none", "soc_health": "no"}
     result = engine.score(definition, answers)
     assert result.flags == ("medical",)
-    assert result.scores == {"social": 0.0}
+    assert result.flagged == ("social",)
 
 
 def test_score_ignores_unknown_values(definition: Definition) -> None:
     result = engine.score(definition, {"econ_income": "bogus", "nope": "x", "econ_work": "no"})
-    assert result.scores == {"economic": 0.0}
+    assert result.scores == {}
+    assert "economic" in result.too_few
 
 
 def test_result_urgent() -> None:

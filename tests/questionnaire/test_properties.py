@@ -14,7 +14,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.centres import CentreDirectory, load_centres
+from bot.crisis.detector import CrisisDetector
 from bot.gateway.assessment import AssessmentFlow, Who
+from bot.gateway.crisis import CrisisHelp
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.questionnaire import engine
@@ -82,6 +84,11 @@ def check_finished(definition: Definition, progress: Progress) -> None:
 
 
 # The pure engine ----------------------------------------------------------------------------
+
+
+def _pauses(question: Question, payload: str) -> bool:
+    option = question.option(payload.split(":", 3)[3])
+    return bool(option and option.red_flag and DEFINITION.red_flags[option.red_flag].pause)
 
 
 @settings(max_examples=100, deadline=None)
@@ -282,7 +289,8 @@ async def test_stored_flow_random_walk(
     again: bool,
 ) -> None:
     def new_flow() -> AssessmentFlow:
-        return AssessmentFlow(DEFINITION, sessions, box, centres_, renderer_)
+        crisis = CrisisHelp(CrisisDetector.from_files(), centres_, sessions)
+        return AssessmentFlow(DEFINITION, sessions, box, centres_, renderer_, crisis)
 
     who = Who(f"prop{next(_pseudonyms)}", "fr", None)
     flow = new_flow()
@@ -341,6 +349,9 @@ async def test_stored_flow_random_walk(
             assert stored.status == repository.PAUSED
         elif expected.finished:
             assert stored.status == repository.COMPLETED
+        elif _pauses(current, payload):
+            # A danger, self-harm, medical or violence answer stops on the help, never moves on.
+            assert stored.status == repository.PAUSED
         else:
             assert stored.status == repository.IN_PROGRESS
 
