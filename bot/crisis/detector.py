@@ -1,19 +1,19 @@
 """Finding the phrase lists' crisis phrases in a message.
 
-Every phrase word is indexed once (exact, by prefix, and by its one-letter deletions for typo
-tolerance), so a message costs a dictionary lookup or a few per word, whatever the length of
-the lists.
+Each phrase is indexed by its rarest slot (exact, by prefix, and by its one-letter deletions
+for typo tolerance), so a message costs a few dictionary lookups per word, whatever the length
+of the lists, and only the phrases whose rarest word is there are checked whole.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.crisis.kinds import KINDS
 from bot.crisis.normalise import is_arabic_script, words
-from bot.crisis.phrases import NOT_CRISIS, NOW, PAST, Phrase, load_phrases
+from bot.crisis.phrases import NOT_CRISIS, NOW, PAST, Phrase, Slot, load_phrases
 
 # Words this long tolerate one typo; shorter ones differ by a letter too often ("viole" and
 # "vole", "tue" and "rue").
@@ -24,9 +24,6 @@ _ARABIC_CLITICS = ("و", "ف")
 # work a hostile message can cause.
 MAX_WORDS = 400
 _KIND_ORDER = {kind.id: i for i, kind in enumerate(KINDS)}
-
-Hit = tuple[int, int]  # (phrase index, slot index)
-
 
 @dataclass(frozen=True)
 class Match:
@@ -77,28 +74,82 @@ def _one_edit(a: str, b: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """A slot's alternatives sorted for matching one word quickly."""
+
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    # Words that also match with one typo (crisis phrases only).
+    tolerant: tuple[str, ...]
+
+    @classmethod
+    def of(cls, slot: Slot, tolerant: bool) -> _Slot:
+        plain = [a.word for a in slot.alternatives if not a.prefix]
+        return cls(
+            frozenset(plain),
+            tuple(a.word for a in slot.alternatives if a.prefix),
+            tuple(w for w in plain if len(w) >= FUZZY_MIN) if tolerant else (),
+        )
+
+    def positions(self, index: dict[str, list[int]]) -> list[int]:
+        """Where in the message (its words and their positions) this slot is filled."""
+        filled = self.exact & index.keys()
+        for word in index:
+            if word in filled:
+                continue
+            if (self.prefixes and word.startswith(self.prefixes)) or (
+                self.tolerant
+                and len(word) >= FUZZY_MIN - 1
+                and any(w[0] == word[0] and _one_edit(word, w) for w in self.tolerant)
+            ):
+                filled.add(word)
+        return sorted({i for word in filled for i in index[word]})
+
+
 class CrisisDetector:
+    """The phrases, indexed by one slot each: the slot whose words are rarest in the lists.
+
+    Common words ("me", "de", "la") stand in hundreds of phrases; looking phrases up by their
+    rarest word keeps the candidates for a message to a handful, which are then checked whole.
+    """
+
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(phrases)
-        self._exact: dict[str, list[Hit]] = defaultdict(list)
-        self._prefix: dict[str, list[Hit]] = defaultdict(list)
+        # Phrases share many slots ("me|m", "de"): one object each, matched once a message.
+        shared: dict[tuple[Slot, bool], _Slot] = {}
+        self._slots = [
+            [
+                shared.setdefault(
+                    (slot, phrase.role in _KIND_ORDER), _Slot.of(slot, phrase.role in _KIND_ORDER)
+                )
+                for slot in phrase.slots
+            ]
+            for phrase in self.phrases
+        ]
+        frequency = Counter(
+            a.word for phrase in self.phrases for slot in phrase.slots for a in slot.alternatives
+        )
+        self._exact: dict[str, set[int]] = defaultdict(set)
+        self._prefix: dict[str, set[int]] = defaultdict(set)
         # Typo tolerance for crisis phrases only: a figure of speech or a past marker matched
         # by a typo would cancel a real crisis ("killer" is one letter from Spanish "kiero").
-        self._fuzzy: dict[str, list[Hit]] = defaultdict(list)
         self._near: dict[str, set[str]] = defaultdict(set)
+        self._fuzzy: dict[str, set[int]] = defaultdict(set)
         for p, phrase in enumerate(self.phrases):
-            tolerant = phrase.role in _KIND_ORDER
-            for s, slot in enumerate(phrase.slots):
-                for alternative in slot.alternatives:
-                    word = alternative.word
-                    if alternative.prefix:
-                        self._prefix[word].append((p, s))
-                        continue
-                    self._exact[word].append((p, s))
-                    if tolerant and len(word) >= FUZZY_MIN:
-                        self._fuzzy[word].append((p, s))
-                        for key in (word, *_deletions(word)):
-                            self._near[key].add(word)
+            anchor = min(
+                phrase.slots, key=lambda slot: sum(frequency[a.word] for a in slot.alternatives)
+            )
+            for alternative in anchor.alternatives:
+                word = alternative.word
+                if alternative.prefix:
+                    self._prefix[word].add(p)
+                    continue
+                self._exact[word].add(p)
+                if phrase.role in _KIND_ORDER and len(word) >= FUZZY_MIN:
+                    self._fuzzy[word].add(p)
+                    for key in (word, *_deletions(word)):
+                        self._near[key].add(word)
         self._prefix_lengths = sorted({len(w) for w in self._prefix})
 
     @classmethod
@@ -111,17 +162,13 @@ class CrisisDetector:
 
     def detect_words(self, message: list[str]) -> Detection | None:
         matches = self._matches(message)
-        if not matches:
-            return None
         crisis = [m for m in matches if m.phrase.role in _KIND_ORDER]
         if not crisis:
             return None
         figures = [m for m in matches if m.phrase.role == NOT_CRISIS]
         crisis = [m for m in crisis if not any(_overlap(m, f) for f in figures)]
         roles = {m.phrase.role for m in matches}
-        if PAST in roles and NOW not in roles:
-            return None
-        if not crisis:
+        if not crisis or (PAST in roles and NOW not in roles):
             return None
         kinds = sorted({m.phrase.role for m in crisis}, key=_KIND_ORDER.__getitem__)
         latin = not any(is_arabic_script(w) for m in crisis for w in message[m.start : m.end])
@@ -129,39 +176,51 @@ class CrisisDetector:
 
     # Matching ---------------------------------------------------------------------------------
 
-    def _hits(self, word: str) -> set[Hit]:
-        found: set[Hit] = set()
-        forms = [word]
-        if len(word) > 3 and word.startswith(_ARABIC_CLITICS):
-            forms.append(word[1:])
-        for form in forms:
-            found.update(self._exact.get(form, ()))
-            for length in self._prefix_lengths:
-                if length > len(form):
-                    break
-                found.update(self._prefix.get(form[:length], ()))
-            if len(form) >= FUZZY_MIN - 1:
-                for key in (form, *_deletions(form)):
-                    for near in self._near.get(key, ()):
-                        if near[0] == form[0] and _one_edit(form, near):
-                            found.update(self._fuzzy[near])
+    def _candidates(self, word: str) -> set[int]:
+        """Phrases whose anchor slot ``word`` may fill."""
+        found = set(self._exact.get(word, ()))
+        for length in self._prefix_lengths:
+            if length > len(word):
+                break
+            found.update(self._prefix.get(word[:length], ()))
+        if len(word) >= FUZZY_MIN - 1:
+            for key in (word, *_deletions(word)):
+                for near in self._near.get(key, ()):
+                    if near[0] == word[0] and _one_edit(word, near):
+                        found.update(self._fuzzy[near])
         return found
 
     def _matches(self, message: list[str]) -> list[Match]:
-        # Where each (phrase, slot) is found in the message.
-        positions: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        index: dict[str, list[int]] = defaultdict(list)
         for i, word in enumerate(message):
-            for p, s in self._hits(word):
-                positions[p][s].append(i)
+            for form in _forms(word):
+                index[form].append(i)
+        candidates: set[int] = set()
+        for word in index:
+            candidates |= self._candidates(word)
         matches = []
-        for p, slots in positions.items():
-            phrase = self.phrases[p]
-            if 0 not in slots or len(slots) < len(phrase.slots):
-                continue
-            span = _walk(phrase, slots)
-            if span is not None:
-                matches.append(Match(phrase, *span))
+        filled: dict[int, list[int]] = {}
+        for p in candidates:
+            slots: dict[int, list[int]] = {}
+            for s, slot in enumerate(self._slots[p]):
+                key = id(slot)
+                if key not in filled:
+                    filled[key] = slot.positions(index)
+                slots[s] = filled[key]
+                if not slots[s]:
+                    break
+            else:
+                span = _walk(self.phrases[p], slots)
+                if span is not None:
+                    matches.append(Match(self.phrases[p], *span))
         return matches
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    """The word, and without an Arabic conjunction written onto it."""
+    if len(word) > 3 and word.startswith(_ARABIC_CLITICS):
+        return word, word[1:]
+    return (word,)
 
 
 def _walk(phrase: Phrase, slots: dict[int, list[int]]) -> tuple[int, int] | None:

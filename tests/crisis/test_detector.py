@@ -108,6 +108,6 @@ def test_a_typo_never_cancels_a_crisis() -> None:
 
 
 def test_two_letters_wrong_is_not_a_typo() -> None:
-    detector = _detector(self_harm=["kiler .. me"])
-    assert _kinds(detector, "kiero me") == ()
-    assert _kinds(detector, "kilker me") == ("self_harm",)
+    detector = _detector(danger=["murder .. me"])
+    assert _kinds(detector, "murdre me") == ("danger",)
+    assert _kinds(detector, "mordar me") == ()
