@@ -25,6 +25,7 @@ _ARABIC_CLITICS = ("و", "ف")
 MAX_WORDS = 400
 _KIND_ORDER = {kind.id: i for i, kind in enumerate(KINDS)}
 
+
 @dataclass(frozen=True)
 class Match:
     phrase: Phrase
@@ -166,7 +167,7 @@ class CrisisDetector:
         if not crisis:
             return None
         figures = [m for m in matches if m.phrase.role == NOT_CRISIS]
-        crisis = [m for m in crisis if not any(_overlap(m, f) for f in figures)]
+        crisis = [m for m in crisis if not any(_cancels(f, m) for f in figures)]
         roles = {m.phrase.role for m in matches}
         if not crisis or (PAST in roles and NOW not in roles):
             return None
@@ -241,5 +242,11 @@ def _walk(phrase: Phrase, slots: dict[int, list[int]]) -> tuple[int, int] | None
     return ends[end], end + 1
 
 
-def _overlap(a: Match, b: Match) -> bool:
-    return a.start < b.end and b.start < a.end
+def _cancels(figure: Match, crisis: Match) -> bool:
+    """Whether a figure of speech cancels a crisis phrase: one of its own language that it
+    overlaps; one of another language only if it holds it whole ("je suis pas suicidaire"),
+    never one that says more: "poison for rats" is pest control in English, "du poison pour
+    les rats et je vais le boire" is not."""
+    if figure.phrase.language == crisis.phrase.language:
+        return figure.start < crisis.end and crisis.start < figure.end
+    return figure.start <= crisis.start and crisis.end <= figure.end

@@ -15,9 +15,10 @@ Words of five letters or more in crisis phrases also match with one letter wrong
 extra or swapped ("suicdie", "mourrir"); a word ending in ``*`` does not.
 
 Each file has, per crisis kind, the phrases that raise it; ``not_crisis`` phrases (figures of
-speech such as "ce dossier me tue") cancel a crisis phrase they overlap;
-``past`` phrases (an event long over: "il y a trois ans", "ça va mieux") cancel the message's
-crisis phrases unless a ``now`` phrase ("en ce moment", "ce soir", "encore") says it goes on.
+speech such as "ce dossier me tue") cancel the crisis phrases of their language that they
+overlap, and those of other languages that lie within them; ``past``
+phrases (an event long over: "il y a trois ans", "ça va mieux") cancel the message's crisis
+phrases unless a ``now`` phrase ("en ce moment", "ce soir", "encore") says it goes on.
 A language's phrases are in ``<lang>.yml``, plus ``<lang>-<region>.yml`` files for its dialects.
 A bad file stops start-up naming the file and the field.
 """

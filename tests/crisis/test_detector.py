@@ -62,7 +62,7 @@ def test_near_misses_are_not_a_crisis(text: str) -> None:
     assert _kinds(FRENCH, text) == ()
 
 
-def test_a_figure_of_speech_cancels_only_what_it_overlaps() -> None:
+def test_a_figure_of_speech_cancels_only_what_it_holds() -> None:
     text = "ce dossier me tue et je veux mourir"
     assert _kinds(FRENCH, text) == ("self_harm",)
 
@@ -111,3 +111,17 @@ def test_two_letters_wrong_is_not_a_typo() -> None:
     detector = _detector(danger=["murder .. me"])
     assert _kinds(detector, "murdre me") == ("danger",)
     assert _kinds(detector, "mordar me") == ()
+
+
+def test_a_figure_of_speech_never_cancels_a_phrase_that_says_more() -> None:
+    detector = CrisisDetector(
+        [
+            parse("poison .. rats ... boire", "fr", "self_harm"),
+            parse("poison .. rats", "en", "not_crisis"),
+            parse("suicid*", "en", "self_harm"),
+            parse("pas suicidaire", "fr", "not_crisis"),
+        ]
+    )
+    assert _kinds(detector, "du poison pour les rats et je vais le boire") == ("self_harm",)
+    assert _kinds(detector, "rat poison for the farm") == ()
+    assert _kinds(detector, "je suis pas suicidaire, juste fatigue") == ()
