@@ -34,6 +34,8 @@ from bot.storage.keys import data_keys
 logger = logging.getLogger("bot.cli")
 MODELS_DIR = PROJECT_ROOT / "models"
 TRAINING_INPUTS = ("nlu", "flows", "domain.yml", "config.yml")
+# Read by the gateway, not learned: a new crisis phrase needs no new model.
+NOT_TRAINED = ("flows/crisis/",)
 
 
 def training_hash(root: Path = PROJECT_ROOT) -> str:
@@ -43,6 +45,8 @@ def training_hash(root: Path = PROJECT_ROOT) -> str:
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
+            if file.relative_to(root).as_posix().startswith(NOT_TRAINED):
+                continue
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:16]

@@ -176,15 +176,15 @@ async def test_unsure_message_offers_likely_topics_and_the_menu(
     assert all(topic.startswith("/info_") for topic in topics)
 
 
-async def test_emergency_gets_the_centres_numbers_first(bot: FakeBotAPI):
+async def test_violence_gets_the_centres_violence_line_then_the_police(bot: FakeBotAPI):
     user = new_user()
     bot.push_update(bot.command_update(user, "/start", args="rabat-demo", language_code="fr"))
     await bot.wait_for_messages(user, 1)
 
     (reply,) = await say(bot, user, "aidez moi svp mon mari me frappe je suis en danger")
 
-    first_lines = "\n".join(reply["text"].split("\n")[:4])
-    assert "19" in first_lines and "15" in first_lines
+    lines = [line for line in reply["text"].split("\n") if line.startswith("☎")]
+    assert lines[:2] == ["☎ Violences faites aux femmes : 8350", "☎ Police : 19"]
     assert "h:urgent" in payloads(reply), "an urgent handover is one tap away"
 
 
