@@ -13,6 +13,17 @@ from bot.constants import CUSTOM_NOT_UNDERSTOOD, FALLBACK_INTENT
 CANDIDATES = 6
 
 
+def suggest_topics(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Say so, and offer the likeliest topics as buttons."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    likeliest = [
+        entry["name"] for entry in ranking if entry.get("name") and entry["name"] != FALLBACK_INTENT
+    ][:CANDIDATES]
+    # Lets the gateway re-ask a pending assessment question instead of suggesting topics.
+    dispatcher.utter_message(json_message={CUSTOM_NOT_UNDERSTOOD: True})
+    dispatcher.utter_message(response="utter_suggest_topics", suggestions=likeliest)
+
+
 class ActionSuggestTopics(Action):
     def name(self) -> str:
         return "action_suggest_topics"
@@ -20,13 +31,5 @@ class ActionSuggestTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        likeliest = [
-            entry["name"]
-            for entry in ranking
-            if entry.get("name") and entry["name"] != FALLBACK_INTENT
-        ][:CANDIDATES]
-        # Lets the gateway re-ask a pending assessment question instead of suggesting topics.
-        dispatcher.utter_message(json_message={CUSTOM_NOT_UNDERSTOOD: True})
-        dispatcher.utter_message(response="utter_suggest_topics", suggestions=likeliest)
+        suggest_topics(dispatcher, tracker)
         return []
