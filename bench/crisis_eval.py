@@ -20,9 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.actions.directives import MIN_CONFIDENCE  # noqa: E402
 from bot.cli import model_path  # noqa: E402
-from bot.constants import LANGUAGES  # noqa: E402
+from bot.constants import EMERGENCY_MIN_CONFIDENCE, LANGUAGES  # noqa: E402
 from bot.crisis.detector import CrisisDetector  # noqa: E402
 from bot.crisis.evaluation import evaluate, load_set  # noqa: E402
 from bot.crisis.kinds import KINDS  # noqa: E402
@@ -44,7 +43,7 @@ async def model_kinds(model: Path) -> dict[str, tuple[str, ...]]:
         for text in [t for t, _ in evaluation.crisis] + list(evaluation.near_misses):
             parsed = await agent.parse_message(text)
             intent = parsed["intent"]
-            sure = intent["name"] == EMERGENCY and intent["confidence"] >= MIN_CONFIDENCE
+            sure = intent["name"] == EMERGENCY and intent["confidence"] >= EMERGENCY_MIN_CONFIDENCE
             said[text] = ("general",) if sure else ()
     return said
 

@@ -82,6 +82,9 @@ CUSTOM_MY_DATA = "my_data"
 CUSTOM_TOPIC = "topic"
 # The model recognised an emergency: the gateway answers with its crisis help.
 CUSTOM_CRISIS = "crisis"
+# The model's confidence it takes for its emergency intent alone to bring crisis help
+# (bench/crisis_eval.py); below, the person is offered topics, the Emergency button first.
+EMERGENCY_MIN_CONFIDENCE = 0.6
 
 # Self-assessment buttons: "a:<assessment id>:<question id or step>[:<value>]".
 ASSESSMENT_CALLBACK_PREFIX = "a:"

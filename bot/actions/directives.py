@@ -14,10 +14,8 @@ from bot.constants import (
     CUSTOM_OFFER_ASSESSMENT,
     CUSTOM_OFFER_HANDOVER,
     CUSTOM_STOP,
+    EMERGENCY_MIN_CONFIDENCE,
 )
-
-# The model's confidence it takes for its emergency intent alone to bring crisis help.
-MIN_CONFIDENCE = 0.6
 
 
 class ActionOfferAssessment(Action):
@@ -77,9 +75,9 @@ class ActionEmergency(Action):
     """The model heard an emergency that the phrase lists missed, or the menu's button was
     pressed: the gateway answers with its crisis help, the same as for a detected crisis.
 
-    Below MIN_CONFIDENCE the model is unsure, and answering figures of speech with crisis lines
-    is a harm of its own (bench/crisis_eval.py: 0.6 halves the false alarms it adds and keeps
-    what it finds); the person then gets the likeliest topics, the Emergency button first.
+    Below EMERGENCY_MIN_CONFIDENCE the model is unsure, and answering figures of speech with
+    crisis lines is a harm of its own; the person then gets the likeliest topics, the Emergency
+    button first.
     """
 
     def name(self) -> str:
@@ -89,7 +87,7 @@ class ActionEmergency(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence", 1.0)
-        if confidence < MIN_CONFIDENCE:
+        if confidence < EMERGENCY_MIN_CONFIDENCE:
             suggest_topics(dispatcher, tracker)
         else:
             dispatcher.utter_message(json_message={CUSTOM_CRISIS: True})

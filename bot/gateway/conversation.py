@@ -23,6 +23,7 @@ from bot.constants import (
     CUSTOM_SET_LANGUAGE,
     CUSTOM_STOP,
     CUSTOM_TOPIC,
+    EMERGENCY_MIN_CONFIDENCE,
     HANDOVER_CALLBACK_PREFIX,
     LANGUAGE_CALLBACK_PREFIX,
     LANGUAGES,
@@ -140,9 +141,11 @@ class Conversation:
         if text.startswith("/"):
             return await self._command(turn, text)
         who = await self._who(turn)
-        if who.case_open and await self._rasa.intent(turn.pseudonym, text) == EMERGENCY:
+        if who.case_open:
             # The model's view too, for words that go to a caseworker rather than to Rasa.
-            return await self._crisis_turn(turn, (), who.language, text)
+            intent, confidence = await self._rasa.intent(turn.pseudonym, text)
+            if intent == EMERGENCY and confidence >= EMERGENCY_MIN_CONFIDENCE:
+                return await self._crisis_turn(turn, (), who.language, text)
         # An answer to a question in progress first; anything else to an open case's thread.
         for flow in (self._assessment, self._handover):
             answered = await flow.typed(who, text)

@@ -62,21 +62,22 @@ class RasaClient:
                 raise RasaUnavailable(type(error).__name__) from error
         raise RasaUnavailable(type(failure).__name__) from failure
 
-    async def intent(self, sender: str, text: str) -> str | None:
-        """The model's intent for ``text``, outside any conversation; None when Rasa does not
-        answer (what depends on it must not wait for it)."""
+    async def intent(self, sender: str, text: str) -> tuple[str | None, float]:
+        """The model's intent for ``text`` and its confidence, outside any conversation;
+        (None, 0) when Rasa does not answer (what depends on it must not wait for it)."""
         for url in self._replicas_for(sender):
             try:
                 async with self._client().post(
                     f"{url}/webhooks/gateway/intent", json={"text": text}
                 ) as response:
                     response.raise_for_status()
-                    return (await response.json()).get("name")
+                    found = await response.json()
+                    return found.get("name"), float(found.get("confidence") or 0.0)
             except aiohttp.ClientConnectorError:
                 continue
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-                return None
-        return None
+                return None, 0.0
+        return None, 0.0
 
     async def ready(self) -> dict[str, bool]:
         """Each replica's readiness, by URL."""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.console.texts import CONTACT_TIME_LABELS, RATING_PROMPT
+from bot.crisis.kinds import BY_ID
 from bot.gateway import handover as texts
 from bot.gateway.service import build_http_app
 from bot.i18n import translate
@@ -121,3 +122,34 @@ async def test_without_contact_consent_the_person_gets_the_centre(
             assert not session.execute(
                 select(Case).where(Case.pseudonym == pseudonym(core.keys, user))
             ).first()
+
+
+async def test_a_crisis_during_an_open_case_is_passed_on_and_made_urgent(
+    telegram_settings: Settings, fake_api: FakeBotAPI
+):
+    user = next(_user_ids)
+    async with gateway(telegram_settings) as running_gateway:
+        core = running_gateway.core
+        (ask,) = await send(fake_api, user, "/caseworker")
+        (ask,) = await press(fake_api, user, texts.YES, ask)
+        (ask,) = await press(fake_api, user, texts.NO, ask)
+        (ask,) = await send(fake_api, user, "un logement")
+        await press(fake_api, user, CONTACT_TIME_LABELS["evening"], ask)
+        await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
+        fake_api.clear()
+
+        help_, passed_on = await send(fake_api, user, "il me frappe encore, j'ai peur", 2)
+
+        assert help_["text"].startswith(translate("fr", BY_ID["violence"].text))
+        assert "h:urgent" in buttons(help_).values()
+        assert passed_on["text"] == translate("fr", texts.PASSED_ON_URGENT)
+        (alert,) = await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
+        assert "frappe" not in alert["text"], "no personal data in the alert"
+        with core.sessions() as session:
+            case = session.execute(
+                select(Case).where(Case.pseudonym == pseudonym(core.keys, user))
+            ).scalar_one()
+            assert case.priority == cases.URGENT
+            thread = cases.thread(session, core.box, case.id)
+        assert "il me frappe encore, j'ai peur" in [entry.text for entry in thread]
+        assert str(case.id) in alert["text"]
