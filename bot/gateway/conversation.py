@@ -177,7 +177,13 @@ class Conversation:
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
         if payload.startswith(CRISIS_CALLBACK_PREFIX):
-            return await self._crisis.button(payload, await self.language_of(turn))
+            profile = await self._profile(turn)
+            centre = self._crisis.only_centre(payload)
+            if centre and not profile.centre:
+                # Their country's only centre is theirs: its queue, contacts and numbers.
+                await self._people.update(turn.pseudonym, centre=centre)
+                turn.profile = Profile(profile.pseudonym, profile.language, centre)
+            return await self._crisis.button(payload, profile.language)
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")

@@ -53,9 +53,13 @@ class CrisisHelp:
         kind, _, country = payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")
         centre = self._centres.by_country().get(country)
         kinds = (kind,) if kind in BY_ID else ()
-        if centre is None:
-            return await self.replies(kinds, language, None)
-        return await self.replies(kinds, language, centre.code)
+        return await self.replies(kinds, language, centre.code if centre else None)
+
+    def only_centre(self, payload: str) -> str | None:
+        """The centre of the country a crisis button names, when it has just one."""
+        country = payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")[2]
+        codes = [centre.code for centre in self._centres if centre.country == country]
+        return codes[0] if len(codes) == 1 else None
 
     def render(
         self,

@@ -122,3 +122,11 @@ async def test_a_caption_or_an_edit_with_a_crisis_gets_help(
 
     assert replies[0].text.startswith(translate("fr", BY_ID["violence"].text))
     assert plain[0].text == "photo"
+
+
+async def test_the_country_chosen_gives_its_only_centre(
+    offline_conversation: Conversation, people
+) -> None:
+    await offline_conversation.button(Turn("c-5", "fr"), "x:danger:MA")
+
+    assert (await people.profile("c-5", "fr")).centre == "rabat-demo"
