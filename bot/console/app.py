@@ -42,8 +42,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import directory, reports
-from bot.centres import CentreDirectory, format_hours
-from bot.console import auth, service_form, stats, texts
+from bot.centres import Centre, CentreDirectory, format_hours
+from bot.console import auth, scope, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.gateway import outbox
@@ -58,8 +58,8 @@ __all__ = ["RATING_PROMPT", "build_console"]
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 UI_DEFAULT_LANGUAGE = "fr"
-SUPERVISORS = ("supervisor", "admin")
-ADMINS = ("admin",)
+SUPERVISORS = scope.SUPERVISORS
+ADMINS = (scope.ADMIN,)
 # The reports page's centre choice for what was counted without a centre ("" in the reports);
 # never a centre code, whose characters are A-Z a-z 0-9 _ -.
 NO_CENTRE_CHOICE = "~"
@@ -67,6 +67,7 @@ NO_CENTRE_CHOICE = "~"
 CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
 MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
 MAX_DETAIL = 500
+MAX_AUDIT_DETAIL = 200  # the audit log's detail column
 DEAD_LETTERS_SHOWN = 200
 # Enough to tell a person's messages apart on the page, too little to look them up elsewhere.
 PSEUDONYM_SHOWN = 8
@@ -376,7 +377,7 @@ class Console:
     def refuse(self, call: Call, refusal: Refused, access: Access) -> Response:
         anonymous = refusal.action == "unauthenticated"
         if not anonymous or access.audit_anonymous:
-            where = f"{call.request.method} {call.request.url.path}"[:200]
+            where = f"{call.request.method} {call.request.url.path}"[:MAX_AUDIT_DETAIL]
             self.audit(call, refusal.action, refusal.case_id, where)
             call.session.commit()
             logger.warning("console refused (%s): %s", refusal.action, call.request.url.path)
@@ -505,11 +506,12 @@ class Console:
     def queue_state(self, call: Call) -> dict[str, Any]:
         """What the queue page shows: identifying nothing, so no packet is decrypted here."""
         filters = self.filters(call)
-        waiting = cases.queue(call.session, **filters)
+        within = scope.case_filter(call.me)
+        waiting = cases.queue(call.session, **filters, within=within)
         mine = list(
             call.session.execute(
                 select(Case)
-                .where(Case.claimed_by == call.me.id, Case.status == cases.CLAIMED)
+                .where(Case.claimed_by == call.me.id, Case.status == cases.CLAIMED, within)
                 .order_by(Case.priority, Case.claimed_at)
             ).scalars()
         )
@@ -550,7 +552,8 @@ class Console:
             call,
             "queue.html",
             **self.queue_state(call),
-            centres=list(self.centres),
+            centres=self.visible_centres(call.me),
+            no_centre=not call.me.centre_code and not scope.sees_every_centre(call.me),
             waiting_for=lambda case: self.waiting_for(call, case),
             refresh_seconds=QUEUE_REFRESH_SECONDS,
         )
@@ -577,8 +580,14 @@ class Console:
             }
         )
 
+    def visible_centres(self, account: Caseworker) -> list[Centre]:
+        """The centres whose cases the account sees, to filter the queue on."""
+        if scope.sees_every_centre(account):
+            return list(self.centres)
+        return [centre for centre in self.centres if centre.code == account.centre_code]
+
     def claim(self, call: Call) -> Response:
-        case_id = call.request.path_params["case_id"]
+        case_id = self.case(call, scope.in_scope).id
         if cases.claim(call.session, case_id, call.me.id, call.now):
             self.audit(call, "claim", case_id)
             _notice(call.request, "claimed")
@@ -589,18 +598,21 @@ class Console:
 
     # Case -------------------------------------------------------------------------------------
 
-    def may_see(self, user: Caseworker, case: Case) -> bool:
-        return user.role in SUPERVISORS or case.claimed_by == user.id
+    def case(
+        self, call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.may_open
+    ) -> Case:
+        """The case of the URL, if ``allowed`` lets this account at it; refuses otherwise.
 
-    def case(self, call: Call) -> Case:
-        """The case of the URL, if this caseworker may see it; refuses otherwise."""
+        A case out of reach is answered exactly as one that does not exist, so that nobody
+        learns which case ids exist elsewhere; only the audit log tells the two apart.
+        """
         case_id = call.request.path_params["case_id"]
         case = call.session.get(Case, case_id)
         # Drafts are still being prepared with the person: nobody sees them yet.
         if case is None or case.status == cases.DRAFT:
             raise Refused(404, "case_not_found", "not_found", case_id)
-        if not self.may_see(call.me, case):
-            raise Refused(403, "forbidden", "forbidden", case_id)
+        if not allowed(call.me, case):
+            raise Refused(404, "forbidden", "not_found", case_id)
         return case
 
     def open_case(self, call: Call) -> Case | None:
@@ -613,8 +625,9 @@ class Console:
 
     def case_page(self, call: Call) -> Response:
         case = self.case(call)
-        self.audit(call, "case_view", case.id)
         erased = case.pseudonym is None
+        packet_shown = not erased and scope.may_read_packet(call.me, case)
+        self.audit(call, "case_view", case.id, "packet" if packet_shown else None)
         thread = [] if erased else cases.thread(call.session, self.box, case.id)
         authors = {
             account.id: account.username
@@ -627,7 +640,7 @@ class Console:
         colleagues = [
             account
             for account in auth.list_accounts(call.session)
-            if account.active and account.id != case.claimed_by
+            if scope.may_receive(account, case)
         ]
         detail = unseal(self.box, case.outcome_detail) if case.outcome_detail else ""
         return self.render(
@@ -635,7 +648,8 @@ class Console:
             "case.html",
             case=case,
             erased=erased,
-            packet=self.packet_rows(case, call.language) if not erased and case.packet else [],
+            packet=self.packet_rows(case, call.language) if packet_shown and case.packet else [],
+            packet_shown=packet_shown,
             thread=thread,
             authors=authors,
             kind_labels=texts.KIND_LABELS,
@@ -707,7 +721,7 @@ class Console:
         to_caseworker = call.form.get("to_caseworker", "").strip()
         to_centre = call.form.get("to_centre", "").strip()
         colleague = auth.find_account(call.session, to_caseworker) if to_caseworker else None
-        if colleague is not None and colleague.active and colleague.id != case.claimed_by:
+        if colleague is not None and scope.may_receive(colleague, case):
             case.claimed_by = colleague.id
             case.last_activity_at = call.now
             detail = f"to caseworker {colleague.username}"
@@ -717,11 +731,13 @@ class Console:
             cases.release(case, call.now)
             detail = f"to centre {to_centre}"
         else:
+            asked = f"to caseworker {to_caseworker}" if to_caseworker else f"to centre {to_centre}"
+            self.audit(call, "transfer_refused", case.id, asked[:MAX_AUDIT_DETAIL])
             _notice(call.request, "bad_transfer")
             return self.redirect(call, "case", case_id=case.id)
         self.audit(call, "transfer", case.id, detail)
         _notice(call.request, "transferred")
-        if self.may_see(call.me, case):
+        if scope.may_open(call.me, case):
             return self.redirect(call, "case", case_id=case.id)
         return self.redirect(call, "queue")
 
@@ -755,8 +771,8 @@ class Console:
         return self.render(
             call,
             "supervisor.html",
-            figures=stats.figures(call.session),
-            entries=stats.latest_audit(call.session),
+            figures=stats.figures(call.session, scope.case_filter(call.me)),
+            entries=stats.latest_audit(call.session, scope.audit_filter(call.me)),
         )
 
     # Service directory ------------------------------------------------------------------------
@@ -820,7 +836,7 @@ class Console:
         form = service_form.form_from_post(call.form)
         if form["id"] and directory.get_service(call.session, form["id"]) is not None:
             # A new service must not silently replace an existing one.
-            self.audit(call, "service_invalid", detail=form["id"][:200])
+            self.audit(call, "service_invalid", detail=form["id"][:MAX_AUDIT_DETAIL])
             error = translate(call.language, texts.SERVICE_EXISTS)
             return self.service_form(call, form, None, error, {"id"}, 422)
         return self.save_service(call, form, None)
@@ -841,7 +857,7 @@ class Console:
             service = directory.upsert_service(call.session, data, self.centres)
         except (ConfigError, ValueError) as failure:
             message = str(failure)
-            self.audit(call, "service_invalid", detail=(form["id"] or "-")[:200])
+            self.audit(call, "service_invalid", detail=(form["id"] or "-")[:MAX_AUDIT_DETAIL])
             error, invalid = service_form.shown_error(message), service_form.error_fields(message)
             return self.service_form(call, form, editing, error, invalid, 422)
         self.audit(call, "service_updated" if editing else "service_created", detail=service.id)

@@ -108,7 +108,8 @@ ERROR_TITLES = {
 ERROR_TEXTS = {
     "csrf": N_("Le formulaire a expiré. Rechargez la page et recommencez."),
     "forbidden": N_("Vous n'avez pas accès à cette page."),
-    "not_found": N_("Ce cas n'existe pas."),
+    # Also for a case out of the account's reach: the answer must not tell which ids exist.
+    "not_found": N_("Ce cas n'existe pas, ou vous n'y avez pas accès."),
     "service_not_found": N_("Ce service n'existe pas."),
     # Usually a second click, or another admin who was quicker: nothing is wrong.
     "dead_letter_not_found": N_(

@@ -34,10 +34,12 @@ class Account:
 
 
 def make_account(
-    sessions: sessionmaker, box: MultiFernet, username: str, role: str = "caseworker"
-) -> Account:
+    sessions: sessionmaker, box: MultiFernet, username: str, role: str = "caseworker",
+    centre: str | None = "dakar-demo",
+) -> Account:  # fmt: skip
+    """An active account; of dakar-demo unless told, like ``queued_case``'s cases."""
     with sessions.begin() as session:
-        account, uri = auth.create_account(session, box, username, PASSWORD, role)
+        account, uri = auth.create_account(session, box, username, PASSWORD, role, centre)
         account_id = account.id
     return Account(account_id, username, PASSWORD, pyotp.parse_uri(uri).secret)
 

@@ -64,7 +64,7 @@ def test_a_caseworker_cannot_see_or_act_on_another_caseworkers_case(
     reply = post(bob_browser, f"/console/cases/{case_id}/reply", text="hello")
     close = post(bob_browser, f"/console/cases/{case_id}/close", outcome="other")
 
-    assert [r.status_code for r in (page, reply, close)] == [403, 403, 403]
+    assert [r.status_code for r in (page, reply, close)] == [404, 404, 404]
     assert "only for alice" not in page.text
     with sessions() as session:
         refused = audit_actions(session, "forbidden")
@@ -77,7 +77,7 @@ def test_a_queued_case_cannot_be_opened_before_claiming(client, sessions, box, a
     case_id = queued_case(sessions, box, {"help_with": "not yet"})
     login(client, alice)
     response = client.get(f"/console/cases/{case_id}")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert "not yet" not in response.text
 
 

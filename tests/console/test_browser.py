@@ -184,7 +184,7 @@ def assert_fits_a_phone(page: Page, width: int = PHONE["viewport"]["width"]) -> 
 def test_a_caseworker_logs_in_claims_replies_and_closes(
     server, new_page, sessions, box, alice, tmp_path
 ) -> None:
-    case_id = queued_case(sessions, box, PACKET, language="ar", centre="rabat-demo")
+    case_id = queued_case(sessions, box, PACKET, language="ar")
     page = new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
 
     log_in(page, server, alice)
@@ -255,7 +255,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
 def test_a_wrong_code_is_refused_and_the_queue_fits_a_phone(
     server, new_page, sessions, box, alice
 ) -> None:
-    queued_case(sessions, box, PACKET, pseudonym="a" * 32, language="ar", centre="rabat-demo")
+    queued_case(sessions, box, PACKET, pseudonym="a" * 32, language="ar")
     queued_case(sessions, box, pseudonym="b" * 32, priority=cases.URGENT)
     mine = queued_case(sessions, box, PACKET, pseudonym="c" * 32, centre="dakar-demo")
     with sessions.begin() as session:
