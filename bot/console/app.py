@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import directory, reports
 from bot.centres import Centre, CentreDirectory, format_hours
-from bot.console import auth, scope, service_form, stats, texts
+from bot.console import auth, login_sessions, scope, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.gateway import outbox
@@ -72,7 +72,8 @@ DEAD_LETTERS_SHOWN = 200
 # Enough to tell a person's messages apart on the page, too little to look them up elsewhere.
 PSEUDONYM_SHOWN = 8
 SESSION_COOKIE = "console_session"
-SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then log in again
+# The cookie outlives no session; the session itself is checked on the server each time.
+SESSION_MAX_AGE = int(login_sessions.LIFETIME.total_seconds())
 QUEUE_REFRESH_SECONDS = 10
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -230,11 +231,6 @@ def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
 
 
-def _stamp(account: Caseworker) -> str:
-    """Changes when the password is reset, which ends the sessions opened before."""
-    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:16]
-
-
 def _ui_language(request: Request) -> str:
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
@@ -314,6 +310,13 @@ class Console:
                 methods=["POST"],
                 name="dead_letter_requeue",
             ),
+            Route("/accounts", page(self.accounts_page, ADMIN_ONLY), name="accounts"),
+            Route(
+                "/accounts/{account_id:int}/end-sessions",
+                page(self.end_sessions, ADMIN_ONLY),
+                methods=["POST"],
+                name="end_sessions",
+            ),
             Route("/reports", page(self.reports_page, SUPERVISOR_ONLY), name="reports"),
             Route("/reports.csv", page(self.report_csv, SUPERVISOR_ONLY), name="report_csv"),
             Route("/reports.png", page(self.report_png, SUPERVISOR_ONLY), name="report_png"),
@@ -354,7 +357,7 @@ class Console:
     ) -> Response:
         with self.sessions() as session:
             call = Call(request, session, form, self.clock(), language=_ui_language(request))
-            call.user = self.current_user(call)
+            call.user = self.current_user(call, activity=not access.json)
             try:
                 self.check(call, access)
                 response = handler(call)
@@ -389,24 +392,25 @@ class Console:
         message = texts.ERROR_TEXTS[refusal.reason]
         return self.render(call, "error.html", refusal.status, title=title, message=message)
 
-    def current_user(self, call: Call) -> Caseworker | None:
-        """The logged-in account; a disabled or reset account's session ends here."""
-        uid = call.request.session.get("uid")
-        if uid is None:
+    def current_user(self, call: Call, activity: bool) -> Caseworker | None:
+        """The account of the cookie's session while that session lives on the server.
+
+        A cookie whose session ended (logout, expiry, an admin, a change to the account) is
+        forgotten, and the login page says that the session ended.
+        """
+        token = call.request.session.get("sid")
+        if token is None:
             return None
-        account = call.session.get(Caseworker, uid)
-        if (
-            account is not None
-            and account.active
-            and call.request.session.get("stamp") == _stamp(account)
-        ):
+        row = login_sessions.resume(call.session, token, call.now, activity)
+        account = call.session.get(Caseworker, row.caseworker_id) if row else None
+        if account is not None and account.active:
             return account
-        for key in ("uid", "stamp"):
-            call.request.session.pop(key, None)
-        if account is not None and not account.active:
-            self.audit(call, "inactive_logout", who=account)
-            call.session.commit()
-            _notice(call.request, "disabled")
+        if row is not None:
+            # Disabled by hand in the database rather than through ``auth.set_active``.
+            call.session.delete(row)
+        call.session.commit()
+        call.request.session.pop("sid")
+        _notice(call.request, "session_ended")
         return None
 
     def audit(
@@ -474,16 +478,20 @@ class Console:
             _notice(call.request, "login_failed")
             return self.render(call, "login.html", 401, username=username)
         # A fresh session (and CSRF token) at login: nothing from before it carries over.
+        login_sessions.purge_expired(call.session, call.now)
+        client = call.request.client
+        token = login_sessions.start(
+            call.session, account.id, call.now, client.host if client else None
+        )
         language = call.language
         call.request.session.clear()
-        call.request.session.update(
-            uid=account.id, stamp=_stamp(account), lang=language, csrf=secrets.token_urlsafe(32)
-        )
+        call.request.session.update(sid=token, lang=language, csrf=secrets.token_urlsafe(32))
         return self.redirect(call, "queue")
 
     def logout(self, call: Call) -> Response:
         if call.user is not None:
             self.audit(call, "logout")
+            login_sessions.end(call.session, call.request.session["sid"])
         language = call.language
         call.request.session.clear()
         call.request.session.update(lang=language, notice="logged_out")
@@ -918,6 +926,25 @@ class Console:
         self.audit(call, "dead_letter_requeued", detail=str(letter_id))
         _notice(call.request, "dead_letter_requeued")
         return self.redirect(call, "dead_letters")
+
+    # Accounts and their sessions ---------------------------------------------------------------
+
+    def accounts_page(self, call: Call) -> Response:
+        accounts = [
+            (account, login_sessions.open_sessions(call.session, account.id, call.now))
+            for account in auth.list_accounts(call.session)
+        ]
+        return self.render(call, "accounts.html", accounts=accounts)
+
+    def end_sessions(self, call: Call) -> Response:
+        account = call.session.get(Caseworker, call.request.path_params["account_id"])
+        if account is None:
+            raise Refused(404, "account_not_found", "account_not_found")
+        ended = auth.end_sessions(call.session, account.username)
+        self.audit(call, "end_sessions", detail=f"{ended} of {account.username}")
+        _notice(call.request, "sessions_ended")
+        # Ending one's own sessions is a logout: the next page is the login page.
+        return self.redirect(call, "accounts")
 
     # Reports ----------------------------------------------------------------------------------
 

@@ -3,11 +3,14 @@
 Each function takes a session and leaves committing to the caller, like ``bot.storage.cases``.
 The TOTP secret is sealed with the data key, so a copy of the database alone cannot produce
 codes. Every login attempt is written to the audit log with the username, never the password.
+Whatever changes what an account may do (disabling, a reset, a new role or centre) ends its
+open console sessions (``bot.console.login_sessions``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 
 import pyotp
@@ -17,6 +20,7 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.console import login_sessions
 from bot.storage import cases
 from bot.storage.keys import seal, unseal
 from bot.storage.models import Caseworker
@@ -100,6 +104,7 @@ def reset_account(session: Session, box: MultiFernet, username: str, password: s
     account.locked_until = None
     uri = _new_totp(box, account)
     cases.audit(session, "account_reset", account.id, username)
+    _end_sessions(session, account, "reset")
     return uri
 
 
@@ -107,6 +112,39 @@ def set_active(session: Session, username: str, active: bool) -> None:
     account = _existing(session, username)
     account.active = active
     cases.audit(session, "account_enabled" if active else "account_disabled", account.id, username)
+    if not active:
+        _end_sessions(session, account, "disabled")
+
+
+def change_account(
+    session: Session, username: str, role: str, centre: str | None, known_centres: Collection[str]
+) -> bool:
+    """Gives the account this role and centre; True when either changed (its sessions end)."""
+    if role not in ROLES:
+        raise ValueError(f"the role must be one of {', '.join(ROLES)}")
+    if centre is not None and centre not in known_centres:
+        raise ValueError(f"no centre {centre!r} (known: {', '.join(sorted(known_centres))})")
+    account = _existing(session, username)
+    if (account.role, account.centre_code) == (role, centre):
+        return False
+    account.role, account.centre_code = role, centre
+    cases.audit(session, "account_changed", account.id, username, detail=f"{role} {centre or '-'}")
+    _end_sessions(session, account, "changed")
+    return True
+
+
+def end_sessions(session: Session, username: str) -> int:
+    """Ends every open console session of the account (an admin's decision); returns how many."""
+    return _end_sessions(session, _existing(session, username), "ended by an admin")
+
+
+def _end_sessions(session: Session, account: Caseworker, reason: str) -> int:
+    ended = login_sessions.end_all(session, account.id)
+    if ended:
+        cases.audit(
+            session, "sessions_ended", account.id, account.username, detail=f"{ended}: {reason}"
+        )
+    return ended
 
 
 def list_accounts(session: Session) -> list[Caseworker]:

@@ -109,6 +109,23 @@ class Caseworker(Base):
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
 
+class ConsoleSession(Base):
+    """A console login (``bot.console.login_sessions``), ended by deleting the row.
+
+    The cookie carries a random token; only its SHA-256 is stored here, so a copy of the table
+    opens no session.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id = Column(String(64), primary_key=True)
+    caseworker_id = Column(Integer, nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    last_seen_at = Column(DateTime, nullable=False)
+    # Where the login came from, for an admin who wonders whether a session is really theirs.
+    address = Column(String(64), nullable=True)
+
+
 class Case(Base):
     """A handover. ``packet`` (encrypted) is what the caseworker sees after claiming."""
 

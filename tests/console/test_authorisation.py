@@ -141,9 +141,10 @@ def test_a_disabled_account_is_logged_out(client, sessions, alice) -> None:
     response = client.get("/console/")
 
     assert response.url.path == "/console/login"
-    assert "Votre compte est désactivé" in response.text
+    assert "Votre session est terminée" in response.text
     with sessions() as session:
-        assert [e.username for e in audit_actions(session, "inactive_logout")] == ["alice"]
+        (ended,) = audit_actions(session, "sessions_ended")
+    assert (ended.username, ended.detail) == ("alice", "1: disabled")
 
 
 def test_a_reset_ends_the_sessions_opened_before(client, sessions, box, alice) -> None:
