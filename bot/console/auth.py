@@ -17,7 +17,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import MultiFernet
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.console import login_sessions
@@ -102,6 +102,7 @@ def reset_account(session: Session, box: MultiFernet, username: str, password: s
     account.password_hash = _hasher.hash(password)
     account.failed_logins = 0
     account.locked_until = None
+    account.totp_last_step = None  # the steps of the old secret mean nothing for the new one
     uri = _new_totp(box, account)
     cases.audit(session, "account_reset", account.id, username)
     _end_sessions(session, account, "reset")
@@ -158,11 +159,36 @@ def _password_matches(account: Caseworker | None, password: str) -> bool:
         return False
 
 
-def _code_matches(box: MultiFernet, account: Caseworker, code: str, now: datetime) -> bool:
+def _code_step(box: MultiFernet, account: Caseworker, code: str, now: datetime) -> int | None:
+    """The time step whose code was typed (the previous, current or next one), or None."""
     secret = unseal(box, account.totp_secret)
     # pyotp reads a naive datetime as local time; ours are UTC.
     moment = now.replace(tzinfo=timezone.utc)
-    return pyotp.TOTP(secret).verify(code.replace(" ", ""), for_time=moment, valid_window=1)
+    try:
+        return pyotp.TOTP(secret).verify_and_get_timecode(
+            code.replace(" ", ""), for_time=moment, valid_window=1
+        )
+    except pyotp.OTPVerificationError:
+        return None
+
+
+def _use_step(session: Session, account: Caseworker, step: int) -> bool:
+    """Records the step as used unless it, or a later one, already was.
+
+    One conditional UPDATE, so that two logins racing with the same code cannot both pass. A
+    step at or before the last used one is refused too: once a code is used, the previous
+    window's code, still valid for a while, is no longer accepted either.
+    """
+    used = session.execute(
+        update(Caseworker)
+        .where(
+            Caseworker.id == account.id,
+            or_(Caseworker.totp_last_step.is_(None), Caseworker.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return used.rowcount == 1
 
 
 def _refuse(
@@ -193,11 +219,15 @@ def verify_login(
     if too_long or not _password_matches(account, password) or account is None:
         _refuse(session, account, username, "unknown user" if account is None else "password", now)
         return None
-    if not _code_matches(box, account, code, now):
+    step = _code_step(box, account, code, now)
+    if step is None:
         _refuse(session, account, username, "code", now)
         return None
     if not account.active:
         _refuse(session, account, username, "inactive", now)
+        return None
+    if not _use_step(session, account, step):
+        _refuse(session, account, username, "code reused", now)
         return None
     account.failed_logins = 0
     account.locked_until = None

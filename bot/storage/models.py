@@ -101,6 +101,8 @@ class Caseworker(Base):
     username = Column(String(64), nullable=False, unique=True)
     password_hash = Column(String(256), nullable=False)
     totp_secret = Column(LargeBinary, nullable=False)
+    # The time step (Unix time // 30) of the last code accepted: no code is accepted twice.
+    totp_last_step = Column(Integer, nullable=True)
     role = Column(String(16), nullable=False)
     centre_code = Column(String(64), nullable=True)
     active = Column(Boolean, nullable=False, default=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -19,6 +20,8 @@ from bot.storage.models import AuditEntry
 
 PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+# The last TOTP step each secret logged in with here: the console accepts a code once only.
+_USED_STEPS: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,18 @@ class Account:
     def code(self, at: datetime | None = None) -> str:
         totp = pyotp.TOTP(self.secret)
         return totp.now() if at is None else totp.at(at.replace(tzinfo=timezone.utc))
+
+    def fresh_code(self) -> str:
+        """A code the console has not had yet: the current step's, else the next one's (also
+        accepted), else the next period's once it begins."""
+        totp = pyotp.TOTP(self.secret)
+        current = totp.timecode(time.time())
+        step = max(current, _USED_STEPS.get(self.secret, current - 1) + 1)
+        if step > current + 1:
+            time.sleep(totp.interval - time.time() % totp.interval)
+            return self.fresh_code()
+        _USED_STEPS[self.secret] = step
+        return totp.generate_otp(step)
 
 
 def make_account(
@@ -73,7 +88,7 @@ def login(client: TestClient, account: Account, code: str | None = None):
             "csrf": token,
             "username": account.username,
             "password": account.password,
-            "code": code or account.code(),
+            "code": code or account.fresh_code(),
         },
     )
 

@@ -120,7 +120,7 @@ def test_a_wrong_totp_code_is_refused(client, sessions, alice) -> None:
 
 def test_repeated_failed_logins_lock_the_account(client, sessions, alice) -> None:
     for _ in range(auth.MAX_FAILED_LOGINS):
-        response = login(client, replace(alice, password="wrong password!!"))
+        response = login(client, replace(alice, password="wrong password!!"), alice.code())
         assert response.status_code == 401
 
     response = login(client, alice)
