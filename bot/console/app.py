@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import tempfile
 from collections.abc import Callable
@@ -45,8 +46,9 @@ from bot import directory, reports
 from bot.centres import Centre, CentreDirectory, format_hours
 from bot.console import auth, login_sessions, scope, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
+from bot.console.throttle import LoginThrottle
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
-from bot.gateway import outbox
+from bot.gateway import metrics, outbox
 from bot.i18n import babel_locale, is_rtl, translate, translations
 from bot.settings import ConfigError
 from bot.storage import cases, statistics
@@ -75,6 +77,8 @@ SESSION_COOKIE = "console_session"
 # The cookie outlives no session; the session itself is checked on the server each time.
 SESSION_MAX_AGE = int(login_sessions.LIFETIME.total_seconds())
 QUEUE_REFRESH_SECONDS = 10
+# A login refused because every hash slot was taken may try again at once, nearly.
+BUSY_RETRY_SECONDS = 1
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
@@ -242,6 +246,11 @@ def _notice(request: Request, key: str) -> None:
     request.session["notice"] = key
 
 
+def _address(request: Request) -> str:
+    """The client's address (uvicorn takes it from X-Forwarded-For set by a proxy on loopback)."""
+    return request.client.host if request.client else ""
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -261,11 +270,13 @@ class Console:
         box: MultiFernet,
         centres: CentreDirectory,
         clock: Callable[[], datetime],
+        throttle: LoginThrottle,
     ) -> None:
         self.sessions = sessions
         self.box = box
         self.centres = centres
         self.clock = clock
+        self.throttle = throttle
         self.env = _templates()
         self.app: Starlette | None = None
 
@@ -470,23 +481,37 @@ class Console:
 
     def login(self, call: Call) -> Response:
         username = call.form.get("username", "").strip()
-        account = auth.verify_login(
-            call.session, self.box, username, call.form.get("password", ""),
-            call.form.get("code", ""), call.now,
-        )  # fmt: skip
+        address = _address(call.request)
+        # Refused before any hash is computed: a hash is what a guess costs us.
+        wait = self.throttle.admit(address, username)
+        if wait:
+            return self.login_refused(call, username, "throttled", wait)
+        with self.throttle.hash_slot() as free:
+            if not free:
+                return self.login_refused(call, username, "busy", BUSY_RETRY_SECONDS)
+            account = auth.verify_login(
+                call.session, self.box, username, call.form.get("password", ""),
+                call.form.get("code", ""), call.now,
+            )  # fmt: skip
         if account is None:
+            self.throttle.failed(address, username)
             _notice(call.request, "login_failed")
             return self.render(call, "login.html", 401, username=username)
         # A fresh session (and CSRF token) at login: nothing from before it carries over.
         login_sessions.purge_expired(call.session, call.now)
-        client = call.request.client
-        token = login_sessions.start(
-            call.session, account.id, call.now, client.host if client else None
-        )
+        token = login_sessions.start(call.session, account.id, call.now, address)
         language = call.language
         call.request.session.clear()
         call.request.session.update(sid=token, lang=language, csrf=secrets.token_urlsafe(32))
         return self.redirect(call, "queue")
+
+    def login_refused(self, call: Call, username: str, reason: str, wait: float) -> Response:
+        """429 with the login form again; nothing is written, so a flood costs no writes."""
+        metrics.CONSOLE_LOGINS_REFUSED.labels(reason).inc()
+        _notice(call.request, reason)
+        response = self.render(call, "login.html", 429, username=username)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
 
     def logout(self, call: Call) -> Response:
         if call.user is not None:
@@ -1056,12 +1081,14 @@ def build_console(
     *,
     https_only: bool = True,
     clock: Callable[[], datetime] = datetime.utcnow,
+    throttle: LoginThrottle | None = None,
 ) -> Starlette:
     """The console app, to mount at ``/console`` (any prefix works).
 
     ``secret_key`` signs the session cookie; ``https_only=False`` is for tests and local HTTP.
+    ``throttle`` counts login attempts (in this process's memory unless given one on Redis).
     """
-    console = Console(sessions, box, centres, clock)
+    console = Console(sessions, box, centres, clock, throttle or LoginThrottle())
     console.app = Starlette(
         routes=console.routes(),
         middleware=[

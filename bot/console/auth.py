@@ -29,14 +29,17 @@ ROLES = ("caseworker", "supervisor", "admin")
 MIN_PASSWORD_LENGTH = 12
 # Longer input is refused before hashing: argon2 on megabytes of "password" is a cheap DoS.
 MAX_PASSWORD_LENGTH = 1024
-MAX_FAILED_LOGINS = 5
+# Well above what ``bot.console.throttle`` lets anyone try before refusing them: an account is
+# locked only by someone who kept guessing after being slowed down, for 3 minutes at least
+# (15 from one address).
+MAX_FAILED_LOGINS = 20
 LOCK_DURATION = timedelta(minutes=15)
 TOTP_ISSUER = "Returnee assistant"
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so that the answer takes as long as for a
-# real account and response times do not reveal which usernames exist.
+# Verified against when the username is unknown or the account locked, so that every answer
+# costs one hash and response times do not reveal which usernames exist or are locked.
 _DUMMY_HASH = _hasher.hash("not a real password, only for constant time")
 
 
@@ -153,6 +156,7 @@ def list_accounts(session: Session) -> list[Caseworker]:
 
 
 def _password_matches(account: Caseworker | None, password: str) -> bool:
+    """Always one hash: against the dummy hash when there is no account to check."""
     try:
         return _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -211,12 +215,16 @@ def verify_login(
 ) -> Caseworker | None:
     """The account when password and code are right and it is active and unlocked, else None."""
     account = find_account(session, username)
-    if account is not None and account.locked_until and account.locked_until > now:
-        # While locked, the password is not even checked: guessing gains nothing.
+    locked = account is not None and account.locked_until and account.locked_until > now
+    too_long = len(password) > MAX_PASSWORD_LENGTH
+    # While locked, the password is checked against the dummy hash, so guessing gains nothing;
+    # a password too long to hash is replaced by an empty one for the same work.
+    checked = None if locked or too_long else account
+    matches = _password_matches(checked, "" if too_long else password)
+    if locked:
         cases.audit(session, "login_locked", account.id, username, now=now)
         return None
-    too_long = len(password) > MAX_PASSWORD_LENGTH
-    if too_long or not _password_matches(account, password) or account is None:
+    if not matches or account is None:
         _refuse(session, account, username, "unknown user" if account is None else "password", now)
         return None
     step = _code_step(box, account, code, now)

@@ -100,9 +100,13 @@ NOTICES = {
     ),
     "sessions_ended": N_("Les sessions de ce compte sont terminées."),
     "login_failed": N_(
-        "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après 5 échecs, "
-        "le compte est bloqué 15 minutes."
+        "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après de "
+        "nombreux échecs, le compte est bloqué 15 minutes."
     ),
+    "throttled": N_(
+        "Trop de tentatives de connexion. Attendez quelques minutes avant de réessayer."
+    ),
+    "busy": N_("Trop de connexions en même temps. Réessayez dans un instant."),
 }
 
 ERROR_TITLES = {

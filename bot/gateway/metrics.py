@@ -31,6 +31,12 @@ DEAD_LETTERS = Counter(
     "bot_dead_letters", "Messages given up on, by reason", ["reason"], registry=REGISTRY
 )
 ERRORS = Counter("bot_errors", "Internal errors, by component", ["component"], registry=REGISTRY)
+CONSOLE_LOGINS_REFUSED = Counter(
+    "bot_console_logins_refused",
+    "Console logins refused before any password was checked: throttled, or busy hashing",
+    ["reason"],
+    registry=REGISTRY,
+)
 TURN_SECONDS = Histogram(
     "bot_turn_seconds",
     "From an update's arrival to its replies being queued",

@@ -33,6 +33,7 @@ from telegram.ext import Application
 
 from bot.centres import CentreDirectory, load_centres
 from bot.console.app import build_console
+from bot.console.throttle import LoginThrottle, MemoryWindows, RedisWindows
 from bot.gateway import metrics
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
@@ -140,6 +141,13 @@ def console_secret(keys: list[bytes]) -> str:
     return hmac.new(keys[0], b"console-session", hashlib.sha256).hexdigest()
 
 
+def login_throttle(settings: Settings, keys: list[bytes]) -> LoginThrottle:
+    """Login windows in Redis when configured (every replica counts the same attempts), else
+    in this process; keyed by a secret every replica derives alike from the data key."""
+    windows = RedisWindows(settings.redis_url) if settings.redis_url else MemoryWindows()
+    return LoginThrottle(windows, hmac.new(keys[0], b"console-throttle", hashlib.sha256).digest())
+
+
 def build_http_app(
     settings: Settings, core: Core, accept: Callable[[dict], Awaitable[int]] | None = None
 ) -> Starlette:
@@ -186,6 +194,7 @@ def build_http_app(
         console_secret(core.keys),
         core.centres,
         https_only=settings.console_secure_cookies,
+        throttle=login_throttle(settings, core.keys),
     )
     metrics.watch_queues(
         {

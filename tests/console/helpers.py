@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyotp
@@ -22,6 +22,22 @@ PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 # The last TOTP step each secret logged in with here: the console accepts a code once only.
 _USED_STEPS: dict[str, int] = {}
+
+
+@dataclass
+class Clock:
+    """A clock the test moves: the console's ``clock`` and, as seconds, the throttle's."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return (self.now - datetime(2000, 1, 1)).total_seconds()
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ def test_an_unknown_username_is_refused_and_audited(sessions, box) -> None:
     assert (entry.caseworker_id, entry.username, entry.detail) == (None, "ghost", "unknown user")
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(sessions, box, alice) -> None:
+def test_max_failures_in_a_row_lock_the_account_for_fifteen_minutes(sessions, box, alice) -> None:
     for minute in range(auth.MAX_FAILED_LOGINS):
         now = NOW + timedelta(minutes=minute)
         assert attempt(sessions, box, alice, password="wrong password!!", now=now) is None

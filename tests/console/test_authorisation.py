@@ -1,9 +1,7 @@
 """Every refusal is refused and written to the audit log: no login, wrong role, someone else's
-case, a missing CSRF token, a wrong TOTP code, repeated failed logins."""
+case, a missing CSRF token, a wrong TOTP code (repeated failed logins: test_throttling.py)."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -116,20 +114,6 @@ def test_a_wrong_totp_code_is_refused(client, sessions, alice) -> None:
     with sessions() as session:
         (entry,) = audit_actions(session, "login_failed")
     assert (entry.username, entry.detail) == ("alice", "code")
-
-
-def test_repeated_failed_logins_lock_the_account(client, sessions, alice) -> None:
-    for _ in range(auth.MAX_FAILED_LOGINS):
-        response = login(client, replace(alice, password="wrong password!!"), alice.code())
-        assert response.status_code == 401
-
-    response = login(client, alice)
-
-    assert response.status_code == 401
-    with sessions() as session:
-        assert len(audit_actions(session, "login_failed")) == auth.MAX_FAILED_LOGINS
-        assert len(audit_actions(session, "login_locked")) == 1
-        assert audit_actions(session, "login") == []
 
 
 def test_a_disabled_account_is_logged_out(client, sessions, alice) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from cryptography.fernet import MultiFernet
@@ -23,18 +22,7 @@ from bot.centres import CentreDirectory
 from bot.console import auth
 from bot.console.app import SESSION_COOKIE, build_console
 from bot.storage.models import ConsoleSession
-from tests.console.helpers import audit_actions, login, post
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from tests.console.helpers import Clock, audit_actions, login, post
 
 
 @pytest.fixture
