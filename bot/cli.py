@@ -203,7 +203,7 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
     def password() -> str:
         if args.password_stdin:
             return sys.stdin.readline().rstrip("\n")
-        return getpass.getpass("password (12 characters or more): ")
+        return getpass.getpass("password (12 characters or more, not a common one): ")
 
     with sessions.begin() as session:
         if args.action == "list":
@@ -235,8 +235,9 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
                 return
             if args.action == "create":
                 _, uri = auth.create_account(
-                    session, box, args.username, password(), args.role or "caseworker", args.centre
-                )
+                    session, box, args.username, password(), args.role or "caseworker",
+                    args.centre, known_centres,
+                )  # fmt: skip
             else:
                 uri = auth.reset_account(session, box, args.username, password())
         except ValueError as error:

@@ -19,6 +19,7 @@ from bot.storage import cases
 from bot.storage.models import AuditEntry
 
 PASSWORD = "correct horse battery staple"
+DEMO_CENTRES = ("dakar-demo", "rabat-demo", "tunis-demo")  # data/centres.yml
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 # The last TOTP step each secret logged in with here: the console accepts a code once only.
 _USED_STEPS: dict[str, int] = {}
@@ -70,7 +71,9 @@ def make_account(
 ) -> Account:  # fmt: skip
     """An active account; of dakar-demo unless told, like ``queued_case``'s cases."""
     with sessions.begin() as session:
-        account, uri = auth.create_account(session, box, username, PASSWORD, role, centre)
+        account, uri = auth.create_account(
+            session, box, username, PASSWORD, role, centre, DEMO_CENTRES
+        )
         account_id = account.id
     return Account(account_id, username, PASSWORD, pyotp.parse_uri(uri).secret)
 
