@@ -85,6 +85,8 @@ SECURITY_HEADERS = {
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
+    # frame-ancestors above says the same to browsers that read CSP; this, to those that don't.
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     # Case pages hold personal data: no copy in the browser's or a proxy's cache.
     "Cache-Control": "no-store",
@@ -153,11 +155,18 @@ class DeadLetterRow:
     length: int | None
 
 
-class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every response (pages, redirects and static files)."""
+# Sent only with Secure cookies, that is when the console is served over HTTPS: a browser told
+# this over plain http on a developer's machine would refuse that machine's http for a year.
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` (and HSTS when asked) to every response: pages, redirects and
+    static files."""
+
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, **(HSTS if hsts else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,7 +176,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
@@ -1082,22 +1091,26 @@ def build_console(
     https_only: bool = True,
     clock: Callable[[], datetime] = datetime.utcnow,
     throttle: LoginThrottle | None = None,
+    mount_path: str = "/console",
 ) -> Starlette:
-    """The console app, to mount at ``/console`` (any prefix works).
+    """The console app, to mount at ``mount_path`` (its URLs work under any prefix; the session
+    cookie is sent back to that path only).
 
-    ``secret_key`` signs the session cookie; ``https_only=False`` is for tests and local HTTP.
-    ``throttle`` counts login attempts (in this process's memory unless given one on Redis).
+    ``secret_key`` signs the session cookie; ``https_only=False`` is for tests and local HTTP,
+    and also leaves HSTS out. ``throttle`` counts login attempts (in this process's memory
+    unless given one on Redis).
     """
     console = Console(sessions, box, centres, clock, throttle or LoginThrottle())
     console.app = Starlette(
         routes=console.routes(),
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=https_only),
             Middleware(
                 SessionMiddleware,
                 secret_key=secret_key,
                 session_cookie=SESSION_COOKIE,
                 max_age=SESSION_MAX_AGE,
+                path=mount_path,
                 same_site="strict",
                 https_only=https_only,
             ),

@@ -321,6 +321,10 @@ def test_pages_carry_protective_headers(client, alice) -> None:
     assert "script-src 'self'" in headers["content-security-policy"]
     assert headers["cache-control"] == "no-store"
     assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert client.get("/console/static/console.css").headers["x-frame-options"] == "DENY"
+    # Served over plain http (the test client's cookies are not Secure): no HSTS.
+    assert "strict-transport-security" not in headers
 
 
 def test_the_session_cookie_is_strict_and_secure_in_production(sessions, box, centres) -> None:
@@ -332,5 +336,8 @@ def test_the_session_cookie_is_strict_and_secure_in_production(sessions, box, ce
 
     app = Starlette(routes=[Mount("/console", build_console(sessions, box, "k", centres))])
     with TestClient(app, base_url="https://testserver") as browser:
-        cookie = browser.get("/console/login").headers["set-cookie"].lower()
+        response = browser.get("/console/login")
+    cookie = response.headers["set-cookie"].lower()
     assert "samesite=strict" in cookie and "secure" in cookie and "httponly" in cookie
+    assert "path=/console;" in cookie  # never sent to the webhook, /health or /metrics
+    assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
