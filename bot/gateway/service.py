@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -154,10 +155,14 @@ def build_http_app(
     """Health, metrics and the console; the webhook too when ``accept`` (the workers' way in,
     ``Worker.accept``) is given in webhook mode."""
 
-    async def health(_: Request) -> Response:
+    async def health(request: Request) -> Response:
         status = await readiness(core)
         ready = status["database"] and any(status["rasa"].values())
-        body = {"status": "ok" if ready else "unavailable", "mode": settings.mode, **status}
+        body = {"status": "ok" if ready else "unavailable"}
+        if from_loopback(request):
+            # The details name internal URLs (Rasa replicas): for the launcher and operators on
+            # the machine, not for whoever reaches the gateway from outside.
+            body.update(mode=settings.mode, **status)
         return JSONResponse(body, status_code=200 if ready else 503)
 
     async def live(_: Request) -> Response:
@@ -212,6 +217,14 @@ def build_http_app(
     if settings.mode == "webhook" and accept is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def from_loopback(request: Request) -> bool:
+    """Whether the client is on this machine (behind a proxy: as X-Forwarded-For says)."""
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
 
 
 async def readiness(core: Core) -> dict:
