@@ -968,7 +968,7 @@ class Console:
             (account, login_sessions.open_sessions(call.session, account.id, call.now))
             for account in auth.list_accounts(call.session)
         ]
-        return self.render(call, "accounts.html", accounts=accounts)
+        return self.render(call, "accounts.html", accounts=accounts, role_labels=texts.ROLE_LABELS)
 
     def end_sessions(self, call: Call) -> Response:
         account = call.session.get(Caseworker, call.request.path_params["account_id"])

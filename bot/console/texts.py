@@ -72,6 +72,11 @@ FLAG_LABELS = {
     "documents_blocking": N_("Papiers manquants qui bloquent"),
     "psychological_support": N_("Souhaite un soutien psychologique"),
 }
+ROLE_LABELS = {
+    "caseworker": N_("Conseiller"),
+    "supervisor": N_("Superviseur"),
+    "admin": N_("Administrateur"),
+}
 YES = N_("oui")
 NO = N_("non")
 
