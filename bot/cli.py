@@ -18,6 +18,7 @@ import time
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvloop
 
@@ -30,6 +31,9 @@ from bot.nlg.templates import load_templates
 from bot.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
 from bot.storage.db import migrate
 from bot.storage.keys import data_keys
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger("bot.cli")
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -189,19 +193,21 @@ def gateway(settings: Settings) -> None:
 
 
 def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
-    """Manage console accounts: create, disable, enable, reset, list."""
-    from bot.console import auth
+    """Manage console accounts: create, disable, enable, reset, set (role, centre), list, and
+    the sessions an account has open (sessions, end-sessions)."""
+    from bot.console import auth, login_sessions
     from bot.storage.db import make_engine, session_factory
     from bot.storage.keys import cipher
 
     migrate(settings.database_url)
     box = cipher(data_keys(settings))
     sessions = session_factory(make_engine(settings.database_url))
+    known_centres = {centre.code for centre in load_centres(settings.centres_file)}
 
     def password() -> str:
         if args.password_stdin:
             return sys.stdin.readline().rstrip("\n")
-        return getpass.getpass("password (12 characters or more): ")
+        return getpass.getpass("password (12 characters or more, not a common one): ")
 
     with sessions.begin() as session:
         if args.action == "list":
@@ -210,21 +216,53 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
                 centre = account.centre_code or "-"
                 print(f"{account.username:20} {account.role:11} {centre:12} {state}")
             return
-        if args.action in ("disable", "enable"):
-            auth.set_active(session, args.username, args.action == "enable")
-            print(f"{args.username}: {args.action}d")
-            return
         try:
+            if args.action in ("disable", "enable"):
+                auth.set_active(session, args.username, args.action == "enable")
+                print(f"{args.username}: {args.action}d")
+                return
+            if args.action == "sessions":
+                account = auth.find_account(session, args.username)
+                if account is None:
+                    raise ValueError(f"no account named {args.username!r}")
+                for row in login_sessions.open_sessions(session, account.id, datetime.utcnow()):
+                    print(
+                        f"since {row.created_at:%Y-%m-%d %H:%M} UTC, last seen "
+                        f"{row.last_seen_at:%Y-%m-%d %H:%M} UTC, from {row.address or '-'}"
+                    )
+                return
+            if args.action == "end-sessions":
+                print(f"{args.username}: {auth.end_sessions(session, args.username)} ended")
+                return
+            if args.action == "set":
+                change_account(session, args, known_centres)
+                return
             if args.action == "create":
                 _, uri = auth.create_account(
-                    session, box, args.username, password(), args.role, args.centre
-                )
+                    session, box, args.username, password(), args.role or "caseworker",
+                    args.centre, known_centres,
+                )  # fmt: skip
             else:
                 uri = auth.reset_account(session, box, args.username, password())
         except ValueError as error:
             sys.exit(f"error: {error}")
     print("Add this to the caseworker's authenticator app (as a QR code or by hand):")
     print(uri)
+
+
+def change_account(session: Session, args: argparse.Namespace, known: set[str]) -> None:
+    """``caseworker set NAME [--role R] [--centre C | --no-centre]``: what is not given stays."""
+    from bot.console import auth
+
+    account = auth.find_account(session, args.username)
+    if account is None:
+        raise ValueError(f"no account named {args.username!r}")
+    role = args.role or account.role
+    centre = None if args.no_centre else args.centre or account.centre_code
+    if auth.change_account(session, args.username, role, centre, known):
+        print(f"{args.username}: {role}, centre {centre or '-'}; its sessions are ended")
+    else:
+        print(f"{args.username}: unchanged")
 
 
 def purge(settings: Settings) -> None:
@@ -338,12 +376,22 @@ def main(argv: list[str] | None = None) -> None:
     report_parser.add_argument("--language", default="fr", choices=list(LANGUAGES))
     report_parser.add_argument("--out", default="var/reports", help="output folder")
     accounts = commands.add_parser("caseworker", help="manage caseworker console accounts")
-    accounts.add_argument("action", choices=["create", "disable", "enable", "reset", "list"])
+    accounts.add_argument(
+        "action",
+        choices=[
+            "create", "disable", "enable", "reset", "set", "list", "sessions", "end-sessions",
+        ],
+    )  # fmt: skip
     accounts.add_argument("username", nargs="?")
     accounts.add_argument(
-        "--role", choices=["caseworker", "supervisor", "admin"], default="caseworker"
+        "--role",
+        choices=["caseworker", "supervisor", "admin"],
+        help="create: default caseworker; set: unchanged when not given",
     )
     accounts.add_argument("--centre", default=None, help="centre code the account belongs to")
+    accounts.add_argument(
+        "--no-centre", action="store_true", help="set: take the account's centre away"
+    )
     accounts.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

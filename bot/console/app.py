@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import tempfile
 from collections.abc import Callable
@@ -42,12 +43,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import directory, reports
-from bot.centres import CentreDirectory, format_hours
-from bot.console import auth, service_form, stats, texts
+from bot.centres import Centre, CentreDirectory, format_hours
+from bot.console import auth, login_sessions, scope, service_form, stats, texts
 from bot.console.texts import RATING_PROMPT
+from bot.console.throttle import LoginThrottle
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.crisis.kinds import crisis_label
-from bot.gateway import outbox
+from bot.gateway import metrics, outbox
 from bot.i18n import babel_locale, is_rtl, translate, translations
 from bot.settings import ConfigError
 from bot.storage import cases, statistics
@@ -59,8 +61,8 @@ __all__ = ["RATING_PROMPT", "build_console"]
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 UI_DEFAULT_LANGUAGE = "fr"
-SUPERVISORS = ("supervisor", "admin")
-ADMINS = ("admin",)
+SUPERVISORS = scope.SUPERVISORS
+ADMINS = (scope.ADMIN,)
 # The reports page's centre choice for what was counted without a centre ("" in the reports);
 # never a centre code, whose characters are A-Z a-z 0-9 _ -.
 NO_CENTRE_CHOICE = "~"
@@ -68,18 +70,24 @@ NO_CENTRE_CHOICE = "~"
 CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
 MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
 MAX_DETAIL = 500
+MAX_AUDIT_DETAIL = 200  # the audit log's detail column
 DEAD_LETTERS_SHOWN = 200
 # Enough to tell a person's messages apart on the page, too little to look them up elsewhere.
 PSEUDONYM_SHOWN = 8
 SESSION_COOKIE = "console_session"
-SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then log in again
+# The cookie outlives no session; the session itself is checked on the server each time.
+SESSION_MAX_AGE = int(login_sessions.LIFETIME.total_seconds())
 QUEUE_REFRESH_SECONDS = 10
+# A login refused because every hash slot was taken may try again at once, nearly.
+BUSY_RETRY_SECONDS = 1
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
+    # frame-ancestors above says the same to browsers that read CSP; this, to those that don't.
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     # Case pages hold personal data: no copy in the browser's or a proxy's cache.
     "Cache-Control": "no-store",
@@ -148,11 +156,18 @@ class DeadLetterRow:
     length: int | None
 
 
-class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every response (pages, redirects and static files)."""
+# Sent only with Secure cookies, that is when the console is served over HTTPS: a browser told
+# this over plain http on a developer's machine would refuse that machine's http for a year.
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` (and HSTS when asked) to every response: pages, redirects and
+    static files."""
+
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, **(HSTS if hsts else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,7 +177,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
@@ -230,11 +245,6 @@ def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
 
 
-def _stamp(account: Caseworker) -> str:
-    """Changes when the password is reset, which ends the sessions opened before."""
-    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:16]
-
-
 def _ui_language(request: Request) -> str:
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
@@ -244,6 +254,11 @@ def _ui_language(request: Request) -> str:
 
 def _notice(request: Request, key: str) -> None:
     request.session["notice"] = key
+
+
+def _address(request: Request) -> str:
+    """The client's address (uvicorn takes it from X-Forwarded-For set by a proxy on loopback)."""
+    return request.client.host if request.client else ""
 
 
 def _int(value: str | None) -> int | None:
@@ -265,11 +280,13 @@ class Console:
         box: MultiFernet,
         centres: CentreDirectory,
         clock: Callable[[], datetime],
+        throttle: LoginThrottle,
     ) -> None:
         self.sessions = sessions
         self.box = box
         self.centres = centres
         self.clock = clock
+        self.throttle = throttle
         self.env = _templates()
         self.app: Starlette | None = None
 
@@ -314,6 +331,13 @@ class Console:
                 methods=["POST"],
                 name="dead_letter_requeue",
             ),
+            Route("/accounts", page(self.accounts_page, ADMIN_ONLY), name="accounts"),
+            Route(
+                "/accounts/{account_id:int}/end-sessions",
+                page(self.end_sessions, ADMIN_ONLY),
+                methods=["POST"],
+                name="end_sessions",
+            ),
             Route("/reports", page(self.reports_page, SUPERVISOR_ONLY), name="reports"),
             Route("/reports.csv", page(self.report_csv, SUPERVISOR_ONLY), name="report_csv"),
             Route("/reports.png", page(self.report_png, SUPERVISOR_ONLY), name="report_png"),
@@ -354,7 +378,7 @@ class Console:
     ) -> Response:
         with self.sessions() as session:
             call = Call(request, session, form, self.clock(), language=_ui_language(request))
-            call.user = self.current_user(call)
+            call.user = self.current_user(call, activity=not access.json)
             try:
                 self.check(call, access)
                 response = handler(call)
@@ -377,7 +401,7 @@ class Console:
     def refuse(self, call: Call, refusal: Refused, access: Access) -> Response:
         anonymous = refusal.action == "unauthenticated"
         if not anonymous or access.audit_anonymous:
-            where = f"{call.request.method} {call.request.url.path}"[:200]
+            where = f"{call.request.method} {call.request.url.path}"[:MAX_AUDIT_DETAIL]
             self.audit(call, refusal.action, refusal.case_id, where)
             call.session.commit()
             logger.warning("console refused (%s): %s", refusal.action, call.request.url.path)
@@ -389,24 +413,25 @@ class Console:
         message = texts.ERROR_TEXTS[refusal.reason]
         return self.render(call, "error.html", refusal.status, title=title, message=message)
 
-    def current_user(self, call: Call) -> Caseworker | None:
-        """The logged-in account; a disabled or reset account's session ends here."""
-        uid = call.request.session.get("uid")
-        if uid is None:
+    def current_user(self, call: Call, activity: bool) -> Caseworker | None:
+        """The account of the cookie's session while that session lives on the server.
+
+        A cookie whose session ended (logout, expiry, an admin, a change to the account) is
+        forgotten, and the login page says that the session ended.
+        """
+        token = call.request.session.get("sid")
+        if token is None:
             return None
-        account = call.session.get(Caseworker, uid)
-        if (
-            account is not None
-            and account.active
-            and call.request.session.get("stamp") == _stamp(account)
-        ):
+        row = login_sessions.resume(call.session, token, call.now, activity)
+        account = call.session.get(Caseworker, row.caseworker_id) if row else None
+        if account is not None and account.active:
             return account
-        for key in ("uid", "stamp"):
-            call.request.session.pop(key, None)
-        if account is not None and not account.active:
-            self.audit(call, "inactive_logout", who=account)
-            call.session.commit()
-            _notice(call.request, "disabled")
+        if row is not None:
+            # Disabled by hand in the database rather than through ``auth.set_active``.
+            call.session.delete(row)
+        call.session.commit()
+        call.request.session.pop("sid")
+        _notice(call.request, "session_ended")
         return None
 
     def audit(
@@ -466,24 +491,42 @@ class Console:
 
     def login(self, call: Call) -> Response:
         username = call.form.get("username", "").strip()
-        account = auth.verify_login(
-            call.session, self.box, username, call.form.get("password", ""),
-            call.form.get("code", ""), call.now,
-        )  # fmt: skip
+        address = _address(call.request)
+        # Refused before any hash is computed: a hash is what a guess costs us.
+        wait = self.throttle.admit(address, username)
+        if wait:
+            return self.login_refused(call, username, "throttled", wait)
+        with self.throttle.hash_slot() as free:
+            if not free:
+                return self.login_refused(call, username, "busy", BUSY_RETRY_SECONDS)
+            account = auth.verify_login(
+                call.session, self.box, username, call.form.get("password", ""),
+                call.form.get("code", ""), call.now,
+            )  # fmt: skip
         if account is None:
+            self.throttle.failed(address, username)
             _notice(call.request, "login_failed")
             return self.render(call, "login.html", 401, username=username)
         # A fresh session (and CSRF token) at login: nothing from before it carries over.
+        login_sessions.purge_expired(call.session, call.now)
+        token = login_sessions.start(call.session, account.id, call.now, address)
         language = call.language
         call.request.session.clear()
-        call.request.session.update(
-            uid=account.id, stamp=_stamp(account), lang=language, csrf=secrets.token_urlsafe(32)
-        )
+        call.request.session.update(sid=token, lang=language, csrf=secrets.token_urlsafe(32))
         return self.redirect(call, "queue")
+
+    def login_refused(self, call: Call, username: str, reason: str, wait: float) -> Response:
+        """429 with the login form again; nothing is written, so a flood costs no writes."""
+        metrics.CONSOLE_LOGINS_REFUSED.labels(reason).inc()
+        _notice(call.request, reason)
+        response = self.render(call, "login.html", 429, username=username)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
 
     def logout(self, call: Call) -> Response:
         if call.user is not None:
             self.audit(call, "logout")
+            login_sessions.end(call.session, call.request.session["sid"])
         language = call.language
         call.request.session.clear()
         call.request.session.update(lang=language, notice="logged_out")
@@ -506,11 +549,12 @@ class Console:
     def queue_state(self, call: Call) -> dict[str, Any]:
         """What the queue page shows: identifying nothing, so no packet is decrypted here."""
         filters = self.filters(call)
-        waiting = cases.queue(call.session, **filters)
+        within = scope.case_filter(call.me)
+        waiting = cases.queue(call.session, **filters, within=within)
         mine = list(
             call.session.execute(
                 select(Case)
-                .where(Case.claimed_by == call.me.id, Case.status == cases.CLAIMED)
+                .where(Case.claimed_by == call.me.id, Case.status == cases.CLAIMED, within)
                 .order_by(Case.priority, Case.claimed_at)
             ).scalars()
         )
@@ -551,7 +595,8 @@ class Console:
             call,
             "queue.html",
             **self.queue_state(call),
-            centres=list(self.centres),
+            centres=self.visible_centres(call.me),
+            no_centre=not call.me.centre_code and not scope.sees_every_centre(call.me),
             waiting_for=lambda case: self.waiting_for(call, case),
             refresh_seconds=QUEUE_REFRESH_SECONDS,
         )
@@ -578,8 +623,14 @@ class Console:
             }
         )
 
+    def visible_centres(self, account: Caseworker) -> list[Centre]:
+        """The centres whose cases the account sees, to filter the queue on."""
+        if scope.sees_every_centre(account):
+            return list(self.centres)
+        return [centre for centre in self.centres if centre.code == account.centre_code]
+
     def claim(self, call: Call) -> Response:
-        case_id = call.request.path_params["case_id"]
+        case_id = self.case(call, scope.in_scope).id
         if cases.claim(call.session, case_id, call.me.id, call.now):
             self.audit(call, "claim", case_id)
             _notice(call.request, "claimed")
@@ -590,18 +641,21 @@ class Console:
 
     # Case -------------------------------------------------------------------------------------
 
-    def may_see(self, user: Caseworker, case: Case) -> bool:
-        return user.role in SUPERVISORS or case.claimed_by == user.id
+    def case(
+        self, call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.may_open
+    ) -> Case:
+        """The case of the URL, if ``allowed`` lets this account at it; refuses otherwise.
 
-    def case(self, call: Call) -> Case:
-        """The case of the URL, if this caseworker may see it; refuses otherwise."""
+        A case out of reach is answered exactly as one that does not exist, so that nobody
+        learns which case ids exist elsewhere; only the audit log tells the two apart.
+        """
         case_id = call.request.path_params["case_id"]
         case = call.session.get(Case, case_id)
         # Drafts are still being prepared with the person: nobody sees them yet.
         if case is None or case.status == cases.DRAFT:
             raise Refused(404, "case_not_found", "not_found", case_id)
-        if not self.may_see(call.me, case):
-            raise Refused(403, "forbidden", "forbidden", case_id)
+        if not allowed(call.me, case):
+            raise Refused(404, "forbidden", "not_found", case_id)
         return case
 
     def open_case(self, call: Call) -> Case | None:
@@ -614,8 +668,9 @@ class Console:
 
     def case_page(self, call: Call) -> Response:
         case = self.case(call)
-        self.audit(call, "case_view", case.id)
         erased = case.pseudonym is None
+        packet_shown = not erased and scope.may_read_packet(call.me, case)
+        self.audit(call, "case_view", case.id, "packet" if packet_shown else None)
         thread = [] if erased else cases.thread(call.session, self.box, case.id)
         authors = {
             account.id: account.username
@@ -628,7 +683,7 @@ class Console:
         colleagues = [
             account
             for account in auth.list_accounts(call.session)
-            if account.active and account.id != case.claimed_by
+            if scope.may_receive(account, case)
         ]
         detail = unseal(self.box, case.outcome_detail) if case.outcome_detail else ""
         return self.render(
@@ -636,7 +691,8 @@ class Console:
             "case.html",
             case=case,
             erased=erased,
-            packet=self.packet_rows(case, call.language) if not erased and case.packet else [],
+            packet=self.packet_rows(case, call.language) if packet_shown and case.packet else [],
+            packet_shown=packet_shown,
             thread=thread,
             authors=authors,
             kind_labels=texts.KIND_LABELS,
@@ -710,7 +766,7 @@ class Console:
         to_caseworker = call.form.get("to_caseworker", "").strip()
         to_centre = call.form.get("to_centre", "").strip()
         colleague = auth.find_account(call.session, to_caseworker) if to_caseworker else None
-        if colleague is not None and colleague.active and colleague.id != case.claimed_by:
+        if colleague is not None and scope.may_receive(colleague, case):
             case.claimed_by = colleague.id
             case.last_activity_at = call.now
             detail = f"to caseworker {colleague.username}"
@@ -720,11 +776,13 @@ class Console:
             cases.release(case, call.now)
             detail = f"to centre {to_centre}"
         else:
+            asked = f"to caseworker {to_caseworker}" if to_caseworker else f"to centre {to_centre}"
+            self.audit(call, "transfer_refused", case.id, asked[:MAX_AUDIT_DETAIL])
             _notice(call.request, "bad_transfer")
             return self.redirect(call, "case", case_id=case.id)
         self.audit(call, "transfer", case.id, detail)
         _notice(call.request, "transferred")
-        if self.may_see(call.me, case):
+        if scope.may_open(call.me, case):
             return self.redirect(call, "case", case_id=case.id)
         return self.redirect(call, "queue")
 
@@ -758,8 +816,8 @@ class Console:
         return self.render(
             call,
             "supervisor.html",
-            figures=stats.figures(call.session),
-            entries=stats.latest_audit(call.session),
+            figures=stats.figures(call.session, scope.case_filter(call.me)),
+            entries=stats.latest_audit(call.session, scope.audit_filter(call.me)),
         )
 
     # Service directory ------------------------------------------------------------------------
@@ -823,7 +881,7 @@ class Console:
         form = service_form.form_from_post(call.form)
         if form["id"] and directory.get_service(call.session, form["id"]) is not None:
             # A new service must not silently replace an existing one.
-            self.audit(call, "service_invalid", detail=form["id"][:200])
+            self.audit(call, "service_invalid", detail=form["id"][:MAX_AUDIT_DETAIL])
             error = translate(call.language, texts.SERVICE_EXISTS)
             return self.service_form(call, form, None, error, {"id"}, 422)
         return self.save_service(call, form, None)
@@ -844,7 +902,7 @@ class Console:
             service = directory.upsert_service(call.session, data, self.centres)
         except (ConfigError, ValueError) as failure:
             message = str(failure)
-            self.audit(call, "service_invalid", detail=(form["id"] or "-")[:200])
+            self.audit(call, "service_invalid", detail=(form["id"] or "-")[:MAX_AUDIT_DETAIL])
             error, invalid = service_form.shown_error(message), service_form.error_fields(message)
             return self.service_form(call, form, editing, error, invalid, 422)
         self.audit(call, "service_updated" if editing else "service_created", detail=service.id)
@@ -905,6 +963,25 @@ class Console:
         self.audit(call, "dead_letter_requeued", detail=str(letter_id))
         _notice(call.request, "dead_letter_requeued")
         return self.redirect(call, "dead_letters")
+
+    # Accounts and their sessions ---------------------------------------------------------------
+
+    def accounts_page(self, call: Call) -> Response:
+        accounts = [
+            (account, login_sessions.open_sessions(call.session, account.id, call.now))
+            for account in auth.list_accounts(call.session)
+        ]
+        return self.render(call, "accounts.html", accounts=accounts, role_labels=texts.ROLE_LABELS)
+
+    def end_sessions(self, call: Call) -> Response:
+        account = call.session.get(Caseworker, call.request.path_params["account_id"])
+        if account is None:
+            raise Refused(404, "account_not_found", "account_not_found")
+        ended = auth.end_sessions(call.session, account.username)
+        self.audit(call, "end_sessions", detail=f"{ended} of {account.username}")
+        _notice(call.request, "sessions_ended")
+        # Ending one's own sessions is a logout: the next page is the login page.
+        return self.redirect(call, "accounts")
 
     # Reports ----------------------------------------------------------------------------------
 
@@ -1016,21 +1093,27 @@ def build_console(
     *,
     https_only: bool = True,
     clock: Callable[[], datetime] = datetime.utcnow,
+    throttle: LoginThrottle | None = None,
+    mount_path: str = "/console",
 ) -> Starlette:
-    """The console app, to mount at ``/console`` (any prefix works).
+    """The console app, to mount at ``mount_path`` (its URLs work under any prefix; the session
+    cookie is sent back to that path only).
 
-    ``secret_key`` signs the session cookie; ``https_only=False`` is for tests and local HTTP.
+    ``secret_key`` signs the session cookie; ``https_only=False`` is for tests and local HTTP,
+    and also leaves HSTS out. ``throttle`` counts login attempts (in this process's memory
+    unless given one on Redis).
     """
-    console = Console(sessions, box, centres, clock)
+    console = Console(sessions, box, centres, clock, throttle or LoginThrottle())
     console.app = Starlette(
         routes=console.routes(),
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=https_only),
             Middleware(
                 SessionMiddleware,
                 secret_key=secret_key,
                 session_cookie=SESSION_COOKIE,
                 max_age=SESSION_MAX_AGE,
+                path=mount_path,
                 same_site="strict",
                 https_only=https_only,
             ),

@@ -2,45 +2,49 @@
 
 Each function takes a session and leaves committing to the caller, like ``bot.storage.cases``.
 The TOTP secret is sealed with the data key, so a copy of the database alone cannot produce
-codes. Every login attempt is written to the audit log with the username, never the password.
+codes. Every login attempt is written to the audit log, never with the password, and with the
+typed username only when it names an account.
+Whatever changes what an account may do (disabling, a reset, a new role or centre) ends its
+open console sessions (``bot.console.login_sessions``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import MultiFernet
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.console import login_sessions, passwords
 from bot.storage import cases
 from bot.storage.keys import seal, unseal
 from bot.storage.models import Caseworker
 
 ROLES = ("caseworker", "supervisor", "admin")
-MIN_PASSWORD_LENGTH = 12
-# Longer input is refused before hashing: argon2 on megabytes of "password" is a cheap DoS.
-MAX_PASSWORD_LENGTH = 1024
-MAX_FAILED_LOGINS = 5
+# Well above what ``bot.console.throttle`` lets anyone try before refusing them: an account is
+# locked only by someone who kept guessing after being slowed down, for 3 minutes at least
+# (15 from one address).
+MAX_FAILED_LOGINS = 20
 LOCK_DURATION = timedelta(minutes=15)
 TOTP_ISSUER = "Returnee assistant"
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so that the answer takes as long as for a
-# real account and response times do not reveal which usernames exist.
+# Verified against when the username is unknown or the account locked, so that every answer
+# costs one hash and response times do not reveal which usernames exist or are locked.
 _DUMMY_HASH = _hasher.hash("not a real password, only for constant time")
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+def _check_password(password: str, username: str) -> None:
+    problem = passwords.weakness(password, username)
+    if problem:
+        raise ValueError(problem)
 
 
 def _new_totp(box: MultiFernet, account: Caseworker) -> str:
@@ -63,16 +67,27 @@ def _existing(session: Session, username: str) -> Caseworker:
     return account
 
 
-def create_account(
-    session: Session, box: MultiFernet, username: str, password: str, role: str,
-    centre: str | None = None,
-) -> tuple[Caseworker, str]:  # fmt: skip
-    """A new active account and its TOTP provisioning URI ("otpauth://...")."""
-    if not USERNAME.match(username):
-        raise ValueError("the username must be 1-64 characters from A-Z a-z 0-9 _ . @ -")
+def _check_role_and_centre(role: str, centre: str | None, known_centres: Collection[str]) -> None:
     if role not in ROLES:
         raise ValueError(f"the role must be one of {', '.join(ROLES)}")
-    _check_password(password)
+    # A mistyped centre would leave the account seeing no case at all, silently.
+    if centre is not None and centre not in known_centres:
+        known = ", ".join(sorted(known_centres)) or "none"
+        raise ValueError(f"no centre {centre!r} (known: {known})")
+
+
+def create_account(
+    session: Session, box: MultiFernet, username: str, password: str, role: str,
+    centre: str | None = None, known_centres: Collection[str] = (),
+) -> tuple[Caseworker, str]:  # fmt: skip
+    """A new active account and its TOTP provisioning URI ("otpauth://...").
+
+    ``centre``, when given, must be one of ``known_centres`` (the centres file's codes).
+    """
+    if not USERNAME.match(username):
+        raise ValueError("the username must be 1-64 characters from A-Z a-z 0-9 _ . @ -")
+    _check_role_and_centre(role, centre, known_centres)
+    _check_password(password, username)
     if find_account(session, username) is not None:
         raise ValueError(f"an account named {username!r} already exists")
     account = Caseworker(
@@ -93,13 +108,15 @@ def create_account(
 
 def reset_account(session: Session, box: MultiFernet, username: str, password: str) -> str:
     """New password and new TOTP secret (a lost phone is the usual reason); unlocks."""
-    _check_password(password)
+    _check_password(password, username)
     account = _existing(session, username)
     account.password_hash = _hasher.hash(password)
     account.failed_logins = 0
     account.locked_until = None
+    account.totp_last_step = None  # the steps of the old secret mean nothing for the new one
     uri = _new_totp(box, account)
     cases.audit(session, "account_reset", account.id, username)
+    _end_sessions(session, account, "reset")
     return uri
 
 
@@ -107,6 +124,36 @@ def set_active(session: Session, username: str, active: bool) -> None:
     account = _existing(session, username)
     account.active = active
     cases.audit(session, "account_enabled" if active else "account_disabled", account.id, username)
+    if not active:
+        _end_sessions(session, account, "disabled")
+
+
+def change_account(
+    session: Session, username: str, role: str, centre: str | None, known_centres: Collection[str]
+) -> bool:
+    """Gives the account this role and centre; True when either changed (its sessions end)."""
+    _check_role_and_centre(role, centre, known_centres)
+    account = _existing(session, username)
+    if (account.role, account.centre_code) == (role, centre):
+        return False
+    account.role, account.centre_code = role, centre
+    cases.audit(session, "account_changed", account.id, username, detail=f"{role} {centre or '-'}")
+    _end_sessions(session, account, "changed")
+    return True
+
+
+def end_sessions(session: Session, username: str) -> int:
+    """Ends every open console session of the account (an admin's decision); returns how many."""
+    return _end_sessions(session, _existing(session, username), "ended by an admin")
+
+
+def _end_sessions(session: Session, account: Caseworker, reason: str) -> int:
+    ended = login_sessions.end_all(session, account.id)
+    if ended:
+        cases.audit(
+            session, "sessions_ended", account.id, account.username, detail=f"{ended}: {reason}"
+        )
+    return ended
 
 
 def list_accounts(session: Session) -> list[Caseworker]:
@@ -114,32 +161,61 @@ def list_accounts(session: Session) -> list[Caseworker]:
 
 
 def _password_matches(account: Caseworker | None, password: str) -> bool:
+    """Always one hash: against the dummy hash when there is no account to check."""
     try:
         return _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _code_matches(box: MultiFernet, account: Caseworker, code: str, now: datetime) -> bool:
+def _code_step(box: MultiFernet, account: Caseworker, code: str, now: datetime) -> int | None:
+    """The time step whose code was typed (the previous, current or next one), or None."""
     secret = unseal(box, account.totp_secret)
     # pyotp reads a naive datetime as local time; ours are UTC.
     moment = now.replace(tzinfo=timezone.utc)
-    return pyotp.TOTP(secret).verify(code.replace(" ", ""), for_time=moment, valid_window=1)
+    try:
+        return pyotp.TOTP(secret).verify_and_get_timecode(
+            code.replace(" ", ""), for_time=moment, valid_window=1
+        )
+    except pyotp.OTPVerificationError:
+        return None
 
 
-def _refuse(
-    session: Session, account: Caseworker | None, username: str, reason: str, now: datetime
-) -> None:
-    """Count a failure; the fifth in a row locks the account for LOCK_DURATION."""
-    if account is not None:
-        account.failed_logins = (account.failed_logins or 0) + 1
-        if account.failed_logins >= MAX_FAILED_LOGINS:
-            # The counter restarts so that, once the lock expires, five more tries are allowed.
-            account.failed_logins = 0
-            account.locked_until = now + LOCK_DURATION
-            reason += ", now locked"
-    account_id = account.id if account else None
-    cases.audit(session, "login_failed", account_id, username[:64], detail=reason, now=now)
+def _use_step(session: Session, account: Caseworker, step: int) -> bool:
+    """Records the step as used unless it, or a later one, already was.
+
+    One conditional UPDATE, so that two logins racing with the same code cannot both pass. A
+    step at or before the last used one is refused too: once a code is used, the previous
+    window's code, still valid for a while, is no longer accepted either.
+    """
+    used = session.execute(
+        update(Caseworker)
+        .where(
+            Caseworker.id == account.id,
+            or_(Caseworker.totp_last_step.is_(None), Caseworker.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return used.rowcount == 1
+
+
+def _refuse(session: Session, account: Caseworker | None, reason: str, now: datetime) -> None:
+    """Count a failure; the MAX_FAILED_LOGINS-th in a row locks the account for LOCK_DURATION.
+
+    What was typed as a username is kept only when it names an account: anything else may be a
+    password typed in the wrong field.
+    """
+    if account is None:
+        cases.audit(session, "login_failed", detail=reason, now=now)
+        return
+    account.failed_logins = (account.failed_logins or 0) + 1
+    if account.failed_logins >= MAX_FAILED_LOGINS:
+        # The counter restarts so that, once the lock expires, as many tries are allowed again.
+        account.failed_logins = 0
+        account.locked_until = now + LOCK_DURATION
+        reason += ", now locked"
+    cases.audit(session, "login_failed", account.id, account.username, detail=reason, now=now)
 
 
 def verify_login(
@@ -147,19 +223,27 @@ def verify_login(
 ) -> Caseworker | None:
     """The account when password and code are right and it is active and unlocked, else None."""
     account = find_account(session, username)
-    if account is not None and account.locked_until and account.locked_until > now:
-        # While locked, the password is not even checked: guessing gains nothing.
+    locked = account is not None and account.locked_until and account.locked_until > now
+    too_long = len(password) > passwords.MAX_LENGTH
+    # While locked, the password is checked against the dummy hash, so guessing gains nothing;
+    # a password too long to hash is replaced by an empty one for the same work.
+    checked = None if locked or too_long else account
+    matches = _password_matches(checked, "" if too_long else password)
+    if locked:
         cases.audit(session, "login_locked", account.id, username, now=now)
         return None
-    too_long = len(password) > MAX_PASSWORD_LENGTH
-    if too_long or not _password_matches(account, password) or account is None:
-        _refuse(session, account, username, "unknown user" if account is None else "password", now)
+    if not matches or account is None:
+        _refuse(session, account, "unknown user" if account is None else "password", now)
         return None
-    if not _code_matches(box, account, code, now):
-        _refuse(session, account, username, "code", now)
+    step = _code_step(box, account, code, now)
+    if step is None:
+        _refuse(session, account, "code", now)
         return None
     if not account.active:
-        _refuse(session, account, username, "inactive", now)
+        _refuse(session, account, "inactive", now)
+        return None
+    if not _use_step(session, account, step):
+        _refuse(session, account, "code reused", now)
         return None
     account.failed_logins = 0
     account.locked_until = None

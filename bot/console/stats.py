@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage import cases
 from bot.storage.models import AuditEntry, Case
@@ -31,30 +32,33 @@ def _median(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> timedel
     return timedelta(seconds=statistics.median(seconds)) if seconds else None
 
 
-def figures(session: Session) -> Figures:
+def figures(session: Session, within: ColumnElement) -> Figures:
+    """The figures over the cases ``within`` selects (the reader's centre, or all)."""
     waiting = dict.fromkeys(cases.PRIORITY_NAMES, 0)
     waiting.update(
         session.execute(
             select(Case.priority, func.count(Case.id))
-            .where(Case.status == cases.QUEUED)
+            .where(Case.status == cases.QUEUED, within)
             .group_by(Case.priority)
         ).all()
     )
     # Both delays run from the moment the person joined the queue: that is what they live.
     times = session.execute(
         select(Case.queued_at, Case.claimed_at, Case.first_reply_at).where(
-            Case.status.in_((cases.CLAIMED, cases.CLOSED)), Case.claimed_at.is_not(None)
+            Case.status.in_((cases.CLAIMED, cases.CLOSED)), Case.claimed_at.is_not(None), within
         )
     ).all()
     closed = dict(
         session.execute(
             select(Case.outcome, func.count(Case.id))
-            .where(Case.status == cases.CLOSED)
+            .where(Case.status == cases.CLOSED, within)
             .group_by(Case.outcome)
         ).all()
     )
     mean_rating, ratings = session.execute(
-        select(func.avg(Case.rating), func.count(Case.rating)).where(Case.rating.is_not(None))
+        select(func.avg(Case.rating), func.count(Case.rating)).where(
+            Case.rating.is_not(None), within
+        )
     ).one()
     return Figures(
         waiting=waiting,
@@ -66,7 +70,9 @@ def figures(session: Session) -> Figures:
     )
 
 
-def latest_audit(session: Session, limit: int = AUDIT_PAGE) -> list[AuditEntry]:
-    return list(
-        session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).scalars()
-    )
+def latest_audit(
+    session: Session, within: ColumnElement, limit: int = AUDIT_PAGE
+) -> list[AuditEntry]:
+    """The latest entries that ``within`` lets the reader see, newest first."""
+    query = select(AuditEntry).where(within).order_by(AuditEntry.id.desc()).limit(limit)
+    return list(session.execute(query).scalars())

@@ -73,6 +73,11 @@ FLAG_LABELS = {
     "documents_blocking": N_("Papiers manquants qui bloquent"),
     "psychological_support": N_("Souhaite un soutien psychologique"),
 }
+ROLE_LABELS = {
+    "caseworker": N_("Conseiller"),
+    "supervisor": N_("Superviseur"),
+    "admin": N_("Administrateur"),
+}
 YES = N_("oui")
 NO = N_("non")
 
@@ -90,16 +95,24 @@ NOTICES = {
     "bad_outcome": N_("Choisissez une issue. Pour une orientation, précisez le service."),
     "not_open": N_("Ce cas n'est plus ouvert."),
     "logged_out": N_("Vous êtes déconnecté."),
-    "disabled": N_("Votre compte est désactivé."),
+    "session_ended": N_(
+        "Votre session est terminée (déconnexion, inactivité, durée maximale ou décision d'un "
+        "administrateur). Reconnectez-vous."
+    ),
     "service_saved": N_("Service enregistré. Le bot l'utilise dès maintenant."),
     "service_deleted": N_("Service supprimé."),
     "dead_letter_requeued": N_(
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
+    "sessions_ended": N_("Les sessions de ce compte sont terminées."),
     "login_failed": N_(
-        "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après 5 échecs, "
-        "le compte est bloqué 15 minutes."
+        "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après de "
+        "nombreux échecs, le compte est bloqué 15 minutes."
     ),
+    "throttled": N_(
+        "Trop de tentatives de connexion. Attendez quelques minutes avant de réessayer."
+    ),
+    "busy": N_("Trop de connexions en même temps. Réessayez dans un instant."),
 }
 
 ERROR_TITLES = {
@@ -109,8 +122,10 @@ ERROR_TITLES = {
 ERROR_TEXTS = {
     "csrf": N_("Le formulaire a expiré. Rechargez la page et recommencez."),
     "forbidden": N_("Vous n'avez pas accès à cette page."),
-    "not_found": N_("Ce cas n'existe pas."),
+    # Also for a case out of the account's reach: the answer must not tell which ids exist.
+    "not_found": N_("Ce cas n'existe pas, ou vous n'y avez pas accès."),
     "service_not_found": N_("Ce service n'existe pas."),
+    "account_not_found": N_("Ce compte n'existe pas."),
     # Usually a second click, or another admin who was quicker: nothing is wrong.
     "dead_letter_not_found": N_(
         "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "

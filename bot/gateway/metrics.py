@@ -34,6 +34,12 @@ DEAD_LETTERS = Counter(
 # misses over time. Nothing else about the message.
 CRISES = Counter("bot_crises", "Crisis help given, by kind", ["kind"], registry=REGISTRY)
 ERRORS = Counter("bot_errors", "Internal errors, by component", ["component"], registry=REGISTRY)
+CONSOLE_LOGINS_REFUSED = Counter(
+    "bot_console_logins_refused",
+    "Console logins refused before any password was checked: throttled, or busy hashing",
+    ["reason"],
+    registry=REGISTRY,
+)
 TURN_SECONDS = Histogram(
     "bot_turn_seconds",
     "From an update's arrival to its replies being queued",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -33,6 +34,7 @@ from telegram.ext import Application
 
 from bot.centres import CentreDirectory, load_centres
 from bot.console.app import build_console
+from bot.console.throttle import LoginThrottle, MemoryWindows, RedisWindows
 from bot.crisis.detector import CrisisDetector
 from bot.gateway import metrics
 from bot.gateway.assessment import AssessmentFlow
@@ -144,16 +146,27 @@ def console_secret(keys: list[bytes]) -> str:
     return hmac.new(keys[0], b"console-session", hashlib.sha256).hexdigest()
 
 
+def login_throttle(settings: Settings, keys: list[bytes]) -> LoginThrottle:
+    """Login windows in Redis when configured (every replica counts the same attempts), else
+    in this process; keyed by a secret every replica derives alike from the data key."""
+    windows = RedisWindows(settings.redis_url) if settings.redis_url else MemoryWindows()
+    return LoginThrottle(windows, hmac.new(keys[0], b"console-throttle", hashlib.sha256).digest())
+
+
 def build_http_app(
     settings: Settings, core: Core, accept: Callable[[dict], Awaitable[int]] | None = None
 ) -> Starlette:
     """Health, metrics and the console; the webhook too when ``accept`` (the workers' way in,
     ``Worker.accept``) is given in webhook mode."""
 
-    async def health(_: Request) -> Response:
+    async def health(request: Request) -> Response:
         status = await readiness(core)
         ready = status["database"] and any(status["rasa"].values())
-        body = {"status": "ok" if ready else "unavailable", "mode": settings.mode, **status}
+        body = {"status": "ok" if ready else "unavailable"}
+        if from_loopback(request):
+            # The details name internal URLs (Rasa replicas): for the launcher and operators on
+            # the machine, not for whoever reaches the gateway from outside.
+            body.update(mode=settings.mode, **status)
         return JSONResponse(body, status_code=200 if ready else 503)
 
     async def live(_: Request) -> Response:
@@ -190,6 +203,7 @@ def build_http_app(
         console_secret(core.keys),
         core.centres,
         https_only=settings.console_secure_cookies,
+        throttle=login_throttle(settings, core.keys),
     )
     metrics.watch_queues(
         {
@@ -207,6 +221,14 @@ def build_http_app(
     if settings.mode == "webhook" and accept is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def from_loopback(request: Request) -> bool:
+    """Whether the client is on this machine (behind a proxy: as X-Forwarded-For says)."""
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
 
 
 async def readiness(core: Core) -> dict:

@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.fernet import MultiFernet
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.keys import seal, unseal
 from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
@@ -88,9 +89,13 @@ def queue(
     language: str | None = None,
     centre: str | None = None,
     priority: int | None = None,
+    within: ColumnElement | None = None,
 ) -> list[Case]:
-    """Queued cases, most urgent first, then longest waiting."""
+    """Queued cases, most urgent first, then longest waiting; ``within`` narrows them to what
+    the reader may see."""
     query = select(Case).where(Case.status == QUEUED)
+    if within is not None:
+        query = query.where(within)
     if language:
         query = query.where(Case.language == language)
     if centre:

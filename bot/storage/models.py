@@ -101,12 +101,31 @@ class Caseworker(Base):
     username = Column(String(64), nullable=False, unique=True)
     password_hash = Column(String(256), nullable=False)
     totp_secret = Column(LargeBinary, nullable=False)
+    # The time step (Unix time // 30) of the last code accepted: no code is accepted twice.
+    totp_last_step = Column(Integer, nullable=True)
     role = Column(String(16), nullable=False)
     centre_code = Column(String(64), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime, nullable=True)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class ConsoleSession(Base):
+    """A console login (``bot.console.login_sessions``), ended by deleting the row.
+
+    The cookie carries a random token; only its SHA-256 is stored here, so a copy of the table
+    opens no session.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id = Column(String(64), primary_key=True)
+    caseworker_id = Column(Integer, nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    last_seen_at = Column(DateTime, nullable=False)
+    # Where the login came from, for an admin who wonders whether a session is really theirs.
+    address = Column(String(64), nullable=True)
 
 
 class Case(Base):

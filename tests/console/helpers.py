@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyotp
@@ -18,7 +19,26 @@ from bot.storage import cases
 from bot.storage.models import AuditEntry
 
 PASSWORD = "correct horse battery staple"
+DEMO_CENTRES = ("dakar-demo", "rabat-demo", "tunis-demo")  # data/centres.yml
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+# The last TOTP step each secret logged in with here: the console accepts a code once only.
+_USED_STEPS: dict[str, int] = {}
+
+
+@dataclass
+class Clock:
+    """A clock the test moves: the console's ``clock`` and, as seconds, the throttle's."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return (self.now - datetime(2000, 1, 1)).total_seconds()
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @dataclass(frozen=True)
@@ -32,12 +52,28 @@ class Account:
         totp = pyotp.TOTP(self.secret)
         return totp.now() if at is None else totp.at(at.replace(tzinfo=timezone.utc))
 
+    def fresh_code(self) -> str:
+        """A code the console has not had yet: the current step's, else the next one's (also
+        accepted), else the next period's once it begins."""
+        totp = pyotp.TOTP(self.secret)
+        current = totp.timecode(time.time())
+        step = max(current, _USED_STEPS.get(self.secret, current - 1) + 1)
+        if step > current + 1:
+            time.sleep(totp.interval - time.time() % totp.interval)
+            return self.fresh_code()
+        _USED_STEPS[self.secret] = step
+        return totp.generate_otp(step)
+
 
 def make_account(
-    sessions: sessionmaker, box: MultiFernet, username: str, role: str = "caseworker"
-) -> Account:
+    sessions: sessionmaker, box: MultiFernet, username: str, role: str = "caseworker",
+    centre: str | None = "dakar-demo",
+) -> Account:  # fmt: skip
+    """An active account; of dakar-demo unless told, like ``queued_case``'s cases."""
     with sessions.begin() as session:
-        account, uri = auth.create_account(session, box, username, PASSWORD, role)
+        account, uri = auth.create_account(
+            session, box, username, PASSWORD, role, centre, DEMO_CENTRES
+        )
         account_id = account.id
     return Account(account_id, username, PASSWORD, pyotp.parse_uri(uri).secret)
 
@@ -71,7 +107,7 @@ def login(client: TestClient, account: Account, code: str | None = None):
             "csrf": token,
             "username": account.username,
             "password": account.password,
-            "code": code or account.code(),
+            "code": code or account.fresh_code(),
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import pyotp
@@ -10,10 +11,11 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot import cli
 from bot.console import auth
 from bot.storage.keys import unseal
 from bot.storage.models import AuditEntry, Caseworker
-from tests.console.helpers import PASSWORD, Account, audit_actions, make_account
+from tests.console.helpers import DEMO_CENTRES, PASSWORD, Account, audit_actions, make_account
 
 NOW = datetime(2026, 11, 26, 10, 0, 0)
 
@@ -31,7 +33,9 @@ def attempt(sessions: sessionmaker, box: MultiFernet, account: Account, **overri
 
 def test_create_account_hashes_the_password_and_seals_the_totp_secret(sessions, box) -> None:
     with sessions.begin() as session:
-        account, uri = auth.create_account(session, box, "carla", PASSWORD, "admin", "dakar-demo")
+        account, uri = auth.create_account(
+            session, box, "carla", PASSWORD, "admin", "dakar-demo", DEMO_CENTRES
+        )
 
     assert uri.startswith("otpauth://totp/")
     secret = pyotp.parse_uri(uri).secret
@@ -51,11 +55,52 @@ def test_create_account_hashes_the_password_and_seals_the_totp_secret(sessions, 
         ("dora", "short pass", "caseworker", "at least 12"),
         ("dora", PASSWORD, "boss", "role"),
         ("no spaces allowed", PASSWORD, "caseworker", "username"),
+        ("dora", "aaaaaaaaaaaa", "caseworker", "5 different characters"),
+        ("dora", "abababababab", "caseworker", "5 different characters"),
+        ("dora", "123456789012", "caseworker", "run of keys"),
+        ("dora", "abcdefghijklmnop", "caseworker", "run of keys"),
+        ("dora", "azertyuiop12", "caseworker", "too common"),
+        ("dora", "Password2024!", "caseworker", "too common"),
+        ("dora", "motdepasse-2024", "caseworker", "too common"),
+        ("dora", "Contraseña.1234", "caseworker", "too common"),
+        ("dora", "iloveyouiloveyou", "caseworker", "too common"),
+        ("dora", "dora-2024-dora!", "caseworker", "username"),
+        ("dora", "x" * 1025, "caseworker", "at most 1024"),
     ],
 )
 def test_create_account_refuses_bad_input(sessions, box, username, password, role, problem):
     with sessions.begin() as session, pytest.raises(ValueError, match=problem):
         auth.create_account(session, box, username, password, role)
+
+
+def test_a_reset_refuses_a_weak_password_too(sessions, box, alice) -> None:
+    with sessions.begin() as session, pytest.raises(ValueError, match="5 different characters"):
+        auth.reset_account(session, box, "alice", "aaaaaaaaaaaa")
+
+
+def test_create_account_refuses_an_unknown_centre(sessions, box) -> None:
+    with sessions.begin() as session, pytest.raises(ValueError, match="no centre 'nowhere'"):
+        auth.create_account(session, box, "dora", PASSWORD, "caseworker", "nowhere", DEMO_CENTRES)
+
+
+def test_the_cli_refuses_an_unknown_centre_and_a_weak_password(
+    sessions, env, monkeypatch, capsys
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    def create(*options: str, password: str = PASSWORD) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+        cli.main(["caseworker", "create", "dora", "--password-stdin", *options])
+
+    with pytest.raises(SystemExit, match="no centre 'does-not-exist'"):
+        create("--centre", "does-not-exist")
+    with pytest.raises(SystemExit, match="at least 5 different characters"):
+        create("--centre", "dakar-demo", password="aaaaaaaaaaaa")
+    create("--centre", "dakar-demo")
+    assert "otpauth://" in capsys.readouterr().out
+    with sessions() as session:
+        assert [a.centre_code for a in auth.list_accounts(session)] == ["dakar-demo"]
 
 
 def test_create_account_refuses_a_duplicate_username(sessions, box, alice) -> None:
@@ -121,15 +166,18 @@ def test_a_wrong_password_or_code_is_refused_and_audited(
     assert not any(value in detail for detail in details)
 
 
-def test_an_unknown_username_is_refused_and_audited(sessions, box) -> None:
-    ghost = Account(0, "ghost", PASSWORD, pyotp.random_base32())
-    assert attempt(sessions, box, ghost) is None
+def test_an_unknown_username_is_audited_without_what_was_typed(sessions, box) -> None:
+    # A password typed into the username field, as happens.
+    typo = Account(0, "MyS3cret-Passphrase", PASSWORD, pyotp.random_base32())
+    assert attempt(sessions, box, typo) is None
     with sessions() as session:
         (entry,) = audit_actions(session, "login_failed")
-    assert (entry.caseworker_id, entry.username, entry.detail) == (None, "ghost", "unknown user")
+        kept = [(e.username, e.detail) for e in session.execute(select(AuditEntry)).scalars()]
+    assert (entry.caseworker_id, entry.username, entry.detail) == (None, None, "unknown user")
+    assert "MyS3cret" not in str(kept)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(sessions, box, alice) -> None:
+def test_max_failures_in_a_row_lock_the_account_for_fifteen_minutes(sessions, box, alice) -> None:
     for minute in range(auth.MAX_FAILED_LOGINS):
         now = NOW + timedelta(minutes=minute)
         assert attempt(sessions, box, alice, password="wrong password!!", now=now) is None

@@ -184,7 +184,7 @@ def assert_fits_a_phone(page: Page, width: int = PHONE["viewport"]["width"]) -> 
 def test_a_caseworker_logs_in_claims_replies_and_closes(
     server, new_page, sessions, box, alice, tmp_path
 ) -> None:
-    case_id = queued_case(sessions, box, PACKET, language="ar", centre="rabat-demo")
+    case_id = queued_case(sessions, box, PACKET, language="ar")
     page = new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
 
     log_in(page, server, alice)
@@ -195,6 +195,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
     assert (cookie["name"], cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (
         SESSION_COOKIE, True, True, "Strict",
     )  # fmt: skip
+    assert cookie["path"] == "/console"
     card = page.locator("#queue li.card", has_text=f"Cas n° {case_id}")
     expect(card).to_be_visible()
     body = page.locator("body").inner_text()
@@ -255,7 +256,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
 def test_a_wrong_code_is_refused_and_the_queue_fits_a_phone(
     server, new_page, sessions, box, alice
 ) -> None:
-    queued_case(sessions, box, PACKET, pseudonym="a" * 32, language="ar", centre="rabat-demo")
+    queued_case(sessions, box, PACKET, pseudonym="a" * 32, language="ar")
     queued_case(sessions, box, pseudonym="b" * 32, priority=cases.URGENT)
     mine = queued_case(sessions, box, PACKET, pseudonym="c" * 32, centre="dakar-demo")
     with sessions.begin() as session:
@@ -345,3 +346,23 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     expect(supervisor.locator("td.num bdi", has_text="<5").first).to_be_visible()
     assert_fits_a_phone(supervisor)
     assert new_page.errors == [f"422 POST {server.url}/services/new"]
+
+
+def test_the_browser_gets_protective_headers_and_sends_the_cookie_to_the_console_only(
+    server, new_page, alice
+) -> None:
+    page = new_page()
+    login_page = page.goto(f"{server.url}/login")
+    assert login_page is not None
+    assert login_page.headers["x-frame-options"] == "DENY"
+    # Secure cookies, so HSTS too (Chromium heeds it over HTTPS only; this server is http).
+    assert login_page.headers["strict-transport-security"].startswith("max-age=31536000")
+
+    log_in(page, server, alice)
+    expect(page).to_have_url(f"{server.url}/")
+    (cookie,) = page.context.cookies()
+    assert cookie["path"] == "/console"
+    elsewhere = page.goto(server.url.removesuffix("/console") + "/health")
+    assert elsewhere is not None
+    assert "cookie" not in elsewhere.request.all_headers()
+    assert new_page.errors == [f"404 GET {server.url.removesuffix('/console')}/health"]

@@ -11,7 +11,7 @@ from bot.i18n import translate
 from bot.storage import cases
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
-from tests.console.helpers import audit_actions, login, post, queued_case
+from tests.console.helpers import audit_actions, login, make_account, post, queued_case
 
 SECRET = "PLANTED-f3a9c1-Ndiaye"
 PACKET = {
@@ -78,11 +78,11 @@ def test_urls_are_built_under_the_mount_point(client, sessions, box, alice) -> N
     assert client.get("/console/static/queue.js").status_code == 200
 
 
-def test_the_queue_filters_by_language_centre_and_priority(client, sessions, box, alice):
+def test_the_queue_filters_by_language_centre_and_priority(client, sessions, box, ada):
     french = queued_case(sessions, box, pseudonym="a" * 32, language="fr", centre="dakar-demo")
     arabic = queued_case(sessions, box, pseudonym="b" * 32, language="ar", centre="rabat-demo",
                          priority=cases.HIGH)  # fmt: skip
-    login(client, alice)
+    login(client, ada)  # an admin, who sees every centre's cases
 
     def listed(query: str) -> list[int]:
         return [c["id"] for c in client.get(f"/console/queue.json?{query}").json()["queue"]]
@@ -176,7 +176,7 @@ def test_transfer_to_another_caseworker(new_client, sessions, box, alice, bob) -
 
     assert response.url.path == "/console/"
     assert "Cas transféré" in response.text
-    assert first.get(f"/console/cases/{case_id}").status_code == 403
+    assert first.get(f"/console/cases/{case_id}").status_code == 404
     assert SECRET in second.get(f"/console/cases/{case_id}").text
     with sessions() as session:
         case = session.get(Case, case_id)
@@ -185,10 +185,13 @@ def test_transfer_to_another_caseworker(new_client, sessions, box, alice, bob) -
         assert (entry.username, entry.detail) == ("alice", "to caseworker bob")
 
 
-def test_transfer_to_a_centre_puts_the_case_back_in_the_queue(client, sessions, box, alice):
+def test_transfer_to_a_centre_puts_the_case_back_in_the_queue(
+    new_client, sessions, box, alice
+) -> None:
+    client, tunis = new_client(), new_client()
     case_id = claimed_case(client, sessions, box, alice)
 
-    post(client, f"/console/cases/{case_id}/transfer", to_centre="tunis-demo")
+    response = post(client, f"/console/cases/{case_id}/transfer", to_centre="tunis-demo")
 
     with sessions() as session:
         case = session.get(Case, case_id)
@@ -197,7 +200,11 @@ def test_transfer_to_a_centre_puts_the_case_back_in_the_queue(client, sessions, 
             None,
             "tunis-demo",
         )
-    assert [c["id"] for c in client.get("/console/queue.json").json()["queue"]] == [case_id]
+    # Out of alice's centre now: it waits in the queue of tunis-demo's caseworkers.
+    assert response.url.path == "/console/"
+    assert client.get("/console/queue.json").json()["queue"] == []
+    login(tunis, make_account(sessions, box, "tina", centre="tunis-demo"))
+    assert [c["id"] for c in tunis.get("/console/queue.json").json()["queue"]] == [case_id]
 
 
 def test_transfer_to_an_unknown_target_is_refused(client, sessions, box, alice) -> None:
@@ -316,6 +323,10 @@ def test_pages_carry_protective_headers(client, alice) -> None:
     assert "script-src 'self'" in headers["content-security-policy"]
     assert headers["cache-control"] == "no-store"
     assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert client.get("/console/static/console.css").headers["x-frame-options"] == "DENY"
+    # Served over plain http (the test client's cookies are not Secure): no HSTS.
+    assert "strict-transport-security" not in headers
 
 
 def test_the_session_cookie_is_strict_and_secure_in_production(sessions, box, centres) -> None:
@@ -327,5 +338,8 @@ def test_the_session_cookie_is_strict_and_secure_in_production(sessions, box, ce
 
     app = Starlette(routes=[Mount("/console", build_console(sessions, box, "k", centres))])
     with TestClient(app, base_url="https://testserver") as browser:
-        cookie = browser.get("/console/login").headers["set-cookie"].lower()
+        response = browser.get("/console/login")
+    cookie = response.headers["set-cookie"].lower()
     assert "samesite=strict" in cookie and "secure" in cookie and "httponly" in cookie
+    assert "path=/console;" in cookie  # never sent to the webhook, /health or /metrics
+    assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"

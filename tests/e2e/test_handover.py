@@ -64,7 +64,8 @@ async def test_consent_queue_reply_answer_close_and_rating(
         # 1. The case appears in the console's queue, without its content.
         # https: the console sets Secure cookies, as in production.
         console = TestClient(build_http_app(telegram_settings, core), base_url="https://testserver")
-        worker = make_account(core.sessions, core.box, f"awa{user}")
+        # An admin: the person came without a centre's link, so no centre's caseworkers see it.
+        worker = make_account(core.sessions, core.box, f"awa{user}", role="admin", centre=None)
         login(console, worker)
         with core.sessions.begin() as session:
             case = session.execute(

@@ -139,15 +139,28 @@ def test_webhook_answers_503_when_the_update_cannot_be_stored(env: dict[str, str
     assert response.status_code == 503
 
 
-def test_health_reports_each_dependency(webhook_settings: Settings) -> None:
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+def test_health_reports_each_dependency_to_the_machine_itself(
+    webhook_settings: Settings, address: str
+) -> None:
     client, _, _ = webhook_client(webhook_settings)
 
-    response = client.get("/health")
+    response = TestClient(client.app, client=(address, 40000)).get("/health")
 
     assert response.status_code == 503
     assert response.json()["database"] is True
     assert response.json()["rasa"] == {"http://127.0.0.1:9": False}
     assert client.get("/health/live").status_code == 200
+
+
+def test_health_says_only_ok_or_not_to_anyone_else(webhook_settings: Settings) -> None:
+    client, _, _ = webhook_client(webhook_settings)
+    outside = TestClient(client.app, client=("203.0.113.5", 40000))
+
+    response = outside.get("/health")
+
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
+    assert "127.0.0.1" not in response.text
 
 
 def test_metrics_are_in_prometheus_text_format(webhook_settings: Settings) -> None:
