@@ -219,7 +219,7 @@ class CrisisDetector:
 
 def _forms(word: str) -> tuple[str, ...]:
     """The word, and without an Arabic conjunction written onto it."""
-    if len(word) > 3 and word.startswith(_ARABIC_CLITICS):
+    if len(word) > 2 and word.startswith(_ARABIC_CLITICS):
         return word, word[1:]
     return (word,)
 

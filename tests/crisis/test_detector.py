@@ -125,3 +125,8 @@ def test_a_figure_of_speech_never_cancels_a_phrase_that_says_more() -> None:
     assert _kinds(detector, "du poison pour les rats et je vais le boire") == ("self_harm",)
     assert _kinds(detector, "rat poison for the farm") == ()
     assert _kinds(detector, "je suis pas suicidaire, juste fatigue") == ()
+
+
+def test_a_conjunction_on_a_short_word_is_read_too() -> None:
+    detector = _detector(language=["ar"], medical=["بيترعش ... مش بيرد"])
+    assert _kinds(detector, "ابني سخن وبيترعش ومش بيرد عليا") == ("medical",)
