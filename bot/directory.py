@@ -13,6 +13,7 @@ transaction, so a failed import leaves the previous directory in place.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -83,6 +84,17 @@ class ServiceEntry:
 def fold_region(text: str) -> str:
     """The form regions are matched on: no case, accents or punctuation ("Thiès" -> "thies")."""
     return fold(text)
+
+
+# Hex digits of a region's id: 40 bits, so two regions of one centre and topic never share one.
+REGION_ID_LENGTH = 10
+
+
+def region_id(region: str) -> str:
+    """A short id for a region, for button data: a hash of its folded name, the same for
+    "Thiès" and "thies", whatever the name's length or script (Telegram takes 64 bytes of
+    button data, and an Arabic letter is 2 of them)."""
+    return hashlib.sha256(fold_region(region).encode()).hexdigest()[:REGION_ID_LENGTH]
 
 
 def _parse_entry(

@@ -24,6 +24,7 @@ from bot.directory import (
     import_services,
     list_services,
     load_services,
+    region_id,
     regions,
     service_data,
     service_hours,
@@ -311,3 +312,12 @@ def test_delete_and_list_services(loaded) -> None:
         assert len(tunis) == before - 1
         assert {s.centre_code for s in tunis} == {"tunis-demo"}
         assert find_services(session, "info_health", "tunis-demo", "Sfax") == []
+
+
+@pytest.mark.parametrize(
+    "region", ["Thiès", "Grand Tunis (Tunis, Ariana, Ben Arous, Manouba)", "عمالة سلا"]
+)
+def test_a_region_id_is_short_stable_and_ignores_case_and_accents(region: str) -> None:
+    assert len(region_id(region)) == 10
+    assert region_id(region) == region_id(region.upper()) == region_id(f" {region}. ")
+    assert region_id(region) != region_id(f"{region} Nord")
