@@ -37,7 +37,7 @@ from bot.gateway.bot_api_transport import AiohttpRequest, call
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
-from bot.gateway.replies import Reply, merged
+from bot.gateway.replies import Reply, checked, merged
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym
@@ -132,11 +132,14 @@ class TelegramFront:
         )
 
     def deliver(self, update: Update, replies: list[Reply]) -> None:
-        """Queue replies to the update's chat (they reach the outbox with the update)."""
+        """Queue replies to the update's chat (they reach the outbox with the update), as the
+        messages Telegram takes: a handler whose reply breaks a limit fails here, and the
+        person gets the kind "try again" instead of a message Telegram would refuse."""
         chat_id = update.effective_chat.id
         key = pseudonym(self._keys, chat_id)
+        sendable = [checked(reply) for reply in merged(replies)]
         self._handling[update.update_id].replies.extend(
-            Outgoing(key, chat_id, reply) for reply in merged(replies)
+            Outgoing(key, chat_id, reply) for reply in sendable
         )
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

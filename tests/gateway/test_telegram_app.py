@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.gateway import messages
-from bot.gateway.conversation import FORGET_CONFIRM
+from bot.gateway.conversation import FORGET_CONFIRM, Conversation
 from bot.gateway.replies import Reply
 from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, Core, build_core, build_http_app
 from bot.gateway.telegram_app import keyboard
@@ -248,3 +248,21 @@ async def test_a_pressed_button_is_acknowledged_and_answered(env: dict[str, str]
     assert reply["text"] == translate("en", messages.ERASED)
     (acknowledged,) = fake.requests("answerCallbackQuery")
     assert acknowledged["params"]["callback_query_id"] == press["callback_query"]["id"]
+
+
+async def test_a_reply_telegram_would_refuse_becomes_a_kind_try_again(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def notice_with_free_text_in_its_button(self, turn, message: str) -> list[Reply]:
+        return [Reply("Où ?", (("Salé", "s:info_health:عمالة سلا - جهة الرباط سلا القنيطرة"),))]
+
+    monkeypatch.setattr(Conversation, "notice", notice_with_free_text_in_its_button)
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        async with gateway(settings):
+            fake.push_update(fake.sticker_update(36, language_code="en"))
+            (reply,) = await fake.wait_for_messages(36, 1)
+
+    # Stopped before the outbox, not refused by Telegram and dead-lettered.
+    assert reply["text"] == translate("en", messages.TECHNICAL_PROBLEM)
+    assert fake.violations() == [] and fake.failed() == []
