@@ -138,6 +138,19 @@ def test_failed_import_leaves_the_previous_directory(loaded, centres) -> None:
         ("id", "Dakar Etat Civil", r"\.id: must be a slug"),
         ("eligibility_translations", {"de": "Offen"}, r"\.eligibility_translations\.de: unknown"),
         ("eligibilty", "typo", r"\.eligibilty: unknown field"),
+        ("region", "R" * 101, r"\.region: is too long: 101 characters, at most 100"),
+        (
+            "eligibility",
+            "Sur rendez-vous. " * 30,
+            r"services\[1\] \(dakar-etat-civil-exemple\)\.eligibility: is too long: "
+            r"509 characters, at most 500",
+        ),
+        (
+            "eligibility_translations",
+            {"ar": "بموعد مسبق. " * 50},
+            r"\.eligibility_translations\.ar: is too long: 599 characters, at most 500",
+        ),
+        ("languages", ["fr"] + ["wo"] * 20, r"\.languages: lists 21 languages, at most 20"),
     ],
 )
 def test_errors_name_file_entry_and_field(
