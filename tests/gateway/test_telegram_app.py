@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from bot.gateway import messages
 from bot.gateway.conversation import FORGET_CONFIRM, Conversation
 from bot.gateway.replies import Reply
-from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, Core, build_core, build_http_app
+from bot.gateway.service import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    Core,
+    build_core,
+    build_http_app,
+    serve_telegram,
+)
 from bot.gateway.telegram_app import keyboard
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers.ports import free_port
 from tests.helpers.stack import gateway
+
+HOOK = "https://example.org/telegram"
 
 
 def layout(reply: Reply) -> list[list[str]]:
@@ -266,3 +278,59 @@ async def test_a_reply_telegram_would_refuse_becomes_a_kind_try_again(
     # Stopped before the outbox, not refused by Telegram and dead-lettered.
     assert reply["text"] == translate("en", messages.TECHNICAL_PROBLEM)
     assert fake.violations() == [] and fake.failed() == []
+
+
+async def test_polling_deletes_the_webhook_before_its_first_get_updates(
+    env: dict[str, str],
+) -> None:
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        # The bot ran in webhook mode before: Telegram refuses getUpdates (409) until it goes.
+        async with httpx.AsyncClient() as client:
+            await client.post(f"{fake.base_url}{TOKEN}/setWebhook", json={"url": HOOK})
+        async with gateway(settings):
+            fake.push_update(fake.sticker_update(37, language_code="en"))
+            (reply,) = await fake.wait_for_messages(37, 1)
+
+    assert reply["text"] == translate("en", messages.NON_TEXT)
+    assert fake.webhook is None
+    assert fake.failed("getUpdates") == [], "getUpdates came before deleteWebhook"
+
+
+async def test_webhook_mode_sets_the_webhook_before_serving(env: dict[str, str]) -> None:
+    with FakeBotAPI() as fake:
+        settings = load_settings(
+            {
+                **env,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_WEBHOOK_URL": HOOK,
+                "TELEGRAM_WEBHOOK_SECRET": "right-secret",
+                "GATEWAY_PORT": str(free_port()),
+                "RASA_PORT": "9",
+            }
+        )
+        migrate(settings.database_url)
+        serving = asyncio.create_task(serve_telegram(settings, build_core(settings)))
+        live = f"http://{settings.gateway_host}:{settings.gateway_port}/health/live"
+        try:
+            async with httpx.AsyncClient() as client:
+                while True:
+                    assert not serving.done(), serving
+                    try:
+                        if (await client.get(live)).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.05)
+            # As soon as the server answers, Telegram knows where to post, and how.
+            webhook = fake.webhook
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+
+    assert webhook is not None
+    assert (webhook["url"], webhook["secret_token"]) == (HOOK, "right-secret")
+    assert set(webhook["allowed_updates"]) >= {"message", "callback_query", "my_chat_member"}
+    # The command menu went too, in every language, within the specification's limits.
+    assert len(fake.calls("setMyCommands")) == 5
