@@ -90,6 +90,28 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     await call(bot, "sendMessage", values)
 
 
+class ForgedUpdate(ValueError):
+    """An update carrying ids of other types than Telegram's: nothing can be answered to it."""
+
+
+def check_ids(update: Update) -> None:
+    """Raise ``ForgedUpdate`` when an id the gateway sends back to Telegram (a chat's, a button
+    press's, the pressed message's) is not of the type Telegram's own updates carry it in: a
+    chat id of 5.0 or "5" only comes forged, and no call made with it keeps to the Bot API's
+    specification."""
+    chat, query = update.effective_chat, update.callback_query
+    if chat is not None and type(chat.id) is not int:
+        raise ForgedUpdate("the chat id is not an integer")
+    if query is not None and type(query.id) is not str:
+        raise ForgedUpdate("the callback query id is not a string")
+    if (
+        query is not None
+        and query.message is not None
+        and type(query.message.message_id) is not int
+    ):
+        raise ForgedUpdate("the pressed message's id is not an integer")
+
+
 @dataclass
 class Handled:
     """What handling one update produced: replies to queue, or the failure to retry."""
@@ -111,8 +133,10 @@ class TelegramFront:
         self._handling: dict[int, Handled] = {}
 
     async def handle(self, application: Application, data: dict[str, Any]) -> Handled:
-        """Run one stored update through the handlers and collect what it produced."""
+        """Run one stored update through the handlers and collect what it produced; an update
+        PTB cannot read, or a forged one (``check_ids``), raises."""
         update = Update.de_json(data, application.bot)
+        check_ids(update)
         handled = self._handling[update.update_id] = Handled()
         try:
             await application.process_update(update)

@@ -135,7 +135,7 @@ class Worker:
         try:
             try:
                 handled = await self._front.handle(self._application, item.data)
-            except Exception as error:  # noqa: BLE001 - an update PTB cannot even read
+            except Exception as error:  # noqa: BLE001 - an update PTB cannot even read, or forged
                 logger.warning("unreadable update dropped: %s", type(error).__name__)
                 metrics.TURNS.labels("unreadable").inc()
                 await asyncio.to_thread(self._inbox.complete, item, [])

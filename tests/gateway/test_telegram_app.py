@@ -334,3 +334,40 @@ async def test_webhook_mode_sets_the_webhook_before_serving(env: dict[str, str])
     assert set(webhook["allowed_updates"]) >= {"message", "callback_query", "my_chat_member"}
     # The command menu went too, in every language, within the specification's limits.
     assert len(fake.calls("setMyCommands")) == 5
+
+
+def _forged_chat(fake: FakeBotAPI, chat_id: object) -> dict:
+    update = fake.sticker_update(38, language_code="en")
+    update["message"]["chat"]["id"] = chat_id
+    return update
+
+
+def _forged_press(fake: FakeBotAPI, query_id: object) -> dict:
+    update = fake.callback_update(38, FORGET_CONFIRM, language_code="en")
+    update["callback_query"]["id"] = query_id
+    return update
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda fake: _forged_chat(fake, 38.0),
+        lambda fake: _forged_chat(fake, "38"),
+        lambda fake: _forged_press(fake, 38),
+    ],
+    ids=["chat id 38.0", 'chat id "38"', "button press id 38"],
+)
+async def test_a_forged_update_is_dropped_before_any_call_breaking_the_specification(
+    env: dict[str, str], forge
+) -> None:
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        async with gateway(settings) as running:
+            fake.push_update(forge(fake))
+            fake.push_update(fake.sticker_update(39, language_code="en"))
+            await fake.wait_for_messages(39, 1)
+            await fake.wait_until(lambda: running.core.inbox.waiting() == 0)
+
+    # Nothing was sent with the forged id (the fake would have refused it, and said why).
+    assert [m["chat_id"] for m in fake.sent()] == [39]
+    assert fake.requests("answerCallbackQuery") == []
