@@ -94,7 +94,7 @@ URGENT_HANDOVER_PAYLOAD = "h:urgent"
 # Rating a closed case: "r:<case id>:<1-5>". Consent withdrawal: "c:<purpose>".
 RATING_CALLBACK_PREFIX = "r:"
 WITHDRAW_CALLBACK_PREFIX = "c:"
-# Services near the person for a topic: "s:<topic>:<region key>".
+# Services near the person for a topic: "s:<topic>:<region id>" (bot.directory.region_id).
 SERVICES_CALLBACK_PREFIX = "s:"
 # A crisis answer for a person whose centre is unknown: "x:<crisis kind>:<country code>".
 CRISIS_CALLBACK_PREFIX = "x:"

@@ -13,6 +13,7 @@ transaction, so a failed import leaves the previous directory in place.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -60,8 +61,19 @@ REQUIRED_FIELDS = (
     "eligibility",
 )
 _OPTIONAL = ("eligibility_translations",)
-# Column sizes of bot.storage.models.Service.
-_MAX_LENGTH = {"id": 64, "region": 100, "name": 200, "address": 300, "phone": 32}
+# Characters per field: the columns of bot.storage.models.Service, and for the eligibility note
+# (each translation too) a few sentences. Up to four service cards go in one reply; a note as
+# long as a letter would bury the contacts beside it.
+MAX_LENGTH = {
+    "id": 64,
+    "region": 100,
+    "name": 200,
+    "address": 300,
+    "phone": 32,
+    "eligibility": 500,
+}
+# The languages column holds "fr,wo,...": 100 characters, so at most 33 codes; 20 is plenty.
+MAX_LANGUAGES = 20
 _ISO_639_1 = frozenset(code for code in Locale("en").languages if LANGUAGE_CODE.match(code))
 
 
@@ -85,6 +97,17 @@ def fold_region(text: str) -> str:
     return fold(text)
 
 
+# Hex digits of a region's id: 40 bits, so two regions of one centre and topic never share one.
+REGION_ID_LENGTH = 10
+
+
+def region_id(region: str) -> str:
+    """A short id for a region, for button data: a hash of its folded name, the same for
+    "Thiès" and "thies", whatever the name's length or script (Telegram takes 64 bytes of
+    button data, and an Arabic letter is 2 of them)."""
+    return hashlib.sha256(fold_region(region).encode()).hexdigest()[:REGION_ID_LENGTH]
+
+
 def _parse_entry(
     source: Path | str, where: str, raw: Any, centres: CentreDirectory
 ) -> ServiceEntry:
@@ -102,11 +125,10 @@ def _parse_entry(
             f"{where}.{unknown[0]}",
             f"unknown field; use {', '.join(REQUIRED_FIELDS + _OPTIONAL)}",
         )
-    text = {key: " ".join(str(raw[key]).split()) for key in REQUIRED_FIELDS if key in _MAX_LENGTH}
+    text = {key: " ".join(str(raw[key]).split()) for key in REQUIRED_FIELDS if key in MAX_LENGTH}
     text.update({key: str(raw[key]).strip() for key in ("centre", "category", "eligibility")})
-    for key, limit in _MAX_LENGTH.items():
-        if len(text[key]) > limit:
-            raise field_error(source, f"{where}.{key}", f"is too long (at most {limit} characters)")
+    for key, limit in MAX_LENGTH.items():
+        _check_length(source, f"{where}.{key}", text[key], limit)
     if not SERVICE_ID.match(text["id"]):
         raise field_error(
             source, f"{where}.id", "must be a slug: lower-case letters, digits and single hyphens"
@@ -148,11 +170,18 @@ def _parse_entry(
     )
 
 
+def _check_length(source: Path | str, where: str, text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise field_error(source, where, f"is too long: {len(text)} characters, at most {limit}")
+
+
 def _parse_languages(source: Path | str, where: str, raw: Any) -> tuple[str, ...]:
     if isinstance(raw, str):
         raw = [part for part in re.split(r"[,\s]+", raw) if part]
     if not isinstance(raw, list) or not raw:
         raise field_error(source, where, "must list ISO 639-1 codes such as [fr, wo]")
+    if len(raw) > MAX_LANGUAGES:
+        raise field_error(source, where, f"lists {len(raw)} languages, at most {MAX_LANGUAGES}")
     codes: list[str] = []
     for i, code in enumerate(raw):
         code = str(code).strip()
@@ -186,6 +215,7 @@ def _parse_translations(source: Path | str, where: str, raw: Any) -> dict[str, s
         value = str(value or "").strip()
         if not value:
             raise field_error(source, f"{where}.{language}", "is empty")
+        _check_length(source, f"{where}.{language}", value, MAX_LENGTH["eligibility"])
         translations[str(language)] = value
     return translations
 

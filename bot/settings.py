@@ -7,6 +7,7 @@ A bad value stops start-up with a message naming the variable.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ import yaml
 from bot.constants import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# setWebhook's secret_token: "1-256 characters. Only characters A-Z, a-z, 0-9, _ and - are
+# allowed". str.isalnum() would also take "é" or "٣", which Telegram refuses.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -112,8 +116,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
     if webhook_url and not webhook_secret:
         raise ConfigError("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is missing")
-    if webhook_secret and not all(c.isalnum() or c in "_-" for c in webhook_secret):
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
+    if webhook_secret is not None and not WEBHOOK_SECRET.fullmatch(webhook_secret):
+        # The secret itself stays out of the message: it ends up in logs.
+        raise ConfigError(
+            f"TELEGRAM_WEBHOOK_SECRET has {len(webhook_secret)} characters; Telegram takes "
+            "1-256 characters, each one of A-Z, a-z, 0-9, _ and -"
+        )
     rasa_port = _port(env, "RASA_PORT", 5005)
     rasa_url = env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}")
     rasa_urls = tuple(u.strip() for u in env.get("RASA_URLS", rasa_url).split(",") if u.strip())

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: settings in a throwaway var/ directory, a migrated
 database in it with its cipher, the centres and the renderer over the real domain and
-catalogues."""
+catalogues. Hooks fail the test whose Bot API call broke the official specification (the fake
+Bot API checks every call) and say at the end how many calls were checked."""
 
 from __future__ import annotations
 
@@ -20,9 +21,69 @@ from bot.nlg.templates import load_templates
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.keys import cipher, data_keys
+from tests.fakes.bot_api import checked_calls, take_violations
+from tests.fakes.bot_api_spec import specification
 from tests.helpers.postgres import SKIP_REASON, throwaway_database
 from tests.helpers.redis_server import SKIP_REASON as REDIS_SKIP_REASON
 from tests.helpers.redis_server import throwaway_prefix
+
+# The hooks below are tested by running a test session inside a test.
+pytest_plugins = ["pytester"]
+
+
+class BotAPISpecViolation(AssertionError):
+    """A Bot API call broke a rule of the official specification."""
+
+
+def _violations_report(phase: str) -> str | None:
+    broken = take_violations()
+    if not broken:
+        return None
+    lines = [
+        f"{len(broken)} Bot API call(s) during {phase} broke the official specification "
+        f"({specification().version}):"
+    ]
+    for call in broken:
+        lines += [f"  {rule}" for rule in call["rules"]]
+    return "\n".join(lines)
+
+
+def _fail_on_violations(phase: str):
+    """After a test phase, fail it when a call it caused broke the specification (with the
+    test's own failure, if any, as the cause)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def hook(item: pytest.Item):
+        __tracebackhide__ = True
+        try:
+            result = yield
+        except BaseException as failure:
+            report = _violations_report(phase)
+            if report is not None:
+                raise BotAPISpecViolation(report) from failure
+            raise
+        report = _violations_report(phase)
+        if report is not None:
+            raise BotAPISpecViolation(report)
+        return result
+
+    return hook
+
+
+pytest_runtest_setup = _fail_on_violations("set-up")
+pytest_runtest_call = _fail_on_violations("the test")
+pytest_runtest_teardown = _fail_on_violations("tear-down")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    checked = checked_calls()
+    if not checked:
+        return
+    methods = ", ".join(f"{method} {count}" for method, count in checked.most_common())
+    terminalreporter.write_line(
+        f"Bot API calls checked against the official specification "
+        f"({specification().version}): {sum(checked.values())} ({methods})"
+    )
 
 
 @pytest.fixture

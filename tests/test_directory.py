@@ -24,6 +24,7 @@ from bot.directory import (
     import_services,
     list_services,
     load_services,
+    region_id,
     regions,
     service_data,
     service_hours,
@@ -137,6 +138,19 @@ def test_failed_import_leaves_the_previous_directory(loaded, centres) -> None:
         ("id", "Dakar Etat Civil", r"\.id: must be a slug"),
         ("eligibility_translations", {"de": "Offen"}, r"\.eligibility_translations\.de: unknown"),
         ("eligibilty", "typo", r"\.eligibilty: unknown field"),
+        ("region", "R" * 101, r"\.region: is too long: 101 characters, at most 100"),
+        (
+            "eligibility",
+            "Sur rendez-vous. " * 30,
+            r"services\[1\] \(dakar-etat-civil-exemple\)\.eligibility: is too long: "
+            r"509 characters, at most 500",
+        ),
+        (
+            "eligibility_translations",
+            {"ar": "بموعد مسبق. " * 50},
+            r"\.eligibility_translations\.ar: is too long: 599 characters, at most 500",
+        ),
+        ("languages", ["fr"] + ["wo"] * 20, r"\.languages: lists 21 languages, at most 20"),
     ],
 )
 def test_errors_name_file_entry_and_field(
@@ -311,3 +325,12 @@ def test_delete_and_list_services(loaded) -> None:
         assert len(tunis) == before - 1
         assert {s.centre_code for s in tunis} == {"tunis-demo"}
         assert find_services(session, "info_health", "tunis-demo", "Sfax") == []
+
+
+@pytest.mark.parametrize(
+    "region", ["Thiès", "Grand Tunis (Tunis, Ariana, Ben Arous, Manouba)", "عمالة سلا"]
+)
+def test_a_region_id_is_short_stable_and_ignores_case_and_accents(region: str) -> None:
+    assert len(region_id(region)) == 10
+    assert region_id(region) == region_id(region.upper()) == region_id(f" {region}. ")
+    assert region_id(region) != region_id(f"{region} Nord")

@@ -38,8 +38,26 @@ def test_token_selects_polling_and_webhook_url_selects_webhook() -> None:
             {"TELEGRAM_WEBHOOK_URL": "https://x.org/t", "TELEGRAM_WEBHOOK_SECRET": "a b"},
             "TELEGRAM_WEBHOOK_SECRET",
         ),
+        ({"TELEGRAM_WEBHOOK_SECRET": "clé-secrète"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "سر٣"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "a" * 257}, "TELEGRAM_WEBHOOK_SECRET"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         load_settings(env)
+
+
+@pytest.mark.parametrize("secret", ["a", "A-z_09", "x" * 256])
+def test_webhook_secrets_telegram_takes_are_taken(secret: str) -> None:
+    assert load_settings({"TELEGRAM_WEBHOOK_SECRET": secret}).webhook_secret == secret
+
+
+def test_a_refused_webhook_secret_is_explained_without_being_shown() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"TELEGRAM_WEBHOOK_SECRET": "clé-secrète"})
+
+    assert str(refused.value) == (
+        "TELEGRAM_WEBHOOK_SECRET has 11 characters; Telegram takes 1-256 characters, "
+        "each one of A-Z, a-z, 0-9, _ and -"
+    )

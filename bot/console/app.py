@@ -865,11 +865,8 @@ class Console:
             categories=[(c, reports.topic_label(c, language)) for c in directory.CATEGORIES],
             translated=service_form.TRANSLATED,
             hours_example=service_form.HOURS_EXAMPLE,
-            max_length={
-                column.name: column.type.length
-                for column in Service.__table__.columns
-                if getattr(column.type, "length", None)
-            },
+            # The browser keeps to the limits the directory's validation applies anyway.
+            max_length=directory.MAX_LENGTH,
         )
 
     def service_new(self, call: Call) -> Response:

@@ -42,12 +42,13 @@ from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.replies import MAX_MESSAGE_LENGTH, Reply
+from bot.gateway.replies import Reply
 from bot.gateway.store import PeopleStore, Profile
 from bot.i18n import is_rtl, resolve_language, translate
 from bot.i18n.detect import clear_language
 from bot.nlg.render import Renderer
 from bot.storage import statistics
+from bot.telegram_limits import MAX_MESSAGE_LENGTH
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,9 @@
 
 After an info answer the person can see the services for that topic near them: in the town
 their message names, or in the town they pick from the ones the directory knows (one tap).
-Buttons are ``s:<topic>:<region key>``.
+Buttons are ``s:<topic>:<region id>``: a short hash of the region's name
+(``bot.directory.region_id``), never the name, whose length and script the button data's 64
+bytes could not hold.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ class NearbyServices:
         return await asyncio.to_thread(self._after_answer, who, topic, text)
 
     async def button(self, who: Who, payload: str) -> list[Reply]:
-        topic, _, region_key = payload.removeprefix(SERVICES_CALLBACK_PREFIX).partition(":")
-        return await asyncio.to_thread(self._in_region, who, topic, region_key)
+        topic, _, key = payload.removeprefix(SERVICES_CALLBACK_PREFIX).partition(":")
+        return await asyncio.to_thread(self._in_region, who, topic, key)
 
     def _after_answer(self, who: Who, topic: str, text: str) -> list[Reply]:
         with self._sessions.begin() as session:
@@ -49,15 +51,16 @@ class NearbyServices:
             if named is not None:
                 return self._list(session, who, topic, named)
             buttons = tuple(
-                (region, f"{SERVICES_CALLBACK_PREFIX}{topic}:{fold(region)}")
+                (region, f"{SERVICES_CALLBACK_PREFIX}{topic}:{directory.region_id(region)}")
                 for region in regions[:MAX_REGIONS]
             )
         return [Reply(translate(who.language, WHERE), buttons, rtl=is_rtl(who.language))]
 
-    def _in_region(self, who: Who, topic: str, region_key: str) -> list[Reply]:
+    def _in_region(self, who: Who, topic: str, key: str) -> list[Reply]:
         with self._sessions.begin() as session:
             regions = directory.regions(session, topic, who.centre)
-            region = next((r for r in regions if fold(r) == region_key), None)
+            # Buttons sent before regions had ids carry the folded name: still in chats.
+            region = next((r for r in regions if key in (directory.region_id(r), fold(r))), None)
             if region is None:
                 return [Reply(translate(who.language, NONE_HERE), rtl=is_rtl(who.language))]
             return self._list(session, who, topic, region)

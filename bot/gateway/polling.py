@@ -3,6 +3,9 @@
 Telegram forgets updates below the ``offset`` of the next ``getUpdates`` call, so the offset
 moves past an update only after ``Inbox.store`` has committed it: if the database is down,
 the same updates are fetched again until they can be stored.
+
+Polling starts by deleting the webhook: while one is set (the bot ran in webhook mode before),
+Telegram answers every ``getUpdates`` with 409 Conflict.
 """
 
 from __future__ import annotations
@@ -28,7 +31,19 @@ PAUSE = 1.0
 READ_MARGIN = 10
 
 
+async def leave_webhook(bot: Bot) -> None:
+    """Delete the webhook, trying until Telegram has it (pending updates are kept)."""
+    while True:
+        try:
+            await bot.delete_webhook()
+            return
+        except TelegramError as error:
+            logger.warning("deleteWebhook failed: %s", type(error).__name__)
+            await asyncio.sleep(PAUSE)
+
+
 async def poll(bot: Bot, inbox: Inbox, stored: Callable[[], None], timeout: int = 10) -> None:
+    await leave_webhook(bot)
     offset: int | None = None
     while True:
         try:

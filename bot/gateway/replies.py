@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Telegram's limit for one message's text.
-MAX_MESSAGE_LENGTH = 4096
+from bot.telegram_limits import MAX_MESSAGE_LENGTH, check_message, length, split_text
 
 
 @dataclass(frozen=True)
@@ -18,27 +17,44 @@ class Reply:
     alone: bool = False
 
 
+def _parts(reply: Reply) -> list[Reply]:
+    """A reply as the messages its text takes, its buttons under the last one."""
+    *first, last = split_text(reply.text)
+    return [Reply(text, (), reply.rtl, reply.alone) for text in first] + [
+        Reply(last, reply.buttons, reply.rtl, reply.alone)
+    ]
+
+
 def merged(replies: list[Reply]) -> list[Reply]:
-    """A turn's replies in as few Telegram messages as reads well.
+    """A turn's replies in as few Telegram messages as read well, none longer than Telegram
+    takes.
 
     A reply without buttons joins the next one: "language changed" and the menu, an answer and
     the offer that follows it arrive as one message, one notification. Each message counts
     against Telegram's 30 messages/s for the bot, so this is also what lets it answer more
     people a second. Buttons stay under the text they belong to, and a reply marked ``alone``
-    stays a message of its own.
+    stays a message of its own. A reply too long for one message (a list of services with
+    long notes) goes as several, cut between paragraphs or lines, its buttons on the last.
     """
     out: list[Reply] = []
-    for reply in replies:
+    for part in (part for reply in replies for part in _parts(reply)):
         previous = out[-1] if out else None
         if (
             previous is not None
             and not previous.buttons
             and not previous.alone
-            and not reply.alone
-            and previous.rtl == reply.rtl
-            and len(previous.text) + 2 + len(reply.text) <= MAX_MESSAGE_LENGTH
+            and not part.alone
+            and previous.rtl == part.rtl
+            and length(previous.text) + 2 + length(part.text) <= MAX_MESSAGE_LENGTH
         ):
-            out[-1] = Reply(f"{previous.text}\n\n{reply.text}", reply.buttons, reply.rtl)
+            out[-1] = Reply(f"{previous.text}\n\n{part.text}", part.buttons, part.rtl)
         else:
-            out.append(reply)
+            out.append(part)
     return out
+
+
+def checked(reply: Reply) -> Reply:
+    """The reply, once sure Telegram takes it; ``UnsendableMessage`` says which limit it breaks
+    (a button carrying free text, say) before it is queued, never after."""
+    check_message(reply.text, reply.buttons)
+    return reply

@@ -359,12 +359,12 @@ async def serve_telegram(settings: Settings, core: Core) -> None:
     server = http_server(settings, build_http_app(settings, core, gateway.worker.accept))
     polling = settings.mode == "polling"
     async with core, running(gateway, polling):
-        bot = gateway.application.bot
+        # Polling deletes the webhook itself before its first getUpdates (bot.gateway.polling).
         await register_commands(gateway.application)
-        if polling:
-            await bot.delete_webhook()
-        else:
-            await bot.set_webhook(
+        if not polling:
+            # Set before the server answers: Telegram's first post then finds it ready, with the
+            # secret it checks and every update type.
+            await gateway.application.bot.set_webhook(
                 settings.webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,

@@ -37,7 +37,7 @@ from bot.gateway.bot_api_transport import AiohttpRequest, call
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
-from bot.gateway.replies import Reply, merged
+from bot.gateway.replies import Reply, checked, merged
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym
@@ -90,6 +90,28 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     await call(bot, "sendMessage", values)
 
 
+class ForgedUpdate(ValueError):
+    """An update carrying ids of other types than Telegram's: nothing can be answered to it."""
+
+
+def check_ids(update: Update) -> None:
+    """Raise ``ForgedUpdate`` when an id the gateway sends back to Telegram (a chat's, a button
+    press's, the pressed message's) is not of the type Telegram's own updates carry it in: a
+    chat id of 5.0 or "5" only comes forged, and no call made with it keeps to the Bot API's
+    specification."""
+    chat, query = update.effective_chat, update.callback_query
+    if chat is not None and type(chat.id) is not int:
+        raise ForgedUpdate("the chat id is not an integer")
+    if query is not None and type(query.id) is not str:
+        raise ForgedUpdate("the callback query id is not a string")
+    if (
+        query is not None
+        and query.message is not None
+        and type(query.message.message_id) is not int
+    ):
+        raise ForgedUpdate("the pressed message's id is not an integer")
+
+
 @dataclass
 class Handled:
     """What handling one update produced: replies to queue, or the failure to retry."""
@@ -111,8 +133,10 @@ class TelegramFront:
         self._handling: dict[int, Handled] = {}
 
     async def handle(self, application: Application, data: dict[str, Any]) -> Handled:
-        """Run one stored update through the handlers and collect what it produced."""
+        """Run one stored update through the handlers and collect what it produced; an update
+        PTB cannot read, or a forged one (``check_ids``), raises."""
         update = Update.de_json(data, application.bot)
+        check_ids(update)
         handled = self._handling[update.update_id] = Handled()
         try:
             await application.process_update(update)
@@ -132,11 +156,14 @@ class TelegramFront:
         )
 
     def deliver(self, update: Update, replies: list[Reply]) -> None:
-        """Queue replies to the update's chat (they reach the outbox with the update)."""
+        """Queue replies to the update's chat (they reach the outbox with the update), as the
+        messages Telegram takes: a handler whose reply breaks a limit fails here, and the
+        person gets the kind "try again" instead of a message Telegram would refuse."""
         chat_id = update.effective_chat.id
         key = pseudonym(self._keys, chat_id)
+        sendable = [checked(reply) for reply in merged(replies)]
         self._handling[update.update_id].replies.extend(
-            Outgoing(key, chat_id, reply) for reply in merged(replies)
+            Outgoing(key, chat_id, reply) for reply in sendable
         )
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

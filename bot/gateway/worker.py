@@ -18,7 +18,7 @@ from telegram.ext import Application
 
 from bot.gateway import messages, metrics
 from bot.gateway.inbox import LEASE, Claimed, Inbox, Outgoing, chat_of
-from bot.gateway.replies import Reply
+from bot.gateway.replies import Reply, checked
 from bot.gateway.sender import Sender
 from bot.gateway.telegram_app import TelegramFront
 from bot.gateway.wakeup import Wakeup
@@ -135,7 +135,7 @@ class Worker:
         try:
             try:
                 handled = await self._front.handle(self._application, item.data)
-            except Exception as error:  # noqa: BLE001 - an update PTB cannot even read
+            except Exception as error:  # noqa: BLE001 - an update PTB cannot even read, or forged
                 logger.warning("unreadable update dropped: %s", type(error).__name__)
                 metrics.TURNS.labels("unreadable").inc()
                 await asyncio.to_thread(self._inbox.complete, item, [])
@@ -190,4 +190,4 @@ class Worker:
         user = Update.de_json(item.data, None).effective_user
         language = resolve_language(user.language_code if user else None)
         text = translate(language, messages.DELAYED)
-        return Outgoing(pseudonym(self._keys, chat), chat, Reply(text))
+        return Outgoing(pseudonym(self._keys, chat), chat, checked(Reply(text)))

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.keys import seal, unseal
 from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
+from bot.telegram_limits import check_message, split_text
 
 DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
 OPEN_STATUSES = (QUEUED, CLAIMED)
@@ -211,13 +212,20 @@ def send_later(
     session: Session, box: MultiFernet, pseudonym: str, text: str,
     buttons: list[tuple[str, str]] | None = None,
 ) -> None:  # fmt: skip
-    """Queue a message for the person; the gateway's sender delivers it."""
-    session.add(
-        OutboxMessage(
-            pseudonym=pseudonym, body=seal(box, text),
-            buttons=seal(box, buttons) if buttons else None, attempts=0,
-        )
-    )  # fmt: skip
+    """Queue a message for the person; the gateway's sender delivers it. A text too long for one
+    message goes as several, in order, the buttons under the last; ``UnsendableMessage`` when
+    Telegram would refuse it (a button's data too long)."""
+    *first, last = split_text(text)
+    parts = [(part, None) for part in first] + [(last, buttons or None)]
+    for part, part_buttons in parts:
+        check_message(part, part_buttons or ())
+    for part, part_buttons in parts:
+        session.add(
+            OutboxMessage(
+                pseudonym=pseudonym, body=seal(box, part),
+                buttons=seal(box, part_buttons) if part_buttons else None, attempts=0,
+            )
+        )  # fmt: skip
 
 
 def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:

@@ -116,6 +116,10 @@ def test_the_edit_form_shows_the_service(client, sessions, ada) -> None:
     assert field_value(page, "opening_hours") == HOURS
     assert (selected(page, "centre"), selected(page, "category")) == ("dakar-demo", "info_health")
     assert re.search(r'<input id="id" name="id"[^>]* readonly', page)
+    # The browser keeps to the directory's limits before anything is sent.
+    assert re.search(r'<input id="region" name="region"[^>]* maxlength="100"', page)
+    for name in ("eligibility", "eligibility_en", "eligibility_ar", "eligibility_es"):
+        assert re.search(rf'<textarea id="{name}" name="{name}"[^>]* maxlength="500"', page)
 
 
 def test_an_invalid_phone_is_shown_with_the_values_kept(client, sessions, ada) -> None:
@@ -176,6 +180,12 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
         ({"opening_hours": "[unclosed"}, "opening_hours", "invalid YAML"),
         ({"address": ""}, "address", "is missing"),
         ({"id": "Not A Slug"}, "id", "must be a slug"),
+        ({"eligibility": "x" * 501}, "eligibility", "is too long: 501 characters, at most 500"),
+        (
+            {"eligibility_ar": "ع" * 501},
+            "eligibility_ar",
+            "eligibility_translations.ar: is too long: 501 characters, at most 500",
+        ),
     ],
 )
 def test_directory_validation_errors_are_shown(client, sessions, ada, change, field, message):

@@ -29,6 +29,14 @@ the HTTP status equal to ``error_code``, which is what python-telegram-bot uses 
 pick the exception class (403 -> ``Forbidden``, 429 + ``retry_after`` ->
 ``RetryAfter``, 400 -> ``BadRequest``, ...).
 
+Every call is checked against the official Bot API specification
+(``tests.fakes.bot_api_spec``): method and parameter names, required parameters and types,
+the documented limits and the markup of a ``parse_mode``. A call that breaks a rule is
+answered as Telegram answers it (400, or 404 for a method that does not exist) with the rules
+named, and recorded: ``violations()``, and ``take_violations()`` for every fake at once, which
+the suite's hooks (``tests/conftest.py``) call after each test phase so that the test that
+caused it fails. ``checked_calls()`` counts the calls checked, per method.
+
 Every request (but getUpdates) is also logged with the ``time.monotonic()`` of its arrival
 (``requests``), so that tests can measure the rate a client sends at.  ``fail_next`` can
 restrict a failure to one ``chat_id`` and ``delay`` its answer (a client timeout);
@@ -50,6 +58,8 @@ import json
 import socket
 import threading
 import time
+import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -63,6 +73,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.bot_api_spec import Specification, specification
+
 __all__ = [
     "BOT_FIRST_NAME",
     "BOT_ID",
@@ -70,6 +82,8 @@ __all__ = [
     "TOKEN",
     "BotAPIError",
     "FakeBotAPI",
+    "checked_calls",
+    "take_violations",
 ]
 
 TOKEN = "123456789:TEST-fake-bot-api-token"
@@ -80,44 +94,11 @@ BOT_FIRST_NAME = "Returnee Test Bot"
 JSONDict = dict[str, Any]
 T = TypeVar("T")
 
-MAX_MESSAGE_LENGTH = 4096
-MAX_CALLBACK_DATA_BYTES = 64
 DEFAULT_GROUP_CHAT_ID = -100
 DEFAULT_SUPERGROUP_CHAT_ID = -1001000000000
 
 _SERVER_POLL_INTERVAL = 0.01  # getUpdates long-polling granularity (server thread)
 _TEST_POLL_INTERVAL = 0.02  # wait_* helpers granularity (test event loop)
-
-# Parameters whose values are plain strings and must never be JSON-decoded
-# (a text "123" must stay a string, it is not the integer 123).
-_STRING_PARAMS = frozenset(
-    {
-        "action",
-        "business_connection_id",
-        "callback_query_id",
-        "caption",
-        "data",
-        "description",
-        "emoji",
-        "file_id",
-        "first_name",
-        "inline_message_id",
-        "ip_address",
-        "language_code",
-        "last_name",
-        "message_effect_id",
-        "name",
-        "parse_mode",
-        "phone_number",
-        "query",
-        "question",
-        "secret_token",
-        "short_description",
-        "text",
-        "title",
-        "url",
-    }
-)
 
 # Chat member statuses -> extra fields required by the Bot API for that status.
 _CHAT_MEMBER_FIELDS: dict[str, JSONDict] = {
@@ -152,6 +133,24 @@ _DEFAULT_DESCRIPTIONS = {
     502: "Bad Gateway",
     504: "Gateway Timeout",
 }
+
+
+# Every fake of this process, for the suite's hooks: rules broken and calls checked.
+_FAKES: weakref.WeakSet[FakeBotAPI] = weakref.WeakSet()
+_CHECKED: Counter[str] = Counter()
+_CHECKED_LOCK = threading.Lock()
+
+
+def checked_calls() -> Counter[str]:
+    """How many calls every fake of this process checked against the specification, by method."""
+    with _CHECKED_LOCK:
+        return Counter(_CHECKED)
+
+
+def take_violations() -> list[JSONDict]:
+    """The calls that broke the specification since last asked, from every fake: each
+    ``{"method", "params", "rules"}``; they are forgotten once taken."""
+    return [violation for fake in list(_FAKES) for violation in fake.take_violations()]
 
 
 class BotAPIError(Exception):
@@ -194,9 +193,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"not a JSON value: {name}")
 
 
-def _decode_value(key: str, value: Any) -> Any:
-    """Turn a JSON-encoded form value back into a Python object when it is one."""
-    if not isinstance(value, str) or key in _STRING_PARAMS:
+def _decode_value(value: Any, types: tuple[str, ...] | None) -> Any:
+    """Turn a JSON-encoded form value back into a Python object when it is one; a parameter the
+    specification types as a String only stays one (a text "123" is not the integer 123)."""
+    if not isinstance(value, str) or types == ("String",):
         return value
     try:
         return json.loads(value, parse_constant=_reject_constant)
@@ -204,7 +204,7 @@ def _decode_value(key: str, value: Any) -> Any:
         return value
 
 
-async def _read_params(request: Request) -> JSONDict:
+async def _read_params(request: Request, method: str, spec: Specification) -> JSONDict:
     """Collect a request's parameters from its query string and JSON/form body."""
     raw: JSONDict = dict(request.query_params)
     content_type = request.headers.get("content-type", "")
@@ -229,7 +229,7 @@ async def _read_params(request: Request) -> JSONDict:
                     }
                 else:
                     raw[key] = value
-    return {key: _decode_value(key, value) for key, value in raw.items()}
+    return {key: _decode_value(value, spec.field_types(method, key)) for key, value in raw.items()}
 
 
 def _int_param(params: JSONDict, key: str, default: int) -> int:
@@ -244,18 +244,6 @@ def _int_param(params: JSONDict, key: str, default: int) -> int:
 
 def _update_type(update: JSONDict) -> str | None:
     return next((key for key in update if key != "update_id"), None)
-
-
-def _validate_reply_markup(reply_markup: Any) -> None:
-    if reply_markup is None:
-        return
-    if not isinstance(reply_markup, dict):
-        raise BotAPIError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-    for row in reply_markup.get("inline_keyboard", []):
-        for button in row:
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
-                raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 
 def _inline_markup(reply_markup: Any) -> JSONDict | None:
@@ -285,6 +273,7 @@ class FakeBotAPI:
         self.host = host
         self.port: int | None = None
         self._token = token
+        self.spec = specification()
         self.bot_user: JSONDict = {
             "id": bot_id,
             "is_bot": True,
@@ -302,6 +291,9 @@ class FakeBotAPI:
         self._calls: list[JSONDict] = []
         self._failed: list[JSONDict] = []
         self._requests: list[JSONDict] = []
+        # Calls that broke the specification, until taken (not reset by clear()).
+        self._violations: list[JSONDict] = []
+        self._checked: Counter[str] = Counter()
         # Error injection.
         self._failures: dict[str, list[_InjectedFailure]] = {}
         # Simulated Telegram state.
@@ -325,7 +317,7 @@ class FakeBotAPI:
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
-            "answerCallbackQuery": self._answer_callback_query,
+            "answerCallbackQuery": self._ok,
             "leaveChat": self._chat_action_ok,
             "sendChatAction": self._chat_action_ok,
             "setMyCommands": self._set_my_commands,
@@ -344,6 +336,7 @@ class FakeBotAPI:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        _FAKES.add(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -445,7 +438,8 @@ class FakeBotAPI:
             with self._lock:
                 self._requests.append(arrival)
         try:
-            params = arrival["params"] = await _read_params(request)
+            params = arrival["params"] = await _read_params(request, name, self.spec)
+            self._check(name, params)
             failure = self._take_injected_failure(name, params)
             if failure is not None and failure.error is not None:
                 await self._stall(failure.delay)
@@ -480,6 +474,22 @@ class FakeBotAPI:
         with self._lock:
             content = self._files.get(file_id, b"fake file content")
         return Response(content, media_type="application/octet-stream")
+
+    def _check(self, method: str, params: JSONDict) -> None:
+        """Check the call against the specification; one that breaks a rule is recorded and
+        refused as Telegram refuses it, with the rules named."""
+        rules = self.spec.check_call(method, params)
+        with self._lock:
+            self._checked[method] += 1
+        with _CHECKED_LOCK:
+            _CHECKED[method] += 1
+        if not rules:
+            return
+        with self._lock:
+            self._violations.append({"method": method, "params": params, "rules": rules})
+        if self.spec.method(method) is None:
+            raise BotAPIError(404, "Not Found: method not found")
+        raise BotAPIError(400, f"Bad Request: {'; '.join(rules)}")
 
     def _take_injected_failure(self, method: str, params: JSONDict) -> _InjectedFailure | None:
         """The first injected failure of ``method`` that applies to this call, used up once."""
@@ -572,16 +582,13 @@ class FakeBotAPI:
                     info[key] = webhook[key]
         return info
 
+    # The specification's rules (text length, button data...) are checked before a handler
+    # runs: handlers only keep the simulated state.
+
     def _send_message(self, params: JSONDict) -> JSONDict:
         chat_id = self._require_chat_id(params)
-        text = params.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise BotAPIError(400, "Bad Request: message text is empty")
-        if params.get("parse_mode") is None and len(text) > MAX_MESSAGE_LENGTH:
-            raise BotAPIError(400, "Bad Request: message is too long")
+        text = params["text"]
         reply_markup = params.get("reply_markup")
-        _validate_reply_markup(reply_markup)
-
         with self._lock:
             message: JSONDict = {
                 "message_id": self._next_message_id(chat_id),
@@ -608,10 +615,7 @@ class FakeBotAPI:
             return copy.deepcopy(message)
 
     def _edit_message_text(self, params: JSONDict) -> JSONDict | bool:
-        text = params.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise BotAPIError(400, "Bad Request: message text is empty")
-        return self._edit_message(params, text=text)
+        return self._edit_message(params, text=params["text"])
 
     def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict | bool:
         return self._edit_message(params, text=None)
@@ -624,7 +628,6 @@ class FakeBotAPI:
         modified".
         """
         reply_markup = params.get("reply_markup")
-        _validate_reply_markup(reply_markup)
         if params.get("inline_message_id"):
             return True
         chat_id = self._require_chat_id(params)
@@ -671,19 +674,11 @@ class FakeBotAPI:
         return True
 
     def _delete_messages(self, params: JSONDict) -> bool:
-        """Like Telegram: up to 100 ids; ids that cannot be found are skipped."""
+        """Like Telegram: ids that cannot be found are skipped."""
         chat_id = self._require_chat_id(params)
-        ids = params.get("message_ids") or []
-        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
-            raise BotAPIError(400, "Bad Request: message_ids must hold 1 to 100 ids")
         with self._lock:
-            for message_id in ids:
+            for message_id in params["message_ids"]:
                 self._bot_messages.pop((chat_id, int(message_id)), None)
-        return True
-
-    def _answer_callback_query(self, params: JSONDict) -> bool:
-        if not params.get("callback_query_id"):
-            raise BotAPIError(400, "Bad Request: query is too old and response timeout expired")
         return True
 
     def _chat_action_ok(self, params: JSONDict) -> bool:
@@ -696,11 +691,8 @@ class FakeBotAPI:
         return f"{json.dumps(scope, sort_keys=True)}|{params.get('language_code') or ''}"
 
     def _set_my_commands(self, params: JSONDict) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list):
-            raise BotAPIError(400, "Bad Request: can't parse commands JSON object")
         with self._lock:
-            self._commands[self._scope_key(params)] = commands
+            self._commands[self._scope_key(params)] = params["commands"]
         return True
 
     def _get_my_commands(self, params: JSONDict) -> list[JSONDict]:
@@ -726,9 +718,7 @@ class FakeBotAPI:
             )
 
     def _get_file(self, params: JSONDict) -> JSONDict:
-        file_id = params.get("file_id")
-        if not file_id:
-            raise BotAPIError(400, "Bad Request: file_id is empty")
+        file_id = params["file_id"]
         with self._lock:
             size = len(self._files.get(str(file_id), b"fake file content"))
         return {
@@ -1135,6 +1125,25 @@ class FakeBotAPI:
                     and (chat_id is None or r["params"].get("chat_id") == chat_id)
                 ]
             )
+
+    def violations(self) -> list[JSONDict]:
+        """Calls that broke the specification and were not taken yet: ``{"method", "params",
+        "rules"}``, each rule naming where and what the specification says."""
+        with self._lock:
+            return copy.deepcopy(self._violations)
+
+    def take_violations(self) -> list[JSONDict]:
+        """``violations()``, forgotten once taken: a test that breaks a rule on purpose takes
+        them, and the suite's hooks fail any test that leaves some."""
+        with self._lock:
+            taken, self._violations = self._violations, []
+        return taken
+
+    @property
+    def checked(self) -> Counter[str]:
+        """Calls this fake checked against the specification, by method."""
+        with self._lock:
+            return Counter(self._checked)
 
     def bot_message(self, chat_id: int | str, message_id: int) -> JSONDict | None:
         """Current state of a message sent by the bot (after edits; None once deleted)."""

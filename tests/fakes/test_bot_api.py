@@ -217,6 +217,10 @@ async def test_unknown_method_404(app: Application, fake: FakeBotAPI) -> None:
         "error_code": 404,
         "description": "Not Found: method not found",
     }
+    assert [v["rules"] for v in fake.take_violations()] == [
+        ["noSuchMethod: no such method in the Bot API specification"],
+        ["noSuchMethod: no such method in the Bot API specification"],
+    ]
 
 
 @pytest.mark.asyncio
@@ -235,20 +239,29 @@ async def test_webhook_and_commands(app: Application, fake: FakeBotAPI) -> None:
 
 
 @pytest.mark.asyncio
-async def test_raw_json_and_multipart_bodies(fake: FakeBotAPI) -> None:
+async def test_raw_json_form_and_multipart_bodies(fake: FakeBotAPI) -> None:
     markup = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
     async with httpx.AsyncClient(base_url=f"{fake.base_url}{TOKEN}") as client:
         as_json = await client.post(
             "/sendMessage", json={"chat_id": 7, "text": "123", "reply_markup": markup}
         )
-        as_multipart = await client.post(
+        as_form = await client.post(
             "/sendMessage",
-            data={"chat_id": "7", "text": "hey", "reply_markup": json.dumps(markup)},
-            files={"unused": ("a.txt", b"x")},
+            data={"chat_id": "7", "text": "456", "reply_markup": json.dumps(markup)},
         )
-    assert as_json.json()["result"]["text"] == "123"  # text is never JSON-decoded
-    assert as_multipart.json()["result"]["message_id"] == 2
+        as_multipart = await client.post(
+            "/setWebhook",
+            data={"url": "https://example.test/hook", "max_connections": "40"},
+            files={"certificate": ("cert.pem", b"-----BEGIN CERTIFICATE-----")},
+        )
+    assert as_json.json()["result"]["text"] == "123"
+    # The specification types text as a String: a form's "456" is not decoded to a number.
+    assert as_form.json()["result"]["text"] == "456"
+    assert as_form.json()["result"]["message_id"] == 2
     assert [(m["chat_id"], m["text"], m["reply_markup"]) for m in fake.sent(7)] == [
         (7, "123", markup),
-        (7, "hey", markup),
+        (7, "456", markup),
     ]
+    assert as_multipart.json() == {"ok": True, "result": True}
+    assert fake.webhook["max_connections"] == 40
+    assert fake.webhook["certificate"]["content"].startswith(b"-----BEGIN")

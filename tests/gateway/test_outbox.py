@@ -7,6 +7,7 @@ import itertools
 import threading
 from datetime import datetime, timedelta
 
+import pytest
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -25,6 +26,7 @@ from bot.gateway.outbox import (
 from bot.storage.cases import send_later
 from bot.storage.keys import seal
 from bot.storage.models import DeadLetter, OutboxMessage, Person
+from bot.telegram_limits import UnsendableMessage
 from tests.helpers.outbox import Letter, blocked_at, dead_letters, duplicates, person_of, queue
 
 A, B, C = 1001, 1002, 1003
@@ -224,6 +226,34 @@ def test_a_message_without_chat_goes_to_the_persons_chat_if_known(
 
     assert (to_a.chat_id, to_a.reply.text, to_a.reply.rtl) == (A, "مرحبا", True)
     assert (to_b.chat_id, to_b.reply.rtl) == (None, False)
+
+
+def test_a_console_message_too_long_for_one_goes_as_several_buttons_last(
+    sessions: sessionmaker, box: MultiFernet
+) -> None:
+    a = Outbox(sessions, box, "a", Clock())
+    paragraphs = [f"{n} " + "x" * 1500 for n in range(4)]
+    rating = [("1", "r:7:1"), ("5", "r:7:5")]
+    with sessions.begin() as session:
+        session.add(Person(pseudonym=person_of(A), language="fr", chat_ref=seal(box, A)))
+        send_later(session, box, person_of(A), "\n\n".join(paragraphs), rating)
+
+    [batch] = a.claim(10)
+
+    assert [item.reply.text for item in batch] == [
+        "\n\n".join(paragraphs[:2]),
+        "\n\n".join(paragraphs[2:]),
+    ]
+    assert [item.reply.buttons for item in batch] == [(), tuple(rating)]
+
+
+def test_a_console_message_telegram_would_refuse_is_not_queued(
+    sessions: sessionmaker, box: MultiFernet
+) -> None:
+    with sessions.begin() as session, pytest.raises(UnsendableMessage, match="button data"):
+        send_later(session, box, person_of(A), "Note ?", [("1", "r:" + "9" * 70)])
+    with sessions.begin() as session:
+        assert session.execute(select(OutboxMessage)).first() is None
 
 
 def test_racing_owners_never_lease_the_same_message_and_keep_each_chat_in_order(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.gateway.replies import MAX_MESSAGE_LENGTH, Reply, merged
+import pytest
+
+from bot.gateway.replies import Reply, checked, merged
+from bot.telegram_limits import MAX_MESSAGE_LENGTH, UnsendableMessage
 
 MENU = (("Santé", "/info_health"),)
 
@@ -44,3 +47,32 @@ def test_no_message_goes_over_telegrams_limit() -> None:
 def test_nothing_is_lost() -> None:
     assert merged([]) == []
     assert merged([Reply("seul")]) == [Reply("seul")]
+
+
+def test_a_reply_too_long_for_one_message_goes_as_several_in_order() -> None:
+    cards = [f"Service {n}\n" + "Conditions : " + "y" * 1500 for n in range(4)]
+    replies = [Reply("\n\n".join(cards), MENU, rtl=True), Reply("Autre chose ?")]
+
+    result = merged(replies)
+
+    assert [r.text for r in result] == [
+        "\n\n".join(cards[:2]),
+        "\n\n".join(cards[2:]),
+        "Autre chose ?",
+    ]
+    assert [r.buttons for r in result] == [(), MENU, ()]
+    assert all(r.rtl for r in result[:2])
+
+
+def test_the_parts_of_a_long_reply_join_what_comes_next_when_it_fits() -> None:
+    long = "x" * 3000 + "\n\n" + "y" * 3000
+    result = merged([Reply(long), Reply("Menu", MENU)])
+
+    assert [r.text for r in result] == ["x" * 3000, "y" * 3000 + "\n\nMenu"]
+    assert result[-1].buttons == MENU
+
+
+def test_replies_telegram_would_refuse_are_stopped_before_the_outbox() -> None:
+    assert checked(Reply("Où ?", (("Dakar", "s:info_health:0123456789"),)))
+    with pytest.raises(UnsendableMessage, match="button data of 80 bytes"):
+        checked(Reply("Où ?", (("Salé", "s:info_health:" + "ع" * 33),)))

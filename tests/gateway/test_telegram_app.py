@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from bot.gateway import messages
-from bot.gateway.conversation import FORGET_CONFIRM
+from bot.gateway.conversation import FORGET_CONFIRM, Conversation
 from bot.gateway.replies import Reply
-from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, Core, build_core, build_http_app
+from bot.gateway.service import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    Core,
+    build_core,
+    build_http_app,
+    serve_telegram,
+)
 from bot.gateway.telegram_app import keyboard
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.helpers.ports import free_port
 from tests.helpers.stack import gateway
+
+HOOK = "https://example.org/telegram"
 
 
 def layout(reply: Reply) -> list[list[str]]:
@@ -261,3 +273,114 @@ async def test_a_pressed_button_is_acknowledged_and_answered(env: dict[str, str]
     assert reply["text"] == translate("en", messages.ERASED)
     (acknowledged,) = fake.requests("answerCallbackQuery")
     assert acknowledged["params"]["callback_query_id"] == press["callback_query"]["id"]
+
+
+async def test_a_reply_telegram_would_refuse_becomes_a_kind_try_again(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def notice_with_free_text_in_its_button(self, turn, message: str) -> list[Reply]:
+        return [Reply("Où ?", (("Salé", "s:info_health:عمالة سلا - جهة الرباط سلا القنيطرة"),))]
+
+    monkeypatch.setattr(Conversation, "notice", notice_with_free_text_in_its_button)
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        async with gateway(settings):
+            fake.push_update(fake.sticker_update(36, language_code="en"))
+            (reply,) = await fake.wait_for_messages(36, 1)
+
+    # Stopped before the outbox, not refused by Telegram and dead-lettered.
+    assert reply["text"] == translate("en", messages.TECHNICAL_PROBLEM)
+    assert fake.violations() == [] and fake.failed() == []
+
+
+async def test_polling_deletes_the_webhook_before_its_first_get_updates(
+    env: dict[str, str],
+) -> None:
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        # The bot ran in webhook mode before: Telegram refuses getUpdates (409) until it goes.
+        async with httpx.AsyncClient() as client:
+            await client.post(f"{fake.base_url}{TOKEN}/setWebhook", json={"url": HOOK})
+        async with gateway(settings):
+            fake.push_update(fake.sticker_update(37, language_code="en"))
+            (reply,) = await fake.wait_for_messages(37, 1)
+
+    assert reply["text"] == translate("en", messages.NON_TEXT)
+    assert fake.webhook is None
+    assert fake.failed("getUpdates") == [], "getUpdates came before deleteWebhook"
+
+
+async def test_webhook_mode_sets_the_webhook_before_serving(env: dict[str, str]) -> None:
+    with FakeBotAPI() as fake:
+        settings = load_settings(
+            {
+                **env,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_WEBHOOK_URL": HOOK,
+                "TELEGRAM_WEBHOOK_SECRET": "right-secret",
+                "GATEWAY_PORT": str(free_port()),
+                "RASA_PORT": "9",
+            }
+        )
+        migrate(settings.database_url)
+        serving = asyncio.create_task(serve_telegram(settings, build_core(settings)))
+        live = f"http://{settings.gateway_host}:{settings.gateway_port}/health/live"
+        try:
+            async with httpx.AsyncClient() as client:
+                while True:
+                    assert not serving.done(), serving
+                    try:
+                        if (await client.get(live)).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.05)
+            # As soon as the server answers, Telegram knows where to post, and how.
+            webhook = fake.webhook
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+
+    assert webhook is not None
+    assert (webhook["url"], webhook["secret_token"]) == (HOOK, "right-secret")
+    assert set(webhook["allowed_updates"]) >= {"message", "callback_query", "my_chat_member"}
+    # The command menu went too, in every language, within the specification's limits.
+    assert len(fake.calls("setMyCommands")) == 5
+
+
+def _forged_chat(fake: FakeBotAPI, chat_id: object) -> dict:
+    update = fake.sticker_update(38, language_code="en")
+    update["message"]["chat"]["id"] = chat_id
+    return update
+
+
+def _forged_press(fake: FakeBotAPI, query_id: object) -> dict:
+    update = fake.callback_update(38, FORGET_CONFIRM, language_code="en")
+    update["callback_query"]["id"] = query_id
+    return update
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda fake: _forged_chat(fake, 38.0),
+        lambda fake: _forged_chat(fake, "38"),
+        lambda fake: _forged_press(fake, 38),
+    ],
+    ids=["chat id 38.0", 'chat id "38"', "button press id 38"],
+)
+async def test_a_forged_update_is_dropped_before_any_call_breaking_the_specification(
+    env: dict[str, str], forge
+) -> None:
+    with FakeBotAPI() as fake:
+        settings = rasa_down_settings(env, fake)
+        async with gateway(settings) as running:
+            fake.push_update(forge(fake))
+            fake.push_update(fake.sticker_update(39, language_code="en"))
+            await fake.wait_for_messages(39, 1)
+            await fake.wait_until(lambda: running.core.inbox.waiting() == 0)
+
+    # Nothing was sent with the forged id (the fake would have refused it, and said why).
+    assert [m["chat_id"] for m in fake.sent()] == [39]
+    assert fake.requests("answerCallbackQuery") == []
