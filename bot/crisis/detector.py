@@ -119,15 +119,13 @@ class CrisisDetector:
         self.phrases = tuple(phrases)
         # Phrases share many slots ("me|m", "de"): one object each, matched once a message.
         shared: dict[tuple[Slot, bool], _Slot] = {}
-        self._slots = [
-            [
-                shared.setdefault(
-                    (slot, phrase.role in _KIND_ORDER), _Slot.of(slot, phrase.role in _KIND_ORDER)
-                )
-                for slot in phrase.slots
-            ]
-            for phrase in self.phrases
-        ]
+        self._slots = []
+        for phrase in self.phrases:
+            tolerant = phrase.role in _KIND_ORDER
+            for slot in phrase.slots:
+                if (slot, tolerant) not in shared:
+                    shared[slot, tolerant] = _Slot.of(slot, tolerant)
+            self._slots.append([shared[slot, tolerant] for slot in phrase.slots])
         frequency = Counter(
             a.word for phrase in self.phrases for slot in phrase.slots for a in slot.alternatives
         )

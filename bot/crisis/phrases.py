@@ -25,11 +25,13 @@ A bad file stops start-up naming the file and the field.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.constants import LANGUAGES
 from bot.crisis.kinds import BY_ID
@@ -46,14 +48,14 @@ _GROUP = re.compile(r"\(([^()]*)\)")
 MAX_COMBINATIONS = 256
 
 
-@dataclass(frozen=True)
-class Alternative:
+# Named tuples rather than dataclasses: the lists expand to tens of thousands of phrases whose
+# slots are compared and hashed while loading, and a tuple hashes in C.
+class Alternative(NamedTuple):
     word: str
     prefix: bool = False
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     alternatives: tuple[Alternative, ...]
     # How many other words may come before this one after the previous slot.
     gap: int = 0
@@ -78,7 +80,7 @@ def expand(source: str, language: str, role: str) -> list[Phrase]:
         raise ValueError("a group is empty")
     # A group of single words is one slot with alternatives: only groups with several words
     # or an empty choice need a phrase per choice.
-    choices = [["|".join(c)] if all(len(words(x)) == 1 for x in c) else c for c in choices]
+    choices = [["|".join(c)] if all(len(_fold(x)) == 1 for x in c) else c for c in choices]
     if math.prod(len(c) for c in choices) > MAX_COMBINATIONS:
         raise ValueError(f"stands for more than {MAX_COMBINATIONS} phrases: split it")
     phrases = []
@@ -103,7 +105,7 @@ def parse(source: str, language: str, role: str) -> Phrase:
         if "|" in token or token.endswith("*"):
             slots.append(Slot(_alternatives(token), gap))
         else:
-            folded = words(token)
+            folded = _fold(token)
             if not folded:
                 raise ValueError(f"{token!r} has no letters")
             slots += [Slot((Alternative(w),), gap if i == 0 else 0) for i, w in enumerate(folded)]
@@ -115,11 +117,18 @@ def parse(source: str, language: str, role: str) -> Phrase:
     return Phrase(language, role, source, tuple(slots))
 
 
+@functools.cache
+def _fold(text: str) -> tuple[str, ...]:
+    """A token of the lists, folded; the same tokens recur in thousands of expanded phrases."""
+    return tuple(words(text))
+
+
+@functools.cache
 def _alternatives(token: str) -> tuple[Alternative, ...]:
     found = []
     for raw in token.split("|"):
         prefix = raw.endswith("*")
-        folded = words(raw.removesuffix("*"))
+        folded = _fold(raw.removesuffix("*"))
         if len(folded) != 1:
             raise ValueError(f"{raw!r} in {token!r} must be one word")
         if prefix and len(folded[0]) < 3:
@@ -164,7 +173,7 @@ def _read_list(path: Path, where: str, items: object, language: str, role: str) 
         except ValueError as error:
             raise field_error(path, f"{where}[{i}] ({item})", str(error)) from error
         # Choices that fold to the same words ("fatigue", "fatiguée") make one phrase.
-        keys = {repr(phrase.slots): phrase for phrase in expanded}
+        keys = {phrase.slots: phrase for phrase in expanded}
         if keys.keys() & seen:
             raise field_error(path, f"{where}[{i}] ({item})", "is listed twice")
         seen.update(keys)
