@@ -29,7 +29,6 @@ import functools
 import itertools
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,8 +60,7 @@ class Slot(NamedTuple):
     gap: int = 0
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
     language: str
     # A crisis kind's id, or one of GUARDS.
     role: str
@@ -88,7 +86,8 @@ def expand(source: str, language: str, role: str) -> list[Phrase]:
         text = pieces[0]
         for choice, following in zip(picked, pieces[2::2], strict=True):
             text += f" {choice} {following}"
-        phrases.append(parse(" ".join(text.split()), language, role))
+        # The line as written: it is what a reviewer finds and edits.
+        phrases.append(parse(" ".join(text.split()), language, role)._replace(source=source))
     return phrases
 
 
@@ -103,18 +102,24 @@ def parse(source: str, language: str, role: str) -> Phrase:
             gap = GAPS[token]
             continue
         if "|" in token or token.endswith("*"):
-            slots.append(Slot(_alternatives(token), gap))
+            slots.append(_slot(_alternatives(token), gap))
         else:
             folded = _fold(token)
             if not folded:
                 raise ValueError(f"{token!r} has no letters")
-            slots += [Slot((Alternative(w),), gap if i == 0 else 0) for i, w in enumerate(folded)]
+            slots += [_slot((Alternative(w),), gap if i == 0 else 0) for i, w in enumerate(folded)]
         gap = 0
     if not slots:
         raise ValueError("is empty")
     if gap:
         raise ValueError("a gap must stand between two words")
     return Phrase(language, role, source, tuple(slots))
+
+
+@functools.cache
+def _slot(alternatives: tuple[Alternative, ...], gap: int) -> Slot:
+    """One object for each distinct slot, however many expanded phrases share it."""
+    return Slot(alternatives, gap)
 
 
 @functools.cache
