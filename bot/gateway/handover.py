@@ -488,17 +488,14 @@ class HandoverFlow:
         return Reply(text, titled, rtl=is_rtl(who.language))
 
 
-async def watch_cases(
+async def alert_unclaimed(
     sessions: sessionmaker[Session],
     notify: Notifier | None,
     unclaimed_after: timedelta,
-    inactive_after: timedelta,
     clock: Callable[[], datetime] = datetime.utcnow,
 ) -> None:
-    """One pass: alert supervisors about cases nobody claimed; requeue abandoned claims."""
-    alerts = await asyncio.to_thread(
-        _watch_once, sessions, unclaimed_after, inactive_after, clock()
-    )
+    """One pass: alert supervisors about cases nobody claimed in time."""
+    alerts = await asyncio.to_thread(_unclaimed_alerts, sessions, unclaimed_after, clock())
     for text in alerts:
         if notify is not None:
             await notify(text)
@@ -506,10 +503,9 @@ async def watch_cases(
             logger.warning("%s", text)
 
 
-def _watch_once(
-    sessions: sessionmaker[Session], unclaimed_after: timedelta, inactive_after: timedelta,
-    now: datetime,
-) -> list[str]:  # fmt: skip
+def _unclaimed_alerts(
+    sessions: sessionmaker[Session], unclaimed_after: timedelta, now: datetime
+) -> list[str]:
     alerts = []
     with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.QUEUED)).scalars():
@@ -521,11 +517,16 @@ def _watch_once(
                     translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority})
                 )
                 cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
+    return alerts
+
+
+def requeue_idle(sessions: sessionmaker[Session], inactive_after: timedelta, now: datetime) -> None:
+    """One pass: claims without activity for ``inactive_after`` go back to the queue."""
+    with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.CLAIMED)).scalars():
             if case.last_activity_at and case.last_activity_at < now - inactive_after:
                 cases.release(case, now)
                 cases.audit(session, "requeued_inactive", case_id=case.id, now=now)
-    return alerts
 
 
 CONSENTS_TITLE = N_("Vos accords :")

@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
-import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +39,9 @@ from bot.gateway import metrics
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.crisis import CrisisHelp
-from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
 from bot.gateway.inbox import Inbox
+from bot.gateway.jobs import every
 from bot.gateway.nearby import NearbyServices
 from bot.gateway.outbox import Outbox
 from bot.gateway.polling import poll
@@ -64,7 +64,7 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WATCH_INTERVAL = 60.0
-PURGE_EVERY = 60  # watch intervals
+RETENTION_INTERVAL = 3600.0
 DATABASE_THREADS = 16
 
 
@@ -268,19 +268,29 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
 
 
 async def watch_forever(core: Core, notify: Callable[[str], Awaitable[None]] | None) -> None:
-    """Every minute, the case timers; every hour, the retention periods."""
+    """The periodic jobs, each supervised (``bot.gateway.jobs``): every minute the case timers,
+    every hour the retention periods."""
     settings = core.settings
     policy = RetentionPolicy.from_settings(settings)
-    for tick in itertools.count():
-        await watch_cases(
-            core.sessions,
-            notify,
-            timedelta(minutes=settings.unclaimed_alert_minutes),
-            timedelta(hours=settings.inactive_case_hours),
-        )
-        if tick % PURGE_EVERY == 0:
-            await asyncio.to_thread(apply_retention, core.sessions, policy)
-        await asyncio.sleep(WATCH_INTERVAL)
+    unclaimed = timedelta(minutes=settings.unclaimed_alert_minutes)
+    inactive = timedelta(hours=settings.inactive_case_hours)
+    await asyncio.gather(
+        every(
+            "unclaimed_alerts",
+            WATCH_INTERVAL,
+            lambda: alert_unclaimed(core.sessions, notify, unclaimed),
+        ),
+        every(
+            "idle_claims",
+            WATCH_INTERVAL,
+            lambda: asyncio.to_thread(requeue_idle, core.sessions, inactive, datetime.utcnow()),
+        ),
+        every(
+            "retention",
+            RETENTION_INTERVAL,
+            lambda: asyncio.to_thread(apply_retention, core.sessions, policy),
+        ),
+    )
 
 
 def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) -> None:

@@ -11,7 +11,7 @@ from bot.centres import CentreDirectory
 from bot.console.texts import CONTACT_TIME_LABELS
 from bot.gateway import handover as texts
 from bot.gateway.assessment import Who
-from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
 from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
@@ -161,15 +161,15 @@ async def test_watcher_alerts_once_and_requeues_abandoned_claims(flow, sessions)
     async def notify(text: str) -> None:
         sent.append(text)
 
-    await watch_cases(sessions, notify, unclaimed, inactive, lambda: later)
-    await watch_cases(sessions, notify, unclaimed, inactive, lambda: later)
+    await alert_unclaimed(sessions, notify, unclaimed, lambda: later)
+    await alert_unclaimed(sessions, notify, unclaimed, lambda: later)
     assert len(sent) == 1 and "15 minutes" in sent[0]
 
     with sessions.begin() as session:
         case_id = session.execute(select(Case.id)).scalar_one()
         assert cases.claim(session, case_id, caseworker_id=7, now=later)
     much_later = later + timedelta(hours=2)
-    await watch_cases(sessions, notify, unclaimed, inactive, lambda: much_later)
+    requeue_idle(sessions, inactive, much_later)
     with sessions.begin() as session:
         assert session.get(Case, case_id).status == cases.QUEUED
 
