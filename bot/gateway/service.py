@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from telegram import Bot, Update
+from telegram import Update
 from telegram.ext import Application
 
 from bot.centres import CentreDirectory, load_centres
@@ -36,6 +36,7 @@ from bot.console.app import build_console
 from bot.console.throttle import LoginThrottle, MemoryWindows, RedisWindows
 from bot.crisis.detector import CrisisDetector
 from bot.gateway import metrics
+from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.crisis import CrisisHelp
@@ -83,6 +84,7 @@ class Core:
     box: MultiFernet
     sessions: sessionmaker[Session]
     centres: CentreDirectory
+    alerts: CaseworkerAlerts
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -108,7 +110,8 @@ def build_core(settings: Settings) -> Core:
     assessment = AssessmentFlow(
         definition, sessions, box, centres, renderer, crisis, settings.retention_days
     )
-    handover = HandoverFlow(definition, sessions, box, centres)
+    alerts = CaseworkerAlerts(box, settings.caseworker_chat_id)
+    handover = HandoverFlow(definition, sessions, box, centres, alerts)
     conversation = Conversation(
         rasa,
         PeopleStore(sessions, box),
@@ -138,6 +141,7 @@ def build_core(settings: Settings) -> Core:
         box,
         sessions,
         centres,
+        alerts,
     )
 
 
@@ -267,7 +271,7 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
     )
 
 
-async def watch_forever(core: Core, notify: Callable[[str], Awaitable[None]] | None) -> None:
+async def watch_forever(core: Core) -> None:
     """The periodic jobs, each supervised (``bot.gateway.jobs``): every minute the case timers,
     every hour the retention periods."""
     settings = core.settings
@@ -278,7 +282,9 @@ async def watch_forever(core: Core, notify: Callable[[str], Awaitable[None]] | N
         every(
             "unclaimed_alerts",
             WATCH_INTERVAL,
-            lambda: alert_unclaimed(core.sessions, notify, unclaimed),
+            lambda: asyncio.to_thread(
+                alert_unclaimed, core.sessions, core.alerts, unclaimed, datetime.utcnow()
+            ),
         ),
         every(
             "idle_claims",
@@ -299,18 +305,6 @@ def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) ->
     logger.info("retention: removed %s", counts)
 
 
-def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitable[None]]:
-    """Alerts without personal data, to the caseworkers' Telegram chat (or the log)."""
-
-    async def notify(text: str) -> None:
-        if settings.caseworker_chat_id is not None:
-            await bot.send_message(settings.caseworker_chat_id, text)
-        else:
-            logger.warning("%s", text)
-
-    return notify
-
-
 @dataclass
 class Gateway:
     """The Telegram side of one replica: PTB application, inbox workers and outbox sender."""
@@ -319,16 +313,13 @@ class Gateway:
     application: Application
     worker: Worker
     sender: Sender
-    notify: Callable[[str], Awaitable[None]]
 
 
 def build_gateway(settings: Settings, core: Core) -> Gateway:
     application, front = build_application(settings, core.conversation, core.keys)
     sender = Sender(core.outbox, application.bot, core.limiter)
     worker = Worker(core.inbox, front, application, core.keys, sender)
-    notify = caseworker_notifier(settings, application.bot)
-    core.handover.notify_caseworkers = notify
-    return Gateway(core, application, worker, sender, notify)
+    return Gateway(core, application, worker, sender)
 
 
 @asynccontextmanager
@@ -348,7 +339,7 @@ async def running(
             asyncio.create_task(gateway.sender.run()),
         ]
         if watch:
-            jobs.append(asyncio.create_task(watch_forever(gateway.core, gateway.notify)))
+            jobs.append(asyncio.create_task(watch_forever(gateway.core)))
         if polling:
             fetch = poll(
                 gateway.application.bot, gateway.core.inbox, gateway.worker.wake, poll_timeout
@@ -388,7 +379,7 @@ async def serve_terminal(settings: Settings, core: Core) -> None:
     server = http_server(settings, build_http_app(settings, core))
     jobs = [
         asyncio.create_task(server.serve()),
-        asyncio.create_task(watch_forever(core, None)),
+        asyncio.create_task(watch_forever(core)),
     ]
     async with core:
         try:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from telegram.error import Forbidden
 
 from bot.gateway import metrics, service
@@ -53,40 +54,45 @@ async def test_a_failing_tick_is_logged_counted_and_the_job_goes_on(
     assert SECRET not in caplog.text, "no exception text (it may quote a person) in the log"
 
 
-async def test_a_refused_alert_stops_neither_the_alerts_nor_the_other_jobs(
+async def test_a_failing_watcher_job_neither_ends_nor_stops_the_others(
     settings: Settings, sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(service, "WATCH_INTERVAL", 0.01)
     core = build_core(settings)
     long_ago = datetime.utcnow() - timedelta(days=2)
     with sessions.begin() as session:
-        for status in (cases.QUEUED, cases.QUEUED, cases.CLAIMED):
+        for status in (cases.QUEUED, cases.CLAIMED):
             case = Case(
                 pseudonym=f"person-{status}", language="fr", priority=cases.NORMAL,
                 status=status, packet=b"", queued_at=long_ago, last_activity_at=long_ago,
                 claimed_by=7 if status == cases.CLAIMED else None, created_at=long_ago,
             )  # fmt: skip
             session.add(case)
-    refused: list[str] = []
+    tries: list[datetime] = []
 
-    async def notify(text: str) -> None:
-        refused.append(text)
-        raise Forbidden("Forbidden: bot was kicked from the group chat")
+    def alert_unclaimed(*args) -> None:
+        tries.append(args[-1])
+        if len(tries) < 3:
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        real_alert_unclaimed(*args)
 
+    real_alert_unclaimed = service.alert_unclaimed
+    monkeypatch.setattr(service, "alert_unclaimed", alert_unclaimed)
     before = failures("unclaimed_alerts")
-    watcher = asyncio.create_task(watch_forever(core, notify))
+    watcher = asyncio.create_task(watch_forever(core))
     try:
         for _ in range(500):
             await asyncio.sleep(0.01)
             with sessions() as session:
-                statuses = session.execute(select(Case.status)).scalars().all()
-            if len(refused) == 2 and cases.CLAIMED not in statuses:
+                rows = dict(session.execute(select(Case.pseudonym, Case.supervisors_alerted)).all())
+                statuses = set(session.execute(select(Case.status)).scalars())
+            if rows["person-queued"] and statuses == {cases.QUEUED}:
                 break
     finally:
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
         await core.aclose()
 
-    assert len(refused) == 2, "the second case's alert is still tried after the first failed"
-    assert failures("unclaimed_alerts") >= before + 1
-    assert cases.CLAIMED not in statuses, "the idle claim went back to the queue"
+    assert failures("unclaimed_alerts") == before + 2
+    assert statuses == {cases.QUEUED}, "the idle claim went back to the queue meanwhile"
+    assert rows["person-queued"], "the unclaimed case was alerted at the next tick"
