@@ -8,8 +8,7 @@ writes goes to its thread instead of Rasa. Buttons are ``h:<case id>:<step>:<val
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from babel.dates import format_date
@@ -31,6 +30,7 @@ from bot.constants import (
     row_id,
 )
 from bot.crisis.kinds import crisis_label
+from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
 from bot.i18n import N_, babel_locale, is_rtl, translate
@@ -40,8 +40,6 @@ from bot.questionnaire.parsing import fold
 from bot.storage import cases, repository, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Assessment, Case, Consent
-
-logger = logging.getLogger(__name__)
 
 SHARE, CONTACT, FOLLOW_UP = CONSENT_SHARE, CONSENT_CONTACT, CONSENT_FOLLOW_UP
 MAX_HELP_TEXT = 500
@@ -98,8 +96,6 @@ UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {minutes} minutes (priorité 
 # A dimension this weak makes a case "high" priority.
 VERY_WEAK = 0.4
 
-Notifier = Callable[[str], Awaitable[None]]
-
 
 class HandoverFlow:
     def __init__(
@@ -108,26 +104,21 @@ class HandoverFlow:
         sessions: sessionmaker[Session],
         box: MultiFernet,
         centres: CentreDirectory,
-        notify_caseworkers: Notifier | None = None,
+        alerts: CaseworkerAlerts | None = None,
         clock: Callable[[], datetime] = datetime.utcnow,
     ) -> None:
         self._definition = definition
         self._sessions = sessions
         self._box = box
         self._centres = centres
-        # Set by the Telegram front once its bot exists; alerts go to the log until then.
-        self.notify_caseworkers = notify_caseworkers
+        self._alerts = alerts or CaseworkerAlerts(box)
         self._clock = clock
 
     async def start(self, who: Who, urgent: bool = False) -> list[Reply]:
-        replies, alert = await asyncio.to_thread(self._start, who, urgent)
-        await self._alert(alert)
-        return replies
+        return await asyncio.to_thread(self._start, who, urgent)
 
     async def button(self, who: Who, payload: str) -> list[Reply]:
-        replies, alert = await asyncio.to_thread(self._button, who, payload)
-        await self._alert(alert)
-        return replies
+        return await asyncio.to_thread(self._button, who, payload)
 
     async def typed(self, who: Who, text: str) -> list[Reply] | None:
         """Text while a case is open or a draft awaits free text; None when not concerned."""
@@ -140,9 +131,7 @@ class HandoverFlow:
         caseworkers are alerted; an open case also gets the message in its thread."""
         if not who.case_open:
             return []
-        replies, alert = await asyncio.to_thread(self._escalate, who, text, kinds)
-        await self._alert(alert)
-        return replies
+        return await asyncio.to_thread(self._escalate, who, text, kinds)
 
     async def cancel(self, who: Who) -> list[Reply] | None:
         """/stop while a case is open ends the wait; None when there is nothing to cancel."""
@@ -153,13 +142,13 @@ class HandoverFlow:
 
     # Steps ----------------------------------------------------------------------------------
 
-    def _start(self, who: Who, urgent: bool) -> tuple[list[Reply], str | None]:
+    def _start(self, who: Who, urgent: bool) -> list[Reply]:
         with self._sessions.begin() as session:
             case = cases.open_case(session, who.pseudonym)
             if case is not None and case.status != cases.DRAFT:
                 if urgent and case.priority != cases.URGENT:
                     case.priority = cases.URGENT
-                return [self._status(session, who, case)], None
+                return [self._status(session, who, case)]
             if case is not None:
                 session.delete(case)
             result = self._latest_result(session, who.pseudonym)
@@ -169,22 +158,22 @@ class HandoverFlow:
             case = cases.create_draft(
                 session, self._box, who.pseudonym, who.language, who.centre, packet, priority, first
             )
-            return [self._ask(who, case)], None
+            return [self._ask(who, case)]
 
-    def _button(self, who: Who, payload: str) -> tuple[list[Reply], str | None]:
+    def _button(self, who: Who, payload: str) -> list[Reply]:
         parts = payload.removeprefix(HANDOVER_CALLBACK_PREFIX).split(":")
         if parts == ["urgent"]:
             return self._start(who, urgent=True)
         case_id = row_id(parts[0]) if len(parts) == 3 else None
         if case_id is None:
-            return [], None
+            return []
         step, value = parts[1], parts[2]
         with self._sessions.begin() as session:
             case = session.get(Case, case_id)
             if case is None or case.pseudonym != who.pseudonym or case.status != cases.DRAFT:
-                return [], None
+                return []
             if case.step != step:
-                return [self._ask(who, case)], None
+                return [self._ask(who, case)]
             return self._advance(session, who, case, value)
 
     def _typed(self, who: Who, text: str) -> list[Reply] | None:
@@ -195,8 +184,7 @@ class HandoverFlow:
             if case.status == cases.DRAFT:
                 if case.step != "help_with":
                     return None
-                replies, _ = self._advance(session, who, case, text[:MAX_HELP_TEXT])
-                return replies
+                return self._advance(session, who, case, text[:MAX_HELP_TEXT])
             if fold(text) in CANCEL_WORDS:
                 return self._close_by_person(session, who, case)
             if who.update_id is not None and cases.has_message_from(session, case, who.update_id):
@@ -210,14 +198,12 @@ class HandoverFlow:
             case.person_told_thread = True
             return [self._reply(who, PASSED_ON)]
 
-    def _escalate(
-        self, who: Who, text: str | None, kinds: tuple[str, ...]
-    ) -> tuple[list[Reply], str | None]:
+    def _escalate(self, who: Who, text: str | None, kinds: tuple[str, ...]) -> list[Reply]:
         now = self._clock()
         with self._sessions.begin() as session:
             case = cases.open_case(session, who.pseudonym)
             if case is None:
-                return [], None
+                return []
             packet = cases.packet(self._box, case)
             was_urgent = case.priority == cases.URGENT
             case.priority = cases.URGENT
@@ -228,14 +214,13 @@ class HandoverFlow:
                 # Keep the person's place: their words answer "what would you like help
                 # with?" when that was asked, else the pending question comes back.
                 if case.step == "help_with" and text:
-                    replies, _ = self._advance(session, who, case, text[:MAX_HELP_TEXT])
-                    return replies, None
-                return [self._ask(who, case)], None
+                    return self._advance(session, who, case, text[:MAX_HELP_TEXT])
+                return [self._ask(who, case)]
             replayed = who.update_id is not None and cases.has_message_from(
                 session, case, who.update_id
             )
             if replayed:
-                return [self._reply(who, PASSED_ON_URGENT)], None
+                return [self._reply(who, PASSED_ON_URGENT)]
             if text:
                 cases.add_message(
                     session, self._box, case, cases.FROM_PERSON, text, now,
@@ -248,8 +233,9 @@ class HandoverFlow:
             )  # fmt: skip
             cases.audit(session, "crisis_escalated", case_id=case.id, now=now)
             case.person_told_thread = True
-            alert = None if was_urgent else translate("fr", CRISIS_ALERT, {"case": case.id})
-            return [self._reply(who, PASSED_ON_URGENT)], alert
+            if not was_urgent:
+                self._alerts.queue(session, translate("fr", CRISIS_ALERT, {"case": case.id}))
+            return [self._reply(who, PASSED_ON_URGENT)]
 
     def _cancel(self, who: Who) -> list[Reply] | None:
         with self._sessions.begin() as session:
@@ -266,9 +252,7 @@ class HandoverFlow:
             cases.audit(session, "cancelled_by_person", case_id=case.id, now=self._clock())
         return [self._reply(who, CANCELLED)]
 
-    def _advance(
-        self, session: Session, who: Who, case: Case, value: str
-    ) -> tuple[list[Reply], str | None]:
+    def _advance(self, session: Session, who: Who, case: Case, value: str) -> list[Reply]:
         packet = cases.packet(self._box, case)
         step = case.step
         if step == "share":
@@ -284,7 +268,7 @@ class HandoverFlow:
             if not self._consent(session, who, CONTACT, value == "yes"):
                 session.delete(case)
                 contacts = self._centres.contacts(who.centre, who.language)
-                return [self._reply(who, NO_CONSENT, centre_contacts=contacts)], None
+                return [self._reply(who, NO_CONSENT, centre_contacts=contacts)]
             case.step = "follow_up"
         elif step == "follow_up":
             self._consent(session, who, FOLLOW_UP, value == "yes")
@@ -302,12 +286,11 @@ class HandoverFlow:
                 session, statistics.HANDOVER, self._clock(), case.centre_code, case.language,
                 cases.PRIORITY_NAMES[case.priority],
             )  # fmt: skip
-            alert = translate(
-                "fr", NEW_CASE_ALERT, {"priority": translate("fr", PRIORITY_LABELS[case.priority])}
-            )
-            return [self._status(session, who, case, just_queued=True)], alert
+            priority = translate("fr", PRIORITY_LABELS[case.priority])
+            self._alerts.queue(session, translate("fr", NEW_CASE_ALERT, {"priority": priority}))
+            return [self._status(session, who, case, just_queued=True)]
         cases.set_packet(self._box, case, packet)
-        return [self._ask(who, case)], None
+        return [self._ask(who, case)]
 
     def _ask(self, who: Who, case: Case) -> Reply:
         def button(title: str, value: str) -> tuple[str, str]:
@@ -469,17 +452,6 @@ class HandoverFlow:
 
     # Helpers --------------------------------------------------------------------------------
 
-    async def _alert(self, text: str | None) -> None:
-        if not text:
-            return
-        if self.notify_caseworkers is None:
-            logger.warning("%s", text)
-            return
-        try:
-            await self.notify_caseworkers(text)
-        except Exception as error:  # noqa: BLE001 - an alert must not break the person's turn
-            logger.warning("could not notify caseworkers: %s", type(error).__name__)
-
     def _reply(
         self, who: Who, message: str, buttons: list[tuple[str, str]] = (), **values: object
     ) -> Reply:
@@ -488,44 +460,34 @@ class HandoverFlow:
         return Reply(text, titled, rtl=is_rtl(who.language))
 
 
-async def watch_cases(
+def alert_unclaimed(
     sessions: sessionmaker[Session],
-    notify: Notifier | None,
+    alerts: CaseworkerAlerts,
     unclaimed_after: timedelta,
-    inactive_after: timedelta,
-    clock: Callable[[], datetime] = datetime.utcnow,
-) -> None:
-    """One pass: alert supervisors about cases nobody claimed; requeue abandoned claims."""
-    alerts = await asyncio.to_thread(
-        _watch_once, sessions, unclaimed_after, inactive_after, clock()
-    )
-    for text in alerts:
-        if notify is not None:
-            await notify(text)
-        else:
-            logger.warning("%s", text)
-
-
-def _watch_once(
-    sessions: sessionmaker[Session], unclaimed_after: timedelta, inactive_after: timedelta,
     now: datetime,
-) -> list[str]:  # fmt: skip
-    alerts = []
+) -> None:
+    """One pass: alert supervisors about cases nobody claimed in time, once per case (the
+    alert is queued in the transaction that marks the case alerted)."""
+    minutes = int(unclaimed_after.total_seconds() // 60)
     with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.QUEUED)).scalars():
             if not case.supervisors_alerted and case.queued_at < now - unclaimed_after:
                 case.supervisors_alerted = True
                 priority = translate("fr", PRIORITY_LABELS[case.priority])
-                minutes = int(unclaimed_after.total_seconds() // 60)
-                alerts.append(
-                    translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority})
+                alerts.queue(
+                    session,
+                    translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority}),
                 )
                 cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
+
+
+def requeue_idle(sessions: sessionmaker[Session], inactive_after: timedelta, now: datetime) -> None:
+    """One pass: claims without activity for ``inactive_after`` go back to the queue."""
+    with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.CLAIMED)).scalars():
             if case.last_activity_at and case.last_activity_at < now - inactive_after:
                 cases.release(case, now)
                 cases.audit(session, "requeued_inactive", case_id=case.id, now=now)
-    return alerts
 
 
 CONSENTS_TITLE = N_("Vos accords :")

@@ -34,6 +34,9 @@ DEAD_LETTERS = Counter(
 # misses over time. Nothing else about the message.
 CRISES = Counter("bot_crises", "Crisis help given, by kind", ["kind"], registry=REGISTRY)
 ERRORS = Counter("bot_errors", "Internal errors, by component", ["component"], registry=REGISTRY)
+JOB_FAILURES = Counter(
+    "bot_job_failures", "Periodic job runs that failed, by job", ["job"], registry=REGISTRY
+)
 CONSOLE_LOGINS_REFUSED = Counter(
     "bot_console_logins_refused",
     "Console logins refused before any password was checked: throttled, or busy hashing",

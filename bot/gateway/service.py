@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
-import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from telegram import Bot, Update
+from telegram import Update
 from telegram.ext import Application
 
 from bot.centres import CentreDirectory, load_centres
@@ -37,11 +36,13 @@ from bot.console.app import build_console
 from bot.console.throttle import LoginThrottle, MemoryWindows, RedisWindows
 from bot.crisis.detector import CrisisDetector
 from bot.gateway import metrics
+from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.crisis import CrisisHelp
-from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
 from bot.gateway.inbox import Inbox
+from bot.gateway.jobs import every
 from bot.gateway.nearby import NearbyServices
 from bot.gateway.outbox import Outbox
 from bot.gateway.polling import poll
@@ -64,7 +65,7 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WATCH_INTERVAL = 60.0
-PURGE_EVERY = 60  # watch intervals
+RETENTION_INTERVAL = 3600.0
 DATABASE_THREADS = 16
 
 
@@ -83,6 +84,7 @@ class Core:
     box: MultiFernet
     sessions: sessionmaker[Session]
     centres: CentreDirectory
+    alerts: CaseworkerAlerts
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -108,7 +110,8 @@ def build_core(settings: Settings) -> Core:
     assessment = AssessmentFlow(
         definition, sessions, box, centres, renderer, crisis, settings.retention_days
     )
-    handover = HandoverFlow(definition, sessions, box, centres)
+    alerts = CaseworkerAlerts(box, settings.caseworker_chat_id)
+    handover = HandoverFlow(definition, sessions, box, centres, alerts)
     conversation = Conversation(
         rasa,
         PeopleStore(sessions, box),
@@ -138,6 +141,7 @@ def build_core(settings: Settings) -> Core:
         box,
         sessions,
         centres,
+        alerts,
     )
 
 
@@ -267,38 +271,38 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
     )
 
 
-async def watch_forever(core: Core, notify: Callable[[str], Awaitable[None]] | None) -> None:
-    """Every minute, the case timers; every hour, the retention periods."""
+async def watch_forever(core: Core) -> None:
+    """The periodic jobs, each supervised (``bot.gateway.jobs``): every minute the case timers,
+    every hour the retention periods."""
     settings = core.settings
     policy = RetentionPolicy.from_settings(settings)
-    for tick in itertools.count():
-        await watch_cases(
-            core.sessions,
-            notify,
-            timedelta(minutes=settings.unclaimed_alert_minutes),
-            timedelta(hours=settings.inactive_case_hours),
-        )
-        if tick % PURGE_EVERY == 0:
-            await asyncio.to_thread(apply_retention, core.sessions, policy)
-        await asyncio.sleep(WATCH_INTERVAL)
+    unclaimed = timedelta(minutes=settings.unclaimed_alert_minutes)
+    inactive = timedelta(hours=settings.inactive_case_hours)
+    await asyncio.gather(
+        every(
+            "unclaimed_alerts",
+            WATCH_INTERVAL,
+            lambda: asyncio.to_thread(
+                alert_unclaimed, core.sessions, core.alerts, unclaimed, datetime.utcnow()
+            ),
+        ),
+        every(
+            "idle_claims",
+            WATCH_INTERVAL,
+            lambda: asyncio.to_thread(requeue_idle, core.sessions, inactive, datetime.utcnow()),
+        ),
+        every(
+            "retention",
+            RETENTION_INTERVAL,
+            lambda: asyncio.to_thread(apply_retention, core.sessions, policy),
+        ),
+    )
 
 
 def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) -> None:
     with sessions.begin() as session:
         counts = purge(session, datetime.utcnow(), policy)
     logger.info("retention: removed %s", counts)
-
-
-def caseworker_notifier(settings: Settings, bot: Bot) -> Callable[[str], Awaitable[None]]:
-    """Alerts without personal data, to the caseworkers' Telegram chat (or the log)."""
-
-    async def notify(text: str) -> None:
-        if settings.caseworker_chat_id is not None:
-            await bot.send_message(settings.caseworker_chat_id, text)
-        else:
-            logger.warning("%s", text)
-
-    return notify
 
 
 @dataclass
@@ -309,16 +313,13 @@ class Gateway:
     application: Application
     worker: Worker
     sender: Sender
-    notify: Callable[[str], Awaitable[None]]
 
 
 def build_gateway(settings: Settings, core: Core) -> Gateway:
     application, front = build_application(settings, core.conversation, core.keys)
     sender = Sender(core.outbox, application.bot, core.limiter)
     worker = Worker(core.inbox, front, application, core.keys, sender)
-    notify = caseworker_notifier(settings, application.bot)
-    core.handover.notify_caseworkers = notify
-    return Gateway(core, application, worker, sender, notify)
+    return Gateway(core, application, worker, sender)
 
 
 @asynccontextmanager
@@ -338,7 +339,7 @@ async def running(
             asyncio.create_task(gateway.sender.run()),
         ]
         if watch:
-            jobs.append(asyncio.create_task(watch_forever(gateway.core, gateway.notify)))
+            jobs.append(asyncio.create_task(watch_forever(gateway.core)))
         if polling:
             fetch = poll(
                 gateway.application.bot, gateway.core.inbox, gateway.worker.wake, poll_timeout
@@ -378,7 +379,7 @@ async def serve_terminal(settings: Settings, core: Core) -> None:
     server = http_server(settings, build_http_app(settings, core))
     jobs = [
         asyncio.create_task(server.serve()),
-        asyncio.create_task(watch_forever(core, None)),
+        asyncio.create_task(watch_forever(core)),
     ]
     async with core:
         try:

@@ -127,9 +127,13 @@ class Handled:
 class TelegramFront:
     """Handlers bound to one conversation core and one key set."""
 
-    def __init__(self, conversation: Conversation, keys: list[bytes]) -> None:
+    def __init__(
+        self, conversation: Conversation, keys: list[bytes], caseworker_chat_id: int | None = None
+    ) -> None:
         self.conversation = conversation
         self._keys = keys
+        # The caseworkers' alert group: the one group the bot stays in (it reads nothing there).
+        self._caseworker_chat_id = caseworker_chat_id
         self._handling: dict[int, Handled] = {}
 
     async def handle(self, application: Application, data: dict[str, Any]) -> Handled:
@@ -218,11 +222,14 @@ class TelegramFront:
         self.deliver(update, replies)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Say why, then leave: in a group, others would read what a person discloses.
+        """Say why, then leave: in a group, others would read what a person discloses. The
+        caseworkers' alert group excepted: there the bot says nothing and stays.
 
         Sent at once rather than through the outbox: the message must go before the bot leaves.
         """
         chat = update.effective_chat
+        if chat.id == self._caseworker_chat_id:
+            return
         # The Telegram language only: nothing is stored about people met in a group.
         user = update.effective_user
         language = resolve_language(user.language_code if user else None)
@@ -289,7 +296,7 @@ def build_application(
         .updater(None)
         .build()
     )
-    front = TelegramFront(conversation, keys)
+    front = TelegramFront(conversation, keys, settings.caseworker_chat_id)
     private = filters.ChatType.PRIVATE
 
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL

@@ -56,10 +56,13 @@ async def test_consent_queue_reply_answer_close_and_rating(
         (ask,) = await press(fake_api, user, texts.NO, ask)
         (ask,) = await send(fake_api, user, "je cherche du travail et un logement")
         assert ask["text"] == translate("fr", texts.ASK_CONTACT_TIME)
+        # The alert goes through the outbox: a refusal delays it, and does not lose it.
+        fake_api.fail_next("sendMessage", 502, chat_id=CASEWORKER_CHAT_ID)
         (queued,) = await press(fake_api, user, CONTACT_TIME_LABELS["evening"], ask)
         assert "position 1" in queued["text"] and "/stop" in queued["text"]
         (alert,) = await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
         assert alert["text"] == "Nouveau cas dans la file (priorité : normale).", "no personal data"
+        assert [f["error_code"] for f in fake_api.failed("sendMessage")] == [502]
 
         # 1. The case appears in the console's queue, without its content.
         # https: the console sets Secure cookies, as in production.
@@ -139,6 +142,7 @@ async def test_a_crisis_during_an_open_case_is_passed_on_and_made_urgent(
         await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
         fake_api.clear()
 
+        fake_api.fail_next("sendMessage", 429, retry_after=1, chat_id=CASEWORKER_CHAT_ID)
         help_, passed_on = await send(fake_api, user, "il me frappe encore, j'ai peur", 2)
 
         assert help_["text"].startswith(translate("fr", BY_ID["violence"].text))
@@ -146,6 +150,7 @@ async def test_a_crisis_during_an_open_case_is_passed_on_and_made_urgent(
         assert passed_on["text"] == translate("fr", texts.PASSED_ON_URGENT)
         (alert,) = await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
         assert "frappe" not in alert["text"], "no personal data in the alert"
+        assert [f["error_code"] for f in fake_api.failed("sendMessage")] == [429]
         with core.sessions() as session:
             case = session.execute(
                 select(Case).where(Case.pseudonym == pseudonym(core.keys, user))

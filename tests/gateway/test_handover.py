@@ -10,20 +10,44 @@ from sqlalchemy import select
 from bot.centres import CentreDirectory
 from bot.console.texts import CONTACT_TIME_LABELS
 from bot.gateway import handover as texts
+from bot.gateway.alerts import CASEWORKERS, CaseworkerAlerts
 from bot.gateway.assessment import Who
-from bot.gateway.handover import HandoverFlow, watch_cases
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
 from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
 from bot.storage import cases
-from bot.storage.models import Case, Consent
+from bot.storage.keys import unseal
+from bot.storage.models import Case, Consent, OutboxMessage
 
 WHO = Who("person-1", "fr", "dakar-demo")
+CASEWORKER_CHAT_ID = -777
 
 
 @pytest.fixture
-def flow(sessions, box, centres: CentreDirectory) -> HandoverFlow:
-    return HandoverFlow(load_definition(), sessions, box, centres)
+def alerts(box) -> CaseworkerAlerts:
+    return CaseworkerAlerts(box, CASEWORKER_CHAT_ID)
+
+
+@pytest.fixture
+def flow(sessions, box, centres: CentreDirectory, alerts: CaseworkerAlerts) -> HandoverFlow:
+    return HandoverFlow(load_definition(), sessions, box, centres, alerts)
+
+
+def queued_alerts(sessions, box) -> list[tuple[int, str]]:
+    """The alerts waiting in the outbox: (chat id, text), in order."""
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.pseudonym == CASEWORKERS)
+            .order_by(OutboxMessage.id)
+        ).scalars()
+        return [(unseal(box, row.chat_ref), unseal(box, row.body)) for row in rows]
+
+
+def clear_outbox(sessions) -> None:
+    with sessions.begin() as session:
+        session.query(OutboxMessage).delete()
 
 
 def payload(reply, title: str) -> str:
@@ -152,24 +176,25 @@ async def test_rating_after_close(flow: HandoverFlow, sessions, box) -> None:
         assert session.get(Case, case_id).rating == 4
 
 
-async def test_watcher_alerts_once_and_requeues_abandoned_claims(flow, sessions) -> None:
+async def test_watcher_alerts_once_and_requeues_abandoned_claims(
+    flow, alerts, sessions, box
+) -> None:
     await queue_a_case(flow)
+    clear_outbox(sessions)
     later = datetime.utcnow() + timedelta(minutes=20)
-    sent: list[str] = []
     unclaimed, inactive = timedelta(minutes=15), timedelta(hours=1)
 
-    async def notify(text: str) -> None:
-        sent.append(text)
-
-    await watch_cases(sessions, notify, unclaimed, inactive, lambda: later)
-    await watch_cases(sessions, notify, unclaimed, inactive, lambda: later)
-    assert len(sent) == 1 and "15 minutes" in sent[0]
+    alert_unclaimed(sessions, alerts, unclaimed, later)
+    alert_unclaimed(sessions, alerts, unclaimed, later)
+    assert queued_alerts(sessions, box) == [
+        (CASEWORKER_CHAT_ID, "Un cas attend depuis plus de 15 minutes (priorité : normale).")
+    ]
 
     with sessions.begin() as session:
         case_id = session.execute(select(Case.id)).scalar_one()
         assert cases.claim(session, case_id, caseworker_id=7, now=later)
     much_later = later + timedelta(hours=2)
-    await watch_cases(sessions, notify, unclaimed, inactive, lambda: much_later)
+    requeue_idle(sessions, inactive, much_later)
     with sessions.begin() as session:
         assert session.get(Case, case_id).status == cases.QUEUED
 
@@ -189,14 +214,8 @@ async def test_my_data_lists_assessments_consents_and_the_open_case(flow: Handov
 async def test_a_crisis_during_an_open_case_makes_it_urgent_and_alerts(
     flow: HandoverFlow, sessions, box
 ) -> None:
-    alerts: list[str] = []
-
-    async def notify(text: str) -> None:
-        alerts.append(text)
-
-    flow.notify_caseworkers = notify
     await queue_a_case(flow)
-    alerts.clear()
+    clear_outbox(sessions)
     who = Who("person-1", "fr", "dakar-demo", update_id=41)
 
     (told,) = await flow.escalate(who, "il me frappe encore", ("violence",))
@@ -213,8 +232,9 @@ async def test_a_crisis_during_an_open_case_makes_it_urgent_and_alerts(
         (cases.FROM_PERSON, "il me frappe encore"),
         (cases.SYSTEM, translate("fr", texts.CRISIS_NOTE, {"kinds": "Violences"})),
     ]
-    assert len(alerts) == 1 and str(case.id) in alerts[0]
-    assert "frappe" not in alerts[0], "no personal data in the alert"
+    ((chat_id, alert),) = queued_alerts(sessions, box)
+    assert chat_id == CASEWORKER_CHAT_ID and str(case.id) in alert
+    assert "frappe" not in alert, "no personal data in the alert"
 
 
 async def test_a_crisis_without_a_case_changes_nothing(flow: HandoverFlow, sessions) -> None:
@@ -239,3 +259,44 @@ async def test_a_crisis_while_the_request_is_drafted_keeps_the_persons_place(
         packet = cases.packet(box, case)
     assert packet["help_with"] == "on me menace de mort"
     assert packet["crisis"] == ["danger"]
+
+
+async def test_a_queued_case_is_alerted_through_the_outbox_with_no_personal_data(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    await queue_a_case(flow)
+
+    assert queued_alerts(sessions, box) == [
+        (CASEWORKER_CHAT_ID, "Nouveau cas dans la file (priorité : normale).")
+    ]
+
+
+async def test_an_alert_is_stored_with_the_decision_or_not_at_all(
+    flow: HandoverFlow, sessions, box, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (ask,) = await flow.start(WHO)
+    (ask,) = await flow.button(WHO, payload(ask, texts.YES))  # contact
+    (ask,) = await flow.button(WHO, payload(ask, texts.NO))  # follow-up
+    (ask,) = await flow.typed(WHO, "trouver du travail")
+
+    def broken_audit(*args, **kwargs) -> None:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(cases, "audit", broken_audit)
+    with pytest.raises(RuntimeError):
+        await flow.button(WHO, payload(ask, CONTACT_TIME_LABELS["morning"]))
+
+    assert queued_alerts(sessions, box) == []
+    with sessions() as session:
+        assert session.execute(select(Case.status)).scalar_one() == cases.DRAFT
+
+
+async def test_without_a_caseworker_chat_alerts_go_to_the_log(
+    sessions, box, centres: CentreDirectory, caplog: pytest.LogCaptureFixture
+) -> None:
+    flow = HandoverFlow(load_definition(), sessions, box, centres, CaseworkerAlerts(box))
+
+    await queue_a_case(flow)
+
+    assert queued_alerts(sessions, box) == []
+    assert "Nouveau cas dans la file (priorité : normale)." in caplog.text

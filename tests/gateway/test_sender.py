@@ -36,6 +36,7 @@ from sqlalchemy.orm import sessionmaker
 from telegram import Bot
 
 from bot.gateway import sender as sender_module
+from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.bot_api_transport import AiohttpRequest
 from bot.gateway.inbox import Inbox, Outgoing
 from bot.gateway.outbox import BLOCKED, GAVE_UP, REJECTED, Outbox
@@ -548,3 +549,45 @@ async def test_stopping_lets_the_send_in_flight_finish_and_sends_nothing_more(
     assert [request["params"]["text"] for request in fake.requests("sendMessage")] == [f"{A}-1"]
     # The rest was given back at once, for another replica or the next start.
     assert [[item.reply.text for item in batch] for batch in outbox.claim(10)] == [texts(A, 4)[1:]]
+
+
+# --- caseworker alerts ----------------------------------------------------------------------
+
+
+ALERTS_CHAT = -777
+
+
+def queue_alerts(sessions: sessionmaker, box: MultiFernet, alert_texts: list[str]) -> None:
+    alerts = CaseworkerAlerts(box, ALERTS_CHAT)
+    for text in alert_texts:
+        with sessions.begin() as session:
+            alerts.queue(session, text)
+
+
+async def test_a_refused_alert_is_tried_again_and_reaches_the_caseworkers_once(
+    sessions: sessionmaker, box: MultiFernet, fake: FakeBotAPI, quick_retries: None
+) -> None:
+    outbox = Outbox(sessions, box, "replica-a")
+    queue_alerts(sessions, box, ["Nouveau cas", "Cas urgent"])
+    fake.fail_next("sendMessage", 429, retry_after=RETRY_AFTER, chat_id=ALERTS_CHAT)
+    fake.fail_next("sendMessage", 502, chat_id=ALERTS_CHAT, after=1)
+
+    async with telegram(fake) as bot, sending(outbox, bot, LocalLimiter(FAULT_LIMITS)):
+        await settle(fake, outbox)
+
+    assert [message["text"] for message in fake.sent(ALERTS_CHAT)] == ["Nouveau cas", "Cas urgent"]
+    assert outcomes(fake, ALERTS_CHAT) == [429, None, 502, None]
+    assert dead_letters(sessions, box) == []
+
+
+async def test_an_alert_the_group_refuses_for_good_is_a_dead_letter_not_lost(
+    sessions: sessionmaker, box: MultiFernet, fake: FakeBotAPI
+) -> None:
+    outbox = Outbox(sessions, box, "replica-a")
+    queue_alerts(sessions, box, ["Nouveau cas"])
+    fake.fail_next("sendMessage", 403, "Forbidden: bot was kicked from the group chat")
+
+    async with telegram(fake) as bot, sending(outbox, bot, LocalLimiter(FAULT_LIMITS)):
+        await settle(fake, outbox)
+
+    assert dead_letters(sessions, box) == [Letter(ALERTS_CHAT, "Nouveau cas", BLOCKED)]

@@ -20,7 +20,7 @@ from bot.gateway.service import (
     build_http_app,
     serve_telegram,
 )
-from bot.gateway.telegram_app import keyboard
+from bot.gateway.telegram_app import build_application, keyboard
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
@@ -384,3 +384,32 @@ async def test_a_forged_update_is_dropped_before_any_call_breaking_the_specifica
     # Nothing was sent with the forged id (the fake would have refused it, and said why).
     assert [m["chat_id"] for m in fake.sent()] == [39]
     assert fake.requests("answerCallbackQuery") == []
+
+
+async def test_the_bot_stays_in_the_caseworkers_group_and_leaves_any_other(
+    env: dict[str, str], fake: FakeBotAPI, offline_conversation: Conversation
+) -> None:
+    caseworkers, other = -777, -4242
+    settings = load_settings(
+        {
+            **env,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "CASEWORKER_CHAT_ID": str(caseworkers),
+        }
+    )
+    application, front = build_application(settings, offline_conversation, [b"k" * 32])
+    updates = [
+        fake.my_chat_member_update(5, chat_id=caseworkers, new_status="administrator"),
+        fake.group_text_update(5, "/start", chat_id=caseworkers),
+        fake.group_text_update(5, "salut", chat_id=other),
+    ]
+    async with application:
+        for update_id, update in enumerate(updates, start=1):
+            await front.handle(application, {**update, "update_id": update_id})
+
+    assert [call["chat_id"] for call in fake.calls("leaveChat")] == [other]
+    assert fake.sent(caseworkers) == []
+    assert [message["text"] for message in fake.sent(other)] == [
+        translate("fr", messages.GROUP_CHAT)
+    ]
