@@ -65,6 +65,9 @@ _RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"arabic ligature allah
 _NO_BREAK_BEFORE = set("?!:;»)]}…،؛؟.,")
 _RTL_KINDS = ("R", "AL", "AN")
 _LRE, _PDF = "\u202a", "\u202c"
+# The chat replies wrap numbers in isolates (U+2066..U+2069); python-bidi predates isolates and
+# refuses them, and the poster embeds its left-to-right runs itself, so they are dropped here.
+_NO_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 _BOT_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
@@ -118,6 +121,7 @@ def embed_ltr_runs(text: str) -> str:
 def shape_line(text: str, rtl: bool = True) -> str:
     """One logical line made ready to draw: Arabic joined into presentation forms, then put
     in visual (left-to-right) order with brackets mirrored. ``rtl`` sets the base direction."""
+    text = text.translate(_NO_ISOLATES)
     if rtl:
         text = embed_ltr_runs(text)
     return get_display(_RESHAPER.reshape(text), base_dir="R" if rtl else "L")
