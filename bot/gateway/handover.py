@@ -29,7 +29,6 @@ from bot.constants import (
     WITHDRAW_CALLBACK_PREFIX,
     row_id,
 )
-from bot.crisis.kinds import crisis_label
 from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
@@ -88,10 +87,11 @@ PASSED_ON_URGENT = N_(
     "Votre message est aussi transmis au conseiller, en priorité. Il vous répondra ici dès que "
     "possible."
 )
-CRISIS_NOTE = N_("Message de crise détecté : le cas passe en priorité urgente ({kinds}).")
-NEW_CASE_ALERT = N_("Nouveau cas dans la file (priorité : {priority}).")
+NEW_CASE_ALERT = N_("Nouveau cas n° {case} dans la file (priorité : {priority}).")
 CRISIS_ALERT = N_("Le cas n° {case} est passé en priorité urgente : message de crise.")
-UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {minutes} minutes (priorité : {priority}).")
+UNCLAIMED_ALERT = N_(
+    "Le cas n° {case} attend depuis plus de {minutes} minutes (priorité : {priority})."
+)
 
 # A dimension this weak makes a case "high" priority.
 VERY_WEAK = 0.4
@@ -226,11 +226,7 @@ class HandoverFlow:
                     session, self._box, case, cases.FROM_PERSON, text, now,
                     update_id=who.update_id,
                 )  # fmt: skip
-            labels = ", ".join(translate("fr", crisis_label(k)) for k in kinds)
-            cases.add_message(
-                session, self._box, case, cases.SYSTEM,
-                translate("fr", CRISIS_NOTE, {"kinds": labels}), now,
-            )  # fmt: skip
+            cases.add_event(session, self._box, case, cases.CRISIS_EVENT, now, kinds=list(kinds))
             cases.audit(session, "crisis_escalated", case_id=case.id, now=now)
             case.person_told_thread = True
             if not was_urgent:
@@ -249,6 +245,7 @@ class HandoverFlow:
             session.delete(case)
         else:
             cases.close(session, self._box, case, "cancelled", "", self._clock())
+            cases.add_event(session, self._box, case, cases.CANCELLED_EVENT, self._clock())
             cases.audit(session, "cancelled_by_person", case_id=case.id, now=self._clock())
         return [self._reply(who, CANCELLED)]
 
@@ -287,7 +284,9 @@ class HandoverFlow:
                 cases.PRIORITY_NAMES[case.priority],
             )  # fmt: skip
             priority = translate("fr", PRIORITY_LABELS[case.priority])
-            self._alerts.queue(session, translate("fr", NEW_CASE_ALERT, {"priority": priority}))
+            self._alerts.queue(
+                session, translate("fr", NEW_CASE_ALERT, {"case": case.id, "priority": priority})
+            )
             return [self._status(session, who, case, just_queued=True)]
         cases.set_packet(self._box, case, packet)
         return [self._ask(who, case)]
@@ -476,17 +475,25 @@ def alert_unclaimed(
                 priority = translate("fr", PRIORITY_LABELS[case.priority])
                 alerts.queue(
                     session,
-                    translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority}),
+                    translate(
+                        "fr",
+                        UNCLAIMED_ALERT,
+                        {"case": case.id, "minutes": minutes, "priority": priority},
+                    ),
                 )
                 cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
 
 
-def requeue_idle(sessions: sessionmaker[Session], inactive_after: timedelta, now: datetime) -> None:
+def requeue_idle(
+    sessions: sessionmaker[Session], box: MultiFernet, inactive_after: timedelta, now: datetime
+) -> None:
     """One pass: claims without activity for ``inactive_after`` go back to the queue."""
+    hours = f"{inactive_after.total_seconds() / 3600:g}"
     with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.CLAIMED)).scalars():
             if case.last_activity_at and case.last_activity_at < now - inactive_after:
                 cases.release(case, now)
+                cases.add_event(session, box, case, cases.REQUEUED_EVENT, now, hours=hours)
                 cases.audit(session, "requeued_inactive", case_id=case.id, now=now)
 
 

@@ -289,7 +289,9 @@ async def watch_forever(core: Core) -> None:
         every(
             "idle_claims",
             WATCH_INTERVAL,
-            lambda: asyncio.to_thread(requeue_idle, core.sessions, inactive, datetime.utcnow()),
+            lambda: asyncio.to_thread(
+                requeue_idle, core.sessions, core.box, inactive, datetime.utcnow()
+            ),
         ),
         every(
             "retention",

@@ -7,6 +7,7 @@ and filtered on them, and they identify nobody.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,15 @@ PRIORITY_NAMES = {URGENT: "urgent", HIGH: "high", NORMAL: "normal"}
 OUTCOMES = ("referred", "assisted", "no_answer", "other", "cancelled", "erased")
 # Message kinds in a case thread.
 FROM_PERSON, FROM_CASEWORKER, NOTE, SYSTEM = "person", "caseworker", "note", "system"
+# What happened to a case, written in its thread as it happens. A SYSTEM entry holds the event's
+# code and parameters, never words: the console puts them into its reader's language.
+CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT = "claimed", "transferred", "to_centre"
+REQUEUED_EVENT, CANCELLED_EVENT, CLOSED_EVENT = "requeued", "cancelled", "closed"
+CRISIS_EVENT = "crisis"
+EVENTS = (
+    CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT, REQUEUED_EVENT, CANCELLED_EVENT,
+    CLOSED_EVENT, CRISIS_EVENT,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,29 @@ def add_message(
     case.last_activity_at = now
     if kind == FROM_CASEWORKER and case.first_reply_at is None:
         case.first_reply_at = now
+
+
+def add_event(
+    session: Session, box: MultiFernet, case: Case, event: str, now: datetime,
+    caseworker_id: int | None = None, **params: str | list[str],
+) -> None:  # fmt: skip
+    """A SYSTEM line in the thread: ``event`` (one of EVENTS) and its parameters."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown case event {event!r}")
+    body = json.dumps({"event": event, **params}, ensure_ascii=False)
+    add_message(session, box, case, SYSTEM, body, now, caseworker_id)
+
+
+def read_event(text: str) -> tuple[str, dict[str, Any]] | None:
+    """(event, parameters) of a SYSTEM entry's text; None for a line written before events were
+    codes, which is shown as it is."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("event") not in EVENTS:
+        return None
+    return data.pop("event"), data
 
 
 def has_message_from(session: Session, case: Case, update_id: int) -> bool:

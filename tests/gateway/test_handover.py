@@ -184,19 +184,22 @@ async def test_watcher_alerts_once_and_requeues_abandoned_claims(
     later = datetime.utcnow() + timedelta(minutes=20)
     unclaimed, inactive = timedelta(minutes=15), timedelta(hours=1)
 
+    with sessions() as session:
+        case_id = session.execute(select(Case.id)).scalar_one()
+
     alert_unclaimed(sessions, alerts, unclaimed, later)
     alert_unclaimed(sessions, alerts, unclaimed, later)
-    assert queued_alerts(sessions, box) == [
-        (CASEWORKER_CHAT_ID, "Un cas attend depuis plus de 15 minutes (priorité : normale).")
-    ]
+    waiting = f"Le cas n° {case_id} attend depuis plus de 15 minutes (priorité : normale)."
+    assert queued_alerts(sessions, box) == [(CASEWORKER_CHAT_ID, waiting)]
 
     with sessions.begin() as session:
-        case_id = session.execute(select(Case.id)).scalar_one()
         assert cases.claim(session, case_id, caseworker_id=7, now=later)
     much_later = later + timedelta(hours=2)
-    requeue_idle(sessions, inactive, much_later)
+    requeue_idle(sessions, box, inactive, much_later)
     with sessions.begin() as session:
         assert session.get(Case, case_id).status == cases.QUEUED
+        (entry,) = cases.thread(session, box, case_id)
+    assert cases.read_event(entry.text) == (cases.REQUEUED_EVENT, {"hours": "1"})
 
 
 async def test_my_data_lists_assessments_consents_and_the_open_case(flow: HandoverFlow) -> None:
@@ -228,10 +231,8 @@ async def test_a_crisis_during_an_open_case_makes_it_urgent_and_alerts(
         assert case.priority == cases.URGENT
         assert cases.packet(box, case)["crisis"] == ["violence"]
         thread = cases.thread(session, box, case.id)
-    assert [(e.kind, e.text) for e in thread][-2:] == [
-        (cases.FROM_PERSON, "il me frappe encore"),
-        (cases.SYSTEM, translate("fr", texts.CRISIS_NOTE, {"kinds": "Violences"})),
-    ]
+    assert [(e.kind, e.text) for e in thread][-2][1] == "il me frappe encore"
+    assert cases.read_event(thread[-1].text) == (cases.CRISIS_EVENT, {"kinds": ["violence"]})
     ((chat_id, alert),) = queued_alerts(sessions, box)
     assert chat_id == CASEWORKER_CHAT_ID and str(case.id) in alert
     assert "frappe" not in alert, "no personal data in the alert"
@@ -266,8 +267,10 @@ async def test_a_queued_case_is_alerted_through_the_outbox_with_no_personal_data
 ) -> None:
     await queue_a_case(flow)
 
+    with sessions() as session:
+        case_id = session.execute(select(Case.id)).scalar_one()
     assert queued_alerts(sessions, box) == [
-        (CASEWORKER_CHAT_ID, "Nouveau cas dans la file (priorité : normale).")
+        (CASEWORKER_CHAT_ID, f"Nouveau cas n° {case_id} dans la file (priorité : normale).")
     ]
 
 
@@ -299,4 +302,4 @@ async def test_without_a_caseworker_chat_alerts_go_to_the_log(
     await queue_a_case(flow)
 
     assert queued_alerts(sessions, box) == []
-    assert "Nouveau cas dans la file (priorité : normale)." in caplog.text
+    assert "dans la file (priorité : normale)." in caplog.text
