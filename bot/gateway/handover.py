@@ -36,6 +36,7 @@ from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.engine import Result
 from bot.questionnaire.parsing import fold
+from bot.settings import Settings
 from bot.storage import cases, repository, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Assessment, Case, Consent
@@ -459,18 +460,36 @@ class HandoverFlow:
         return Reply(text, titled, rtl=is_rtl(who.language))
 
 
+def unclaimed_limits(settings: Settings, centres: CentreDirectory) -> Callable[[Case], int]:
+    """Minutes a case may wait unclaimed: its centre's setting for its priority, else the
+    deployment's (an urgent case is raised within minutes, a normal one later)."""
+    defaults = {
+        cases.URGENT: settings.urgent_alert_minutes,
+        cases.HIGH: settings.high_alert_minutes,
+        cases.NORMAL: settings.unclaimed_alert_minutes,
+    }
+
+    def limit(case: Case) -> int:
+        centre = centres.get(case.centre_code)
+        own = centre.alert_minutes if centre else {}
+        return own.get(cases.PRIORITY_NAMES[case.priority], defaults[case.priority])
+
+    return limit
+
+
 def alert_unclaimed(
     sessions: sessionmaker[Session],
     alerts: CaseworkerAlerts,
-    unclaimed_after: timedelta,
+    limit: Callable[[Case], int],
     now: datetime,
 ) -> None:
-    """One pass: alert supervisors about cases nobody claimed in time, once per case (the
-    alert is queued in the transaction that marks the case alerted)."""
-    minutes = int(unclaimed_after.total_seconds() // 60)
+    """One pass: alert supervisors about cases nobody claimed within their ``limit`` in
+    minutes, once per case (the alert is queued in the transaction that marks the case
+    alerted)."""
     with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.QUEUED)).scalars():
-            if not case.supervisors_alerted and case.queued_at < now - unclaimed_after:
+            minutes = limit(case)
+            if not case.supervisors_alerted and case.queued_at < now - timedelta(minutes=minutes):
                 case.supervisors_alerted = True
                 priority = translate("fr", PRIORITY_LABELS[case.priority])
                 alerts.queue(

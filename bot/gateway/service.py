@@ -40,7 +40,7 @@ from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.crisis import CrisisHelp
-from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle, unclaimed_limits
 from bot.gateway.inbox import Inbox
 from bot.gateway.jobs import every
 from bot.gateway.nearby import NearbyServices
@@ -276,7 +276,7 @@ async def watch_forever(core: Core) -> None:
     every hour the retention periods."""
     settings = core.settings
     policy = RetentionPolicy.from_settings(settings)
-    unclaimed = timedelta(minutes=settings.unclaimed_alert_minutes)
+    unclaimed = unclaimed_limits(settings, core.centres)
     inactive = timedelta(hours=settings.inactive_case_hours)
     await asyncio.gather(
         every(

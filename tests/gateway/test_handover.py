@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,10 +13,11 @@ from bot.console.texts import CONTACT_TIME_LABELS
 from bot.gateway import handover as texts
 from bot.gateway.alerts import CASEWORKERS, CaseworkerAlerts
 from bot.gateway.assessment import Who
-from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle, unclaimed_limits
 from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
+from bot.settings import load_settings
 from bot.storage import cases
 from bot.storage.keys import unseal
 from bot.storage.models import Case, Consent, OutboxMessage
@@ -182,7 +184,7 @@ async def test_watcher_alerts_once_and_requeues_abandoned_claims(
     await queue_a_case(flow)
     clear_outbox(sessions)
     later = datetime.utcnow() + timedelta(minutes=20)
-    unclaimed, inactive = timedelta(minutes=15), timedelta(hours=1)
+    unclaimed, inactive = (lambda case: 15), timedelta(hours=1)
 
     with sessions() as session:
         case_id = session.execute(select(Case.id)).scalar_one()
@@ -303,3 +305,60 @@ async def test_without_a_caseworker_chat_alerts_go_to_the_log(
 
     assert queued_alerts(sessions, box) == []
     assert "dans la file (priorité : normale)." in caplog.text
+
+
+def test_unclaimed_limits_follow_the_priority_and_the_centres_own_setting(
+    centres: CentreDirectory,
+) -> None:
+    settings = load_settings(
+        {"URGENT_ALERT_MINUTES": "4", "HIGH_ALERT_MINUTES": "9", "UNCLAIMED_ALERT_MINUTES": "20"}
+    )
+    dakar = centres.get("dakar-demo")
+    own = replace(dakar, alert_minutes={"urgent": 2})
+    limit = unclaimed_limits(settings, CentreDirectory([own, *[c for c in centres if c != dakar]]))
+
+    def case(priority: int, centre: str) -> Case:
+        return Case(priority=priority, centre_code=centre)
+
+    assert limit(case(cases.URGENT, "dakar-demo")) == 2, "the centre's own setting"
+    assert limit(case(cases.HIGH, "dakar-demo")) == 9
+    assert limit(case(cases.NORMAL, "dakar-demo")) == 20
+    assert limit(case(cases.URGENT, "rabat-demo")) == 4
+    assert limit(case(cases.URGENT, None)) == 4
+
+
+async def test_an_urgent_case_is_alerted_before_a_normal_one(flow, alerts, sessions, box) -> None:
+    await queue_a_case(flow)
+    with sessions.begin() as session:
+        normal = session.execute(select(Case)).scalar_one()
+        urgent = Case(
+            pseudonym="p" * 32, status=cases.QUEUED, priority=cases.URGENT, language="ar",
+            centre_code="rabat-demo", queued_at=normal.queued_at,
+            created_at=normal.queued_at, packet=normal.packet,
+        )  # fmt: skip
+        session.add(urgent)
+        session.flush()
+        urgent_id, normal_id = urgent.id, normal.id
+    clear_outbox(sessions)
+    minutes = {cases.URGENT: 5, cases.HIGH: 10, cases.NORMAL: 15}
+
+    alert_unclaimed(
+        sessions, alerts, lambda c: minutes[c.priority], datetime.utcnow() + timedelta(minutes=6)
+    )
+
+    assert queued_alerts(sessions, box) == [
+        (
+            CASEWORKER_CHAT_ID,
+            f"Le cas n° {urgent_id} attend depuis plus de 5 minutes (priorité : urgente).",
+        )
+    ]
+    clear_outbox(sessions)
+    alert_unclaimed(
+        sessions, alerts, lambda c: minutes[c.priority], datetime.utcnow() + timedelta(minutes=16)
+    )
+    assert queued_alerts(sessions, box) == [
+        (
+            CASEWORKER_CHAT_ID,
+            f"Le cas n° {normal_id} attend depuis plus de 15 minutes (priorité : normale).",
+        )
+    ]
