@@ -697,6 +697,8 @@ class Console:
             if scope.may_receive(account, case)
         ]
         detail = unseal(self.box, case.outcome_detail) if case.outcome_detail else ""
+        # The person's history is theirs as much as the packet: shown to the same people.
+        earlier = cases.earlier_cases(call.session, case) if packet_shown else []
         return self.render(
             call,
             "case.html",
@@ -705,6 +707,7 @@ class Console:
             packet=self.packet_rows(case, call.language) if packet_shown and case.packet else [],
             packet_shown=packet_shown,
             thread=thread,
+            earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
             authors=authors,
             kind_labels=texts.KIND_LABELS,
             can_act=case.status == cases.CLAIMED and not erased,

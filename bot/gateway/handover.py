@@ -154,6 +154,10 @@ class HandoverFlow:
                 session.delete(case)
             result = self._latest_result(session, who.pseudonym)
             priority = self._priority(result, urgent)
+            if priority == cases.NORMAL and cases.recently_urgent(
+                session, who.pseudonym, self._clock()
+            ):
+                priority = cases.HIGH
             packet = {"language": who.language, "centre": who.centre, "urgent_request": urgent}
             first = "share" if result is not None else "contact"
             case = cases.create_draft(

@@ -60,6 +60,40 @@ def open_case(session: Session, pseudonym: str) -> Case | None:
     ).scalar_one_or_none()
 
 
+# A person who comes back within this time of an urgent case starts at high priority at least:
+# what made it urgent may not be over.
+URGENT_MEMORY = timedelta(days=90)
+
+
+def earlier_cases(session: Session, case: Case) -> list[Case]:
+    """The same person's other cases that are over, newest first (none once they are erased:
+    erasure removes the pseudonym that links them)."""
+    if case.pseudonym is None:
+        return []
+    return list(
+        session.execute(
+            select(Case)
+            .where(Case.pseudonym == case.pseudonym, Case.id != case.id, Case.status == CLOSED)
+            .order_by(Case.id.desc())
+        ).scalars()
+    )
+
+
+def recently_urgent(session: Session, pseudonym: str, now: datetime) -> bool:
+    """Whether the person had an urgent case created within URGENT_MEMORY."""
+    return (
+        session.execute(
+            select(Case.id).where(
+                Case.pseudonym == pseudonym,
+                Case.priority == URGENT,
+                Case.status != DRAFT,
+                Case.created_at >= now - URGENT_MEMORY,
+            )
+        ).first()
+        is not None
+    )
+
+
 def create_draft(
     session: Session, box: MultiFernet, pseudonym: str, language: str, centre: str | None,
     packet: dict[str, Any], priority: int, step: str,

@@ -391,3 +391,26 @@ def test_the_thread_shows_what_happened_to_the_case_in_the_readers_language(
         (cases.TRANSFERRED_EVENT, {"by": "alice", "to": "bob"}),
         (cases.CLOSED_EVENT, {"by": "bob", "outcome": "assisted"}),
     ]
+
+
+def test_the_case_page_lists_the_persons_earlier_cases_to_those_who_see_the_packet(
+    new_client, sessions, box, alice, bob, sam
+) -> None:
+    earlier = queued_case(sessions, box, PACKET, priority=cases.URGENT)
+    with sessions.begin() as session:
+        cases.close(session, box, session.get(Case, earlier), "referred", "", datetime.utcnow())
+    mine, supervisor, other = new_client(), new_client(), new_client()
+    case_id = claimed_case(mine, sessions, box, alice)
+    login(supervisor, sam)
+    login(other, bob)
+
+    page = mine.get(f"/console/cases/{case_id}").text
+    supervised = supervisor.get(f"/console/cases/{case_id}").text
+    hidden = other.get(f"/console/cases/{case_id}")
+
+    assert "Demandes précédentes de la personne" in page
+    assert f"Cas n° {earlier}" in page and "Orienté vers un service" in page
+    # A link only for those who may open that case: the centre's supervisor, not alice.
+    assert f'href="/console/cases/{earlier}"' not in page
+    assert f'href="/console/cases/{earlier}"' in supervised
+    assert "Demandes précédentes" not in hidden.text

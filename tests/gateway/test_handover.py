@@ -362,3 +362,22 @@ async def test_an_urgent_case_is_alerted_before_a_normal_one(flow, alerts, sessi
             f"Le cas n° {normal_id} attend depuis plus de 15 minutes (priorité : normale).",
         )
     ]
+
+
+@pytest.mark.parametrize(("days_ago", "expected"), [(30, cases.HIGH), (120, cases.NORMAL)])
+async def test_a_person_back_soon_after_an_urgent_case_starts_at_high_priority(
+    flow: HandoverFlow, sessions, box, days_ago: int, expected: int
+) -> None:
+    with sessions.begin() as session:
+        earlier = cases.create_draft(
+            session, box, WHO.pseudonym, "fr", "dakar-demo", {}, cases.URGENT, "contact_time"
+        )
+        earlier.created_at = datetime.utcnow() - timedelta(days=days_ago)
+        cases.enqueue(earlier, earlier.created_at)
+        cases.close(session, box, earlier, "referred", "refuge", earlier.created_at)
+
+    await queue_a_case(flow)
+
+    with sessions() as session:
+        case = session.execute(select(Case).where(Case.status == cases.QUEUED)).scalar_one()
+    assert case.priority == expected
