@@ -705,6 +705,7 @@ class Console:
             case=case,
             erased=erased,
             packet=self.packet_rows(case, call.language) if packet_shown and case.packet else [],
+            why_urgent=self.urgency_reasons(case, call.language) if packet_shown else [],
             packet_shown=packet_shown,
             thread=thread,
             earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
@@ -735,11 +736,23 @@ class Console:
             values["kinds"] = format_list(kinds, locale=babel_locale(language))
         return translate(language, texts.EVENT_TEXTS[name], values)
 
+    def urgency_reasons(self, case: Case, language: str) -> list[str]:
+        """Why an urgent case is urgent, in words: crises, red flags, the person's own ask."""
+        if case.priority != cases.URGENT or not case.packet:
+            return []
+        packet = cases.packet(self.box, case)
+        reasons = self.packet_value("crisis", packet.get("crisis", []), language)
+        reasons += self.packet_value("flags", packet.get("flags", []), language)
+        if packet.get("urgent_request") and not packet.get("crisis"):
+            reasons.append(translate(language, texts.URGENT_ASKED))
+        return reasons
+
     def packet_rows(self, case: Case, language: str) -> list[tuple[str, Any]]:
-        """(heading, value) for each packet entry; value is text, a list or a mapping."""
+        """(heading, value) for each packet entry; value is text, a list or a mapping. Whether
+        the case is urgent, and why, is said above the packet instead."""
         rows = []
         for key, value in cases.packet(self.box, case).items():
-            if value in (None, "", [], {}):
+            if value in (None, "", [], {}) or key == "urgent_request":
                 continue
             heading = (
                 translate(language, texts.PACKET_LABELS[key]) if key in texts.PACKET_LABELS else key
@@ -749,8 +762,13 @@ class Console:
 
     def packet_value(self, key: str, value: Any, language: str) -> Any:
         """Codes the gateway stores (language, centre, flags...) turned into words."""
-        if key == "language":
+        if key in ("language", "contact_language"):
+            if value == "other":
+                return translate(language, texts.OTHER_LANGUAGE)
             return LANGUAGE_NATIVE_NAMES.get(value, value)
+        if key == "profile" and isinstance(value, dict):
+            # Stored as the French message ids of the dimension and its band.
+            return {translate(language, k): translate(language, v) for k, v in value.items()}
         if key == "centre":
             return self.centre_name(value)
         if key == "contact_time" and value in texts.CONTACT_TIME_LABELS:

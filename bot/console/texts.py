@@ -67,6 +67,7 @@ PACKET_LABELS = {
     "centre": N_("Centre"),
     "town": N_("Ville ou région"),
     "urgent_request": N_("Demande urgente"),
+    "contact_language": N_("Langue préférée pour le contact"),
     "profile": N_("Profil"),
     "flags": N_("Signaux d'alerte"),
     "crisis": N_("Message de crise détecté"),
@@ -96,6 +97,9 @@ ROLE_LABELS = {
     "supervisor": N_("Superviseur"),
     "admin": N_("Administrateur"),
 }
+# Why a case is urgent, at the top of its packet.
+URGENT_ASKED = N_("La personne a demandé à parler à quelqu'un tout de suite.")
+OTHER_LANGUAGE = N_("Une autre langue")
 YES = N_("oui")
 NO = N_("non")
 

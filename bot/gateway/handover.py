@@ -94,6 +94,9 @@ UNCLAIMED_ALERT = N_(
     "Le cas n° {case} attend depuis plus de {minutes} minutes (priorité : {priority})."
 )
 
+# What the person's consent to share their self-assessment adds to the packet (and what
+# withdrawing it removes).
+SHARED_FROM_ASSESSMENT = ("profile", "flags", "town", "contact_language")
 # A dimension this weak makes a case "high" priority.
 VERY_WEAK = 0.4
 
@@ -264,7 +267,10 @@ class HandoverFlow:
                 if result is not None:
                     packet["profile"] = self._profile_words(result)
                     packet["flags"] = list(result.flags)
-                    packet["town"] = self._town(session, who.pseudonym)
+                    packet["town"] = self._answer(session, who.pseudonym, "prof_town")
+                    packet["contact_language"] = self._answer(
+                        session, who.pseudonym, "prof_contact_language"
+                    )
             case.step = "contact"
         elif step == "contact":
             if not self._consent(session, who, CONTACT, value == "yes"):
@@ -402,7 +408,7 @@ class HandoverFlow:
             case = cases.open_case(session, who.pseudonym)
             if case is not None and purpose == SHARE:
                 packet = cases.packet(self._box, case)
-                for key in ("profile", "flags", "town"):
+                for key in SHARED_FROM_ASSESSMENT:
                     packet.pop(key, None)
                 cases.set_packet(self._box, case, packet)
                 cases.audit(session, "share_withdrawn", case_id=case.id, now=self._clock())
@@ -432,11 +438,12 @@ class HandoverFlow:
             return None
         return Result.from_json(unseal(self._box, assessment.result))
 
-    def _town(self, session: Session, pseudonym: str) -> str | None:
+    def _answer(self, session: Session, pseudonym: str, question: str) -> str | None:
+        """The person's answer to ``question`` in their latest assessment (None when skipped)."""
         assessment = self._latest_completed(session, pseudonym)
         progress = unseal(self._box, assessment.progress) if assessment else {}
-        town = progress.get("answers", {}).get("prof_town")
-        return town if town and not town.startswith("__") else None
+        answer = progress.get("answers", {}).get(question)
+        return answer if isinstance(answer, str) and not answer.startswith("__") else None
 
     def _profile_words(self, result: Result) -> dict[str, str]:
         """The profile as the caseworker reads it: dimension -> band, in French."""

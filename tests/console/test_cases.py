@@ -414,3 +414,32 @@ def test_the_case_page_lists_the_persons_earlier_cases_to_those_who_see_the_pack
     assert f'href="/console/cases/{earlier}"' not in page
     assert f'href="/console/cases/{earlier}"' in supervised
     assert "Demandes précédentes" not in hidden.text
+
+
+def test_the_packet_says_why_a_case_is_urgent_and_speaks_the_readers_language(
+    client, sessions, box, alice
+) -> None:
+    packet = {
+        **PACKET,
+        "profile": {"Situation sociale": "un soutien serait utile"},
+        "contact_language": "ar",
+        "crisis": [],
+        "flags": ["self_harm"],
+    }
+    case_id = claimed_case(client, sessions, box, alice, packet, priority=cases.URGENT)
+
+    french = client.get(f"/console/cases/{case_id}").text
+    english = client.get(f"/console/cases/{case_id}?lang=en").text
+
+    why = french.split('class="why-urgent"')[1].split("</div>")[0]
+    assert "Risque d&#39;automutilation" in why
+    assert "Demande urgente" not in french, "the box says it; no contradicting yes/no row"
+    assert "Langue préférée pour le contact" in french and "العربية" in french
+    assert translate("en", "Situation sociale") in english
+    assert translate("en", "un soutien serait utile") in english
+    assert "Situation sociale" not in english
+
+
+def test_a_normal_case_has_no_urgency_box(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice, {**PACKET, "crisis": [], "flags": []})
+    assert "why-urgent" not in client.get(f"/console/cases/{case_id}").text

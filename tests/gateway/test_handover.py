@@ -18,8 +18,8 @@ from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
 from bot.settings import load_settings
-from bot.storage import cases
-from bot.storage.keys import unseal
+from bot.storage import cases, repository
+from bot.storage.keys import seal, unseal
 from bot.storage.models import Case, Consent, OutboxMessage
 
 WHO = Who("person-1", "fr", "dakar-demo")
@@ -381,3 +381,27 @@ async def test_a_person_back_soon_after_an_urgent_case_starts_at_high_priority(
     with sessions() as session:
         case = session.execute(select(Case).where(Case.status == cases.QUEUED)).scalar_one()
     assert case.priority == expected
+
+
+async def test_sharing_the_assessment_adds_town_and_contact_language_and_withdrawing_removes_them(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    answers = {"prof_town": "Thiès", "prof_contact_language": "ar"}
+    result = {"version": 2, "scores": {"social": 0.5}, "composite": 0.5, "flags": []}
+    with sessions.begin() as session:
+        progress = seal(box, {"answers": answers, "history": [], "current": None})
+        assessment = repository.create_assessment(session, WHO.pseudonym, 2, progress)
+        assessment.status = repository.COMPLETED
+        assessment.result = seal(box, result)
+
+    (ask,) = await flow.start(WHO)
+    assert ask.text == translate("fr", texts.ASK_SHARE)
+    await flow.button(WHO, payload(ask, texts.YES))
+
+    def packet() -> dict:
+        with sessions() as session:
+            return cases.packet(box, session.execute(select(Case)).scalar_one())
+
+    assert packet()["town"] == "Thiès" and packet()["contact_language"] == "ar"
+    await flow.withdraw(WHO, "c:share_assessment")
+    assert not {"profile", "flags", "town", "contact_language"} & set(packet())
