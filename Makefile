@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYBABEL := $(VENV)/bin/pybabel
 STAMP := $(VENV)/.installed
+BABEL_STAMP := $(VENV)/.babel-installed
 LANGS := fr en ar es
 
 .DEFAULT_GOAL := help
@@ -13,11 +14,19 @@ export RASA_TELEMETRY_ENABLED := false
 help: ## list every target
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml requirements.lock scripts/find_python.sh
-	@PYTHON=$$(scripts/find_python.sh) && { [ -x $(PY) ] || $$PYTHON -m venv $(VENV); }
+$(PY):
+	@PYTHON=$$(scripts/find_python.sh) && $$PYTHON -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml requirements.lock scripts/find_python.sh | $(PY)
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
+
+# Compiling the catalogues needs Babel alone: on a fresh clone it is installed in seconds, at
+# the version the lock pins (the whole environment's install keeps it), not Rasa and the rest.
+$(BABEL_STAMP): requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -c requirements.lock babel
+	touch $(BABEL_STAMP)
 
 setup: $(STAMP) i18n-compile ## create the Python 3.10 venv, install pinned packages, compile catalogues
 
@@ -52,7 +61,7 @@ i18n-update: i18n-extract ## merge new message ids into every language's message
 	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --width 100 --ignore-obsolete
 	$(PY) -m bot.i18n.catalogue fill-french
 
-i18n-compile: $(STAMP) ## compile messages.po into messages.mo for every language
+i18n-compile: $(BABEL_STAMP) ## compile messages.po into messages.mo for every language
 	$(PYBABEL) compile -d locales -D messages --statistics
 
 bench: train ## run the benchmarks and print their figures (not part of `make test`)
