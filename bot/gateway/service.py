@@ -263,6 +263,9 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
             host=settings.gateway_host,
             port=settings.gateway_port,
             log_level="warning",
+            # Our handlers, not uvicorn's own on stderr: under the terminal chat they write to
+            # the log file (bot.logging_setup).
+            log_config=None,
             access_log=False,
             http="httptools",
             ws="none",
