@@ -105,25 +105,30 @@ def check_config(settings: Settings) -> None:
     data_keys(settings)
 
 
-def import_services(settings: Settings, only_if_empty: bool) -> int | None:
-    """Load the service directory file into the database (validated first)."""
-    from bot import directory
+def import_services(settings: Settings, only_if_differs: bool) -> str | None:
+    """Load the service directory file into the database (validated first); return a line
+    saying what was done, or what to do. ``only_if_differs``: as at start-up, leave a
+    directory that agrees with the file alone, and one edited in the console too."""
+    from bot import directory, directory_sync
     from bot.storage.db import make_engine, session_factory
 
     entries = directory.load_services(settings.services_file, load_centres(settings.centres_file))
+    source = shown(settings.services_file)
     sessions = session_factory(make_engine(settings.database_url))
     with sessions.begin() as session:
-        if only_if_empty and directory.list_services(session):
-            return None
-        return directory.import_services(session, entries)
+        if only_if_differs:
+            return directory_sync.synchronise(session, entries, source)
+        return f"imported {directory_sync.import_file(session, entries, source)} services"
 
 
 def prepare(settings: Settings) -> Path:
-    """Checks, migrations and the directory's first import; returns the model to serve."""
+    """Checks, migrations and the directory's import when safe; returns the model to serve."""
     check_config(settings)
     migrate(settings.database_url)
-    # The console's edits are kept: the file seeds an empty directory only.
-    import_services(settings, only_if_empty=True)
+    news = import_services(settings, only_if_differs=True)
+    if news is not None:
+        print(news)
+        logger.info("%s", news)
     model = model_path()
     if not model.exists():
         raise ConfigError(f"{model.relative_to(PROJECT_ROOT)} is missing: run `make train`")
@@ -429,7 +434,7 @@ def main(argv: list[str] | None = None) -> None:
                 check_config(settings)
                 print(f"{settings.services_file}: valid")
             else:
-                print(f"imported {import_services(settings, only_if_empty=False)} services")
+                print(import_services(settings, only_if_differs=False))
         elif args.command == "poster":
             posters(settings, args)
         elif args.command == "report":
