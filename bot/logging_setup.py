@@ -34,13 +34,8 @@ def configure_logging(level: str | None = None, log_file: Path | None = None) ->
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        terminal = logging.StreamHandler(sys.stderr)
-        terminal.name = TERMINAL_HANDLER
-        terminal.setLevel(logging.WARNING)
-        terminal.addFilter(logging.Filter("bot"))
-        terminal.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        handlers = [logging.FileHandler(log_file, encoding="utf-8"), terminal]
-        handlers[0].setFormatter(logging.Formatter(LOG_FORMAT))
+        handlers = [logging.FileHandler(log_file, encoding="utf-8"), _terminal_handler()]
+        logging.captureWarnings(True)
     logging.basicConfig(
         level=(level or os.environ.get("LOG_LEVEL", "INFO")).upper(),
         format=LOG_FORMAT,
@@ -49,10 +44,18 @@ def configure_logging(level: str | None = None, log_file: Path | None = None) ->
         # elsewhere the first set-up stays, as pytest's log capture expects.
         force=log_file is not None,
     )
-    if log_file is not None:
-        logging.captureWarnings(True)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _terminal_handler() -> logging.Handler:
+    """The project's own warnings, a short line each, on standard error."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.name = TERMINAL_HANDLER
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(logging.Filter("bot"))
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    return handler
 
 
 def leave_terminal() -> None:
