@@ -23,6 +23,8 @@ NOISY_LOGGERS = (
     "apscheduler",
     "uvicorn.access",
 )
+# Lines that tell an operator nothing: Alembic names the plug-ins it loads at every start.
+CHATTY_LOGGERS = ("alembic.runtime.plugins",)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 TERMINAL_HANDLER = "terminal"
 
@@ -44,7 +46,7 @@ def configure_logging(level: str | None = None, log_file: Path | None = None) ->
         # elsewhere the first set-up stays, as pytest's log capture expects.
         force=log_file is not None,
     )
-    for name in NOISY_LOGGERS:
+    for name in (*NOISY_LOGGERS, *CHATTY_LOGGERS):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
