@@ -51,14 +51,14 @@ from bot.gateway.ratelimit import Limits, RateLimiter, RedisLimiter, build_limit
 from bot.gateway.sender import Sender
 from bot.gateway.store import PeopleStore
 from bot.gateway.telegram_app import build_application, register_commands
-from bot.gateway.terminal import chat
+from bot.gateway.terminal import CONSOLE_USER_ID, chat
 from bot.gateway.worker import Worker
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
 from bot.storage.db import make_engine, session_factory
-from bot.storage.keys import cipher, data_keys
+from bot.storage.keys import cipher, data_keys, pseudonym
 from bot.storage.retention import RetentionPolicy, purge
 
 logger = logging.getLogger(__name__)
@@ -263,6 +263,9 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
             host=settings.gateway_host,
             port=settings.gateway_port,
             log_level="warning",
+            # Our handlers, not uvicorn's own on stderr: under the terminal chat they write to
+            # the log file (bot.logging_setup).
+            log_config=None,
             access_log=False,
             http="httptools",
             ws="none",
@@ -385,7 +388,7 @@ async def serve_terminal(settings: Settings, core: Core) -> None:
     ]
     async with core:
         try:
-            await chat(core)
+            await chat(core.conversation, core.outbox, pseudonym(core.keys, CONSOLE_USER_ID))
         finally:
             server.should_exit = True
             jobs[1].cancel()
