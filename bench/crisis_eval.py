@@ -2,10 +2,11 @@
 
 Prints per language the recall (crisis messages that get crisis help), the share of those that
 get their own kind's help first, and the false alarms on near misses, for the phrase lists alone,
-the model's `emergency` intent alone, and both as the gateway uses them (either is enough); then
-recall per kind, and with `--verbose` every miss and false alarm; and the detector's time per
-message, which the gateway adds to every typed message. Not part of the test suite,
-which holds the phrase lists alone to the floors (tests/crisis/test_evaluation.py).
+the detector (phrase lists, then the crisis classifier), the model's `emergency` intent alone,
+and all as the gateway uses them (any is enough); then recall per kind, and with `--verbose`
+every miss and false alarm; and the detector's time per message, which the gateway adds to
+every typed message. The suite holds the detector to the floors
+(tests/crisis/test_evaluation.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,22 +71,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("model", nargs="?", type=Path, default=None)
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--no-model", action="store_true", help="the phrase lists only")
+    parser.add_argument("--no-model", action="store_true", help="without the Rasa model")
     args = parser.parse_args()
     detector = CrisisDetector.from_files()
 
-    def phrases(text: str) -> tuple[str, ...]:
-        detection = detector.detect(text)
-        return detection.kinds if detection else ()
+    def kinds_of(reader: CrisisDetector) -> Callable[[str], tuple[str, ...]]:
+        def kinds(text: str) -> tuple[str, ...]:
+            detection = reader.detect(text)
+            return detection.kinds if detection else ()
 
-    detectors = {"phrases": phrases}
+        return kinds
+
+    detectors = {
+        "phrases": kinds_of(CrisisDetector(detector.phrases)),
+        "detector": kinds_of(detector),
+    }
     if not args.no_model:
         model = args.model or model_path()
         if not model.exists():
             sys.exit(f"{model} does not exist: run `make train` first")
         said = asyncio.run(model_kinds(model))
         detectors["model"] = lambda text: said[text]
-        detectors["both"] = lambda text: phrases(text) or said[text]
+        detectors["all"] = lambda text: detectors["detector"](text) or said[text]
     cost = cost_per_message(detector)
     print(f"{len(detector.phrases)} phrases; {cost:.0f} µs of CPU a message")
     print(
@@ -98,8 +106,9 @@ def main() -> None:
                 f"{name:8} {language:5} {s.crisis_total:6} {s.recall:7.3f} "
                 f"{s.kind_accuracy:7.3f} {s.near_total:5} {s.false_alarm_rate:6.3f}"
             )
-    detect = detectors.get("both", phrases)
-    print("\nrecall per kind (" + ("both" if "both" in detectors else "phrases") + ")")
+    shown = "all" if "all" in detectors else "detector"
+    detect = detectors[shown]
+    print(f"\nrecall per kind ({shown})")
     print(f"{'kind':12} " + " ".join(f"{lang:>6}" for lang in LANGUAGES))
     results = {language: evaluate(load_set(language), detect) for language in LANGUAGES}
     for kind in KINDS:

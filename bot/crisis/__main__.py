@@ -23,6 +23,8 @@ def main(argv: list[str]) -> int:
             print("  no crisis")
             continue
         print(f"  kinds: {', '.join(detection.kinds)}")
+        if detection.probability is not None:
+            print(f"  by the classifier, {detection.probability:.0%} sure")
         for match in detection.matches:
             phrase = match.phrase
             print(f"  {phrase.language} {phrase.role}: {phrase.source!r}")

@@ -1,4 +1,8 @@
-"""Finding the phrase lists' crisis phrases in a message.
+"""Finding a crisis in a message: the phrase lists first, then the classifier for what they miss.
+
+The classifier (``bot.crisis.classifier``) decides only when no crisis phrase matched and no
+figure of speech or past event did either: "ce dossier me tue" stays an ordinary message
+whatever the classifier thinks of it.
 
 Each phrase is indexed by its rarest slot (exact, by prefix, and by its one-letter deletions
 for typo tolerance), so a message costs a few dictionary lookups per word, whatever the length
@@ -11,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.crisis.classifier import CrisisClassifier, load_classifier
 from bot.crisis.kinds import KINDS
 from bot.crisis.normalise import is_arabic_script, words
 from bot.crisis.phrases import NOT_CRISIS, NOW, PAST, Phrase, Slot, load_phrases
@@ -38,16 +43,19 @@ class Detection:
     """The crisis kinds a message raises, most pressing first, and what raised them."""
 
     kinds: tuple[str, ...]
+    # The phrases that raised it; none when the classifier did.
     matches: tuple[Match, ...]
     # Whether the phrases found were written in Latin letters (Arabizi, for Arabic ones).
     latin: bool
+    # The classifier's probability that this is a crisis, when it decided.
+    probability: float | None = None
 
     def language(self, preferred: str) -> str:
         """The language to answer in: the phrases', so that a person who writes in another
         language than their settings' gets help they can read; ``preferred`` when it is among
         them, and for Arabizi, whose writer may not read the Arabic script."""
         languages = [m.phrase.language for m in self.matches]
-        if preferred in languages or (languages[0] == "ar" and self.latin):
+        if not languages or preferred in languages or (languages[0] == "ar" and self.latin):
             return preferred
         return languages[0]
 
@@ -115,8 +123,11 @@ class CrisisDetector:
     rarest word keeps the candidates for a message to a handful, which are then checked whole.
     """
 
-    def __init__(self, phrases: Iterable[Phrase]) -> None:
+    def __init__(
+        self, phrases: Iterable[Phrase], classifier: CrisisClassifier | None = None
+    ) -> None:
         self.phrases = tuple(phrases)
+        self.classifier = classifier
         # Phrases share many slots ("me|m", "de"): one object each, matched once a message.
         shared: dict[tuple[Slot, bool], _Slot] = {}
         self._slots = []
@@ -153,7 +164,7 @@ class CrisisDetector:
 
     @classmethod
     def from_files(cls) -> CrisisDetector:
-        return cls(load_phrases())
+        return cls(load_phrases(), load_classifier())
 
     def detect(self, text: str) -> Detection | None:
         message = words(text)[:MAX_WORDS]
@@ -161,17 +172,23 @@ class CrisisDetector:
 
     def detect_words(self, message: list[str]) -> Detection | None:
         matches = self._matches(message)
-        crisis = [m for m in matches if m.phrase.role in _KIND_ORDER]
-        if not crisis:
+        roles = {m.phrase.role for m in matches}
+        if PAST in roles and NOW not in roles:
             return None
+        crisis = [m for m in matches if m.phrase.role in _KIND_ORDER]
         figures = [m for m in matches if m.phrase.role == NOT_CRISIS]
         crisis = [m for m in crisis if not any(_cancels(f, m) for f in figures)]
-        roles = {m.phrase.role for m in matches}
-        if not crisis or (PAST in roles and NOW not in roles):
+        if crisis:
+            kinds = sorted({m.phrase.role for m in crisis}, key=_KIND_ORDER.__getitem__)
+            latin = not any(is_arabic_script(w) for m in crisis for w in message[m.start : m.end])
+            return Detection(tuple(kinds), tuple(crisis), latin)
+        if figures or self.classifier is None or not message:
             return None
-        kinds = sorted({m.phrase.role for m in crisis}, key=_KIND_ORDER.__getitem__)
-        latin = not any(is_arabic_script(w) for m in crisis for w in message[m.start : m.end])
-        return Detection(tuple(kinds), tuple(crisis), latin)
+        kind, probability = self.classifier.kind(" ".join(message))
+        if kind is None:
+            return None
+        latin = not any(is_arabic_script(w) for w in message)
+        return Detection((kind,), (), latin, probability)
 
     # Matching ---------------------------------------------------------------------------------
 
