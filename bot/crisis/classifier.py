@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,18 @@ CRISIS_NEIGHBOURS = frozenset(
         "request_caseworker",
     }
 )
+
+
+# Laughter: a joke ("mi compa me va a matar si le gano jajaja"). The classifier stays silent
+# then; the phrase lists, which name a crisis outright, still speak.
+# Words are folded first: "loool" is "lol", "هههه" is "ه".
+_LAUGHTER_WORDS = re.compile(r"(?:lol|mdr|ptdr|lmao|xd|ه|(?:ha|he|ja|je|ji|hi){2,}[hj]?)$")
+_LAUGHTER_MARKS = frozenset("😂🤣😅😆😹😄😁")
+
+
+def laughs(text: str, folded: list[str]) -> bool:
+    """Whether a message laughs: "lol", "mdr", "jajaja", "هههه", "xD", or a laughing emoji."""
+    return any(_LAUGHTER_WORDS.match(w) for w in folded) or bool(_LAUGHTER_MARKS & set(text))
 
 
 @dataclass(frozen=True)

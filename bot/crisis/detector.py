@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.crisis.classifier import CrisisClassifier, load_classifier
+from bot.crisis.classifier import CrisisClassifier, laughs, load_classifier
 from bot.crisis.kinds import KINDS
 from bot.crisis.normalise import is_arabic_script, words
 from bot.crisis.phrases import NOT_CRISIS, NOW, PAST, Phrase, Slot, load_phrases
@@ -168,9 +168,11 @@ class CrisisDetector:
 
     def detect(self, text: str) -> Detection | None:
         message = words(text)[:MAX_WORDS]
-        return self.detect_words(message)
+        return self.detect_words(message, classify=not laughs(text, message))
 
-    def detect_words(self, message: list[str]) -> Detection | None:
+    def detect_words(self, message: list[str], classify: bool = True) -> Detection | None:
+        """The crisis in ``message`` (normalised words); the classifier is asked only with
+        ``classify``, and only when the lists found neither a crisis nor a reason for none."""
         matches = self._matches(message)
         roles = {m.phrase.role for m in matches}
         if PAST in roles and NOW not in roles:
@@ -182,7 +184,7 @@ class CrisisDetector:
             kinds = sorted({m.phrase.role for m in crisis}, key=_KIND_ORDER.__getitem__)
             latin = not any(is_arabic_script(w) for m in crisis for w in message[m.start : m.end])
             return Detection(tuple(kinds), tuple(crisis), latin)
-        if figures or self.classifier is None or not message:
+        if figures or not classify or self.classifier is None or not message:
             return None
         kind, probability = self.classifier.kind(" ".join(message))
         if kind is None:

@@ -83,3 +83,26 @@ def test_the_classifier_decides_only_when_no_phrase_did_and_nothing_cancels_it()
     assert detector.detect("l'eau froide du toit me tue") is None, "a figure of speech"
     assert detector.detect("il y a deux ans l'eau monte sur le toit") is None, "long over"
     assert detector.detect("merci beaucoup") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "laughing"),
+    [
+        ("mi compa me va a matar si le gano jajaja", True),
+        ("الملوخية اتحرقت هههههه", True),
+        ("the driver wan kill us loool", True),
+        ("ce prof va me tuer mdrrr", True),
+        ("😂 on va mourir de chaud", True),
+        ("hi, I need help", False),
+        ("aha ok", False),
+        ("je suis à la gare avec mes enfants", False),
+    ],
+)
+def test_laughter_is_recognised(text: str, laughing: bool) -> None:
+    assert classifier.laughs(text, words(text)) is laughing
+
+
+def test_a_laughing_message_is_left_to_the_phrase_lists() -> None:
+    detector = CrisisDetector([parse("veux mourir", "fr", "self_harm")], TOY)
+    assert detector.detect("l'eau monte, on est sur le toit mdr") is None
+    assert detector.detect("lol je veux mourir").kinds == ("self_harm",)
