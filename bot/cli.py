@@ -268,13 +268,11 @@ def change_account(session: Session, args: argparse.Namespace, known: set[str]) 
 def purge(settings: Settings) -> None:
     """Apply the retention periods now (the running app also does it every hour)."""
     from bot.storage.db import make_engine, session_factory
-    from bot.storage.retention import RetentionPolicy
-    from bot.storage.retention import purge as purge_expired
+    from bot.storage.retention import RetentionPolicy, purge_and_scrub
 
     migrate(settings.database_url)
     sessions = session_factory(make_engine(settings.database_url))
-    with sessions.begin() as session:
-        counts = purge_expired(session, datetime.utcnow(), RetentionPolicy.from_settings(settings))
+    counts = purge_and_scrub(sessions, datetime.utcnow(), RetentionPolicy.from_settings(settings))
     print("removed: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
 
 

@@ -60,7 +60,7 @@ from bot.questionnaire.definition import load_definition
 from bot.settings import WEBHOOK_SECRET, Settings
 from bot.storage.db import make_engine, session_factory
 from bot.storage.keys import cipher, data_keys
-from bot.storage.retention import RetentionPolicy, purge
+from bot.storage.retention import RetentionPolicy, purge_and_scrub
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
@@ -332,8 +332,7 @@ async def watch_forever(core: Core) -> None:
 
 
 def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) -> None:
-    with sessions.begin() as session:
-        counts = purge(session, datetime.utcnow(), policy)
+    counts = purge_and_scrub(sessions, datetime.utcnow(), policy)
     logger.info("retention: removed %s", counts)
 
 

@@ -13,12 +13,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.constants import CONSENT_KEEP
 from bot.settings import Settings
 from bot.storage import cases, repository
-from bot.storage.models import Case, CaseMessage, Consent, DeadLetter, InboxUpdate, Person
+from bot.storage.db import engine_of, scrub
+from bot.storage.models import (
+    Assessment,
+    Case,
+    CaseMessage,
+    Consent,
+    DeadLetter,
+    InboxUpdate,
+    OutboxMessage,
+    Person,
+)
+
+# Every table a purge deletes from (erasing a person included), vacuumed after it on PostgreSQL.
+PURGED_TABLES = (
+    *(model.__tablename__ for model in (Person, Assessment, Consent, Case, CaseMessage)),
+    *(model.__tablename__ for model in (OutboxMessage, DeadLetter, InboxUpdate)),
+    repository.RASA_EVENTS.name,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,17 @@ def _keeps_answers(session: Session, pseudonym: str) -> bool:
         .limit(1)
     ).scalar_one_or_none()
     return bool(latest)
+
+
+def purge_and_scrub(
+    sessions: sessionmaker[Session], now: datetime, policy: RetentionPolicy
+) -> dict[str, int]:
+    """The purge in a transaction of its own, then the deleted rows scrubbed from the
+    database's files (``bot.storage.db.scrub``)."""
+    with sessions.begin() as session:
+        counts = purge(session, now, policy)
+    scrub(engine_of(sessions), PURGED_TABLES)
+    return counts
 
 
 def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str, int]:
