@@ -40,6 +40,19 @@ MODELS_DIR = PROJECT_ROOT / "models"
 TRAINING_INPUTS = ("nlu", "flows", "domain.yml", "config.yml")
 # Read by the gateway, not learned: a new crisis phrase needs no new model.
 NOT_TRAINED = ("flows/crisis/",)
+# What the processes write (var/, the database and its WAL, the data key, logs, reports) holds
+# people's data or opens it: the operator's alone, files 0600 and directories 0700.
+PRIVATE_UMASK = 0o077
+
+
+def keep_private(var_dir: Path) -> None:
+    """Set the umask before anything is written, for this process and every process it starts
+    (Rasa, the action server, gateway replicas inherit it), and close var/ to others: one
+    created before this was 0755, with 0644 files in it."""
+    os.umask(PRIVATE_UMASK)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    if var_dir.stat().st_uid == os.getuid():
+        var_dir.chmod(0o700)
 
 
 def training_hash(root: Path = PROJECT_ROOT) -> str:
@@ -397,6 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging()
     try:
         settings = load_settings()
+        keep_private(settings.var_dir)
         if args.command == "run" and args.scaled:
             run_scaled(settings, args.gateways)
         elif args.command == "run":
