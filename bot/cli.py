@@ -251,16 +251,22 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
                 change_account(session, args, known_centres)
                 return
             if args.action == "create":
-                _, uri = auth.create_account(
+                _, enrolment = auth.create_account(
                     session, box, args.username, password(), args.role or "caseworker",
                     args.centre, known_centres,
                 )  # fmt: skip
             else:
-                uri = auth.reset_account(session, box, args.username, password())
+                enrolment = auth.reset_account(session, box, args.username, password())
         except ValueError as error:
             sys.exit(f"error: {error}")
     print("Add this to the caseworker's authenticator app (as a QR code or by hand):")
-    print(uri)
+    print(enrolment.uri)
+    print(
+        "\nRecovery codes: each logs in once instead of a code from the app (a lost phone).\n"
+        "Give them to the caseworker to keep apart from the phone; they are not shown again:"
+    )
+    for code in enrolment.recovery_codes:
+        print(f"  {code}")
 
 
 def change_account(session: Session, args: argparse.Namespace, known: set[str]) -> None:
