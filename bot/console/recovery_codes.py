@@ -21,6 +21,7 @@ from datetime import datetime
 from cryptography.fernet import MultiFernet
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.keys import unseal
 from bot.storage.models import Caseworker, RecoveryCode
@@ -28,7 +29,7 @@ from bot.storage.models import Caseworker, RecoveryCode
 COUNT = 10
 LENGTH = 16
 GROUP = 4
-# Crockford's base32 alphabet, lower case: no i, l, o or u to mistake for 1, 1, 0 or v.
+# Crockford's base32 alphabet, lower case: no i, l or o to mistake for 1, 1 or 0 (nor u).
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 # What may separate the groups when a code is typed: spaces and dashes.
 _SEPARATORS = re.compile(r"[\s-]+")
@@ -63,7 +64,7 @@ def replace(session: Session, box: MultiFernet, account: Caseworker, now: dateti
     return ["-".join(code[i : i + GROUP] for i in range(0, LENGTH, GROUP)) for code in codes]
 
 
-def _matching(box: MultiFernet, account: Caseworker, typed: str):
+def _matching(box: MultiFernet, account: Caseworker, typed: str) -> tuple[ColumnElement, ...]:
     return (
         RecoveryCode.caseworker_id == account.id,
         RecoveryCode.code_hash == _digest(box, account, typed),

@@ -66,7 +66,7 @@ def scrub(engine: Engine, tables: Iterable[str] = ()) -> None:
             busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
         if busy:
             # A reader held an older snapshot: the next erasure or hourly purge checkpoints it.
-            logger.warning("WAL checkpoint after erasure deferred: the database was busy")
+            logger.warning("WAL checkpoint deferred: a reader was busy")
     elif engine.dialect.name == "postgresql":
         existing = set(inspect(engine).get_table_names())
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
