@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.console import auth, recovery_codes
 from bot.storage.models import Caseworker, RecoveryCode
-from tests.console.helpers import Account, audit_actions, login
+from tests.console.helpers import Account, audit_actions, login, make_account
 from tests.console.test_auth import NOW, attempt
 
 CODE_FORMAT = re.compile(r"[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}")
@@ -115,3 +117,19 @@ def test_the_login_form_takes_a_recovery_code_once(new_client, sessions, alice) 
     assert second.get("/console/", follow_redirects=False).status_code == 303
     with sessions() as session:
         assert session.get(Caseworker, alice.id).failed_logins == 1
+
+
+def test_two_logins_racing_with_one_recovery_code_let_one_in(racing_sessions, box) -> None:
+    dora = make_account(racing_sessions, box, "dora")
+    now = datetime.utcnow()
+
+    def try_once(_: int) -> int | None:
+        try:
+            return attempt(racing_sessions, box, dora, code=dora.recovery_codes[0], now=now)
+        except OperationalError:
+            return None  # SQLite refuses a second writer that read before the first committed
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(try_once, range(4)))
+
+    assert results.count(dora.id) == 1
