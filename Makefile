@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYBABEL := $(VENV)/bin/pybabel
 STAMP := $(VENV)/.installed
+BABEL_STAMP := $(VENV)/.babel-installed
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 LANGS := fr en ar es
 
 .DEFAULT_GOAL := help
@@ -13,19 +15,27 @@ export RASA_TELEMETRY_ENABLED := false
 help: ## list every target
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml requirements.lock scripts/find_python.sh
-	@PYTHON=$$(scripts/find_python.sh) && { [ -x $(PY) ] || $$PYTHON -m venv $(VENV); }
+$(PY):
+	@PYTHON=$$(scripts/find_python.sh) && $$PYTHON -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml requirements.lock scripts/find_python.sh | $(PY)
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
-	touch $(STAMP)
+	@touch $(STAMP)
+
+# Compiling the catalogues needs Babel alone: on a fresh clone it is installed in seconds, at
+# the version the lock pins (the whole environment's install keeps it), not Rasa and the rest.
+$(BABEL_STAMP): requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -c requirements.lock babel
+	@touch $(BABEL_STAMP)
 
 setup: $(STAMP) i18n-compile ## create the Python 3.10 venv, install pinned packages, compile catalogues
 
 train: setup ## train the Rasa model if nlu/, flows/, domain.yml or config.yml changed
-	$(PY) -m bot.cli train
+	@$(PY) -m bot.cli train
 
 run: train ## set up, train if needed, and start every process (terminal chat without a token)
-	$(PY) -m bot.cli run
+	@$(PY) -m bot.cli run
 
 run-scaled: train ## replicas on PostgreSQL and Redis in webhook mode (see README, Scale-out)
 	$(PY) -m bot.cli run --scaled
@@ -52,8 +62,12 @@ i18n-update: i18n-extract ## merge new message ids into every language's message
 	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --width 100 --ignore-obsolete
 	$(PY) -m bot.i18n.catalogue fill-french
 
-i18n-compile: $(STAMP) ## compile messages.po into messages.mo for every language
-	$(PYBABEL) compile -d locales -D messages --statistics
+i18n-compile: $(MO_FILES) ## compile messages.po into messages.mo where the .po changed
+
+# One catalogue at a time, and only when its .po changed: `make run` then prints nothing here.
+# pyproject.toml holds no compile options; skipping it spares a warning without tomli.
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po | $(BABEL_STAMP)
+	@BABEL_PYPROJECT_TOML=skip $(PYBABEL) compile -i $< -o $@
 
 bench: train ## run the benchmarks and print their figures (not part of `make test`)
 	$(PY) bench/nlu_eval.py

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Arabic reply showed "+212 500 00 00 02" as "02 00 00 500 212+", and a person may dial that.
 LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
+PRIORITIES = ("urgent", "high", "normal")
+MAX_ALERT_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Centre:
     phone: str
     opening_hours: tuple[OpeningHours, ...]
     emergency: dict[str, str]
+    # Minutes a case of each priority ("urgent", "high", "normal") may wait unclaimed before
+    # the caseworkers are alerted; a priority missing here takes the deployment's setting.
+    alert_minutes: dict[str, int] = field(default_factory=dict)
 
 
 class CentreDirectory:
@@ -135,20 +140,20 @@ def parse_hours(path: Path, where: str, raw: Any) -> tuple[OpeningHours, ...]:
         raise field_error(path, where, "must be a non-empty list of {days, open, close}")
     slots = []
     for i, item in enumerate(raw):
-        field = f"{where}[{i}]"
+        slot = f"{where}[{i}]"
         if not isinstance(item, dict):
-            raise field_error(path, field, "must be a mapping with days, open and close")
+            raise field_error(path, slot, "must be a mapping with days, open and close")
         days = item.get("days")
         if not isinstance(days, list) or not days or any(d not in DAYS for d in days):
-            raise field_error(path, f"{field}.days", f"must list days among {', '.join(DAYS)}")
+            raise field_error(path, f"{slot}.days", f"must list days among {', '.join(DAYS)}")
         times = []
         for key in ("open", "close"):
             value = str(item.get(key, ""))
             if not _TIME.match(value):
-                raise field_error(path, f"{field}.{key}", f"{value!r} is not a time like 09:00")
+                raise field_error(path, f"{slot}.{key}", f"{value!r} is not a time like 09:00")
             times.append(time.fromisoformat(value))
         if times[0] >= times[1]:
-            raise field_error(path, field, "closes before it opens")
+            raise field_error(path, slot, "closes before it opens")
         slots.append(OpeningHours(tuple(days), times[0], times[1]))
     return tuple(slots)
 
@@ -193,7 +198,33 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
         phone=str(raw["phone"]),
         opening_hours=parse_hours(path, f"{where}.opening_hours", raw.get("opening_hours")),
         emergency={str(k): str(v) for k, v in emergency.items()},
+        alert_minutes=_parse_alert_minutes(
+            path, f"{where}.alert_minutes", raw.get("alert_minutes")
+        ),
     )
+
+
+def _parse_alert_minutes(path: Path, where: str, raw: Any) -> dict[str, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise field_error(path, where, f"must map priorities ({', '.join(PRIORITIES)}) to minutes")
+    minutes = {}
+    for priority, value in raw.items():
+        if priority not in PRIORITIES:
+            raise field_error(path, f"{where}.{priority}", f"unknown; use {', '.join(PRIORITIES)}")
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not 1 <= value <= MAX_ALERT_MINUTES
+        ):
+            raise field_error(
+                path,
+                f"{where}.{priority}",
+                f"{value!r} is not a number of minutes from 1 to {MAX_ALERT_MINUTES}",
+            )
+        minutes[str(priority)] = value
+    return minutes
 
 
 def load_centres(path: Path) -> CentreDirectory:

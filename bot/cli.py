@@ -12,7 +12,6 @@ import getpass
 import hashlib
 import logging
 import os
-import subprocess
 import sys
 import time
 from contextlib import suppress
@@ -26,11 +25,12 @@ from bot import topology
 from bot.centres import load_centres
 from bot.constants import LANGUAGES
 from bot.i18n import translations
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_logging, leave_terminal
 from bot.nlg.templates import load_templates
 from bot.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
 from bot.storage.db import migrate
 from bot.storage.keys import data_keys
+from bot.training import TrainingFailed, run_logged
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,29 +73,35 @@ def model_path() -> Path:
     return MODELS_DIR / f"model-{training_hash()}.tar.gz"
 
 
-def train(force: bool = False) -> Path:
+def shown(path: Path) -> str:
+    """A path as a person would type it: relative to the project when inside it."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def train(log_dir: Path, force: bool = False) -> Path:
     """Train unless a model for the current training data already exists."""
     target = model_path()
     if target.exists() and not force:
-        print(f"model is up to date: {target.relative_to(PROJECT_ROOT)}")
+        print(f"model is up to date: {shown(target)}")
         return target
+    log_path = log_dir / "train.log"
+    print(f"training the model (a minute or two); Rasa's output goes to {shown(log_path)}")
     started = time.monotonic()
+    command = [
+        str(Path(sys.executable).parent / "rasa"),
+        "train",
+        "--data", "nlu", "flows",
+        "--config", "config.yml",
+        "--domain", "domain.yml",
+        "--out", str(MODELS_DIR),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]  # fmt: skip
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "rasa"),
-            "train",
-            "--data", "nlu", "flows",
-            "--config", "config.yml",
-            "--domain", "domain.yml",
-            "--out", str(MODELS_DIR),
-            "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-    )  # fmt: skip
-    print(f"trained {target.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.1f} s")
+    try:
+        run_logged(command, log_path, PROJECT_ROOT, env)
+    except TrainingFailed as error:
+        sys.exit(f"training failed: {error}\nRasa's whole output: {shown(log_path)}")
+    print(f"trained {shown(target)} in {time.monotonic() - started:.1f} s")
     return target
 
 
@@ -112,25 +118,30 @@ def check_config(settings: Settings) -> None:
     data_keys(settings)
 
 
-def import_services(settings: Settings, only_if_empty: bool) -> int | None:
-    """Load the service directory file into the database (validated first)."""
-    from bot import directory
+def import_services(settings: Settings, only_if_differs: bool) -> str | None:
+    """Load the service directory file into the database (validated first); return a line
+    saying what was done, or what to do. ``only_if_differs``: as at start-up, leave a
+    directory that agrees with the file alone, and one edited in the console too."""
+    from bot import directory, directory_sync
     from bot.storage.db import make_engine, session_factory
 
     entries = directory.load_services(settings.services_file, load_centres(settings.centres_file))
+    source = shown(settings.services_file)
     sessions = session_factory(make_engine(settings.database_url))
     with sessions.begin() as session:
-        if only_if_empty and directory.list_services(session):
-            return None
-        return directory.import_services(session, entries)
+        if only_if_differs:
+            return directory_sync.synchronise(session, entries, source)
+        return f"imported {directory_sync.import_file(session, entries, source)} services"
 
 
 def prepare(settings: Settings) -> Path:
-    """Checks, migrations and the directory's first import; returns the model to serve."""
+    """Checks, migrations and the directory's import when safe; returns the model to serve."""
     check_config(settings)
     migrate(settings.database_url)
-    # The console's edits are kept: the file seeds an empty directory only.
-    import_services(settings, only_if_empty=True)
+    news = import_services(settings, only_if_differs=True)
+    if news is not None:
+        print(news)
+        logger.info("%s", news)
     model = model_path()
     if not model.exists():
         raise ConfigError(f"{model.relative_to(PROJECT_ROOT)} is missing: run `make train`")
@@ -140,23 +151,26 @@ def prepare(settings: Settings) -> Path:
 def run(settings: Settings) -> None:
     from bot.gateway.service import build_core, serve_telegram, serve_terminal
 
+    log_dir = settings.var_dir / "logs"
+    # Migrations, jobs and library warnings go to the file: the terminal may be the chat.
+    configure_logging(log_file=log_dir / "gateway.log")
     model = prepare(settings)
     started = time.monotonic()
-    log_dir = settings.var_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
     processes = topology.embedded(settings, model, log_dir)
     try:
+        print("starting the action + NLG server and the Rasa server...")
         processes.start()
         print(f"ready in {time.monotonic() - started:.1f} s")
         print(f"  {'action + NLG server':20} {processes['actions'].health_url}")
         print(f"  {'Rasa server':20} {processes['rasa'].health_url}")
-        print(f"  {'logs':20} {log_dir}")
+        print(f"  {'logs':20} {shown(log_dir)}/ (gateway.log, actions.log, rasa.log)")
         core = build_core(settings)
         gateway = f"http://{settings.gateway_host}:{settings.gateway_port}"
         print(f"  {'gateway health':20} {gateway}/health")
         print(f"  {'caseworker console':20} {gateway}/console/")
         if settings.mode == "console":
             print(f"  {'chat':20} here, in the terminal (no TELEGRAM_BOT_TOKEN)\n")
+            leave_terminal()
             uvloop.run(serve_terminal(settings, core))
         else:
             print(f"  {'chat':20} Telegram ({settings.mode})\n")
@@ -427,7 +441,7 @@ def main(argv: list[str] | None = None) -> None:
             migrate(settings.database_url)
             print("database schema is up to date")
         elif args.command == "train":
-            train(force=args.force)
+            train(settings.var_dir / "logs", force=args.force)
         elif args.command == "caseworker":
             if args.action != "list" and not args.username:
                 sys.exit("error: a username is needed")
@@ -438,7 +452,7 @@ def main(argv: list[str] | None = None) -> None:
                 check_config(settings)
                 print(f"{settings.services_file}: valid")
             else:
-                print(f"imported {import_services(settings, only_if_empty=False)} services")
+                print(import_services(settings, only_if_differs=False))
         elif args.command == "poster":
             posters(settings, args)
         elif args.command == "report":

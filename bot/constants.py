@@ -1,8 +1,9 @@
 """Names shared by the gateway, the Rasa glue, the actions and the NLG server.
 
-Intent names are fixed by ``shared/INTENTS.md``; tests, evaluation sets and analytics rely on
-them. Button payloads and callback prefixes are a contract between what Rasa/NLG sends and what
-the gateway understands, so they live here and nowhere else.
+Intent names are fixed: tests, evaluation sets and analytics rely on them. ``docs/intents.md``
+lists each with its meaning and examples. Button payloads and callback prefixes are a contract
+between what Rasa/NLG sends and what the gateway understands, so they live here and nowhere
+else.
 """
 
 from __future__ import annotations

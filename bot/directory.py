@@ -412,6 +412,11 @@ def service_data(service: Service) -> dict[str, Any]:
     }
 
 
+def entry_data(entry: ServiceEntry) -> dict[str, Any]:
+    """A file entry as ``service_data`` gives a stored service, so that the two compare."""
+    return service_data(_fill(Service(), entry))
+
+
 def language_names(codes: Iterable[str], language: str) -> str:
     """ "wolof et français", "الولوفية والفرنسية": languages named in the reader's language."""
     locale = babel_locale(language)

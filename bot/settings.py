@@ -67,6 +67,10 @@ class Settings:
     gateway_host: str
     gateway_port: int
     caseworker_chat_id: int | None
+    # How long a case of each priority may wait unclaimed before the caseworkers are alerted;
+    # a centre may set its own in data/centres.yml (alert_minutes).
+    urgent_alert_minutes: int
+    high_alert_minutes: int
     unclaimed_alert_minutes: int
     inactive_case_hours: int
     console_secure_cookies: bool
@@ -149,6 +153,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
         gateway_port=gateway_port,
         caseworker_chat_id=_integer(env, "CASEWORKER_CHAT_ID", None, signed=True),
+        urgent_alert_minutes=_integer(env, "URGENT_ALERT_MINUTES", 5),
+        high_alert_minutes=_integer(env, "HIGH_ALERT_MINUTES", 10),
         unclaimed_alert_minutes=_integer(env, "UNCLAIMED_ALERT_MINUTES", 15),
         inactive_case_hours=_integer(env, "INACTIVE_CASE_HOURS", 24),
         # Off only for a console served over plain http on a developer's machine.

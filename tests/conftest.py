@@ -5,7 +5,9 @@ Bot API checks every call) and say at the end how many calls were checked."""
 
 from __future__ import annotations
 
+import logging
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,6 +94,25 @@ def env(tmp_path: Path) -> dict[str, str]:
         "BOT_VAR_DIR": str(tmp_path / "var"),
         "BOT_DATA_KEY": Fernet.generate_key().decode(),
     }
+
+
+@pytest.fixture
+def launcher_logging(tmp_path: Path) -> Iterator[Path]:
+    """The launcher's logging (``configure_logging`` with a file) for one test, then pytest's
+    own handlers back; yields the log file."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with warnings.catch_warnings():
+        # Python warnings are shown, as outside pytest, so that the test sees where they go.
+        warnings.simplefilter("always")
+        yield tmp_path / "logs" / "gateway.log"
+    logging.captureWarnings(False)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -41,6 +41,9 @@ def test_shipped_centres_are_valid_and_in_different_countries(centres: CentreDir
         ("emergency", {"firemen": "15"}, r"\.emergency\.firemen: unknown"),
         ("opening_hours", [{"days": ["mon"], "open": "9h", "close": "17:00"}], r"\.open: '9h'"),
         ("opening_hours", [{"days": ["lundi"], "open": "09:00", "close": "17:00"}], r"\.days"),
+        ("alert_minutes", {"critical": 5}, r"\.alert_minutes\.critical: unknown"),
+        ("alert_minutes", {"urgent": 0}, r"\.alert_minutes\.urgent: 0 is not a number of minutes"),
+        ("alert_minutes", {"urgent": "5"}, r"\.alert_minutes\.urgent: '5' is not a number"),
     ],
 )
 def test_errors_name_file_and_field(tmp_path: Path, field: str, value: object, message: str):

@@ -20,7 +20,7 @@ import math
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.lists import format_list
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,7 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot import directory, reports
 from bot.centres import Centre, CentreDirectory, format_hours
 from bot.console import auth, login_sessions, scope, service_form, stats, texts
-from bot.console.texts import RATING_PROMPT
+from bot.console.texts import CLAIMED_NOTICE, RATING_PROMPT
 from bot.console.throttle import LoginThrottle
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.crisis.kinds import crisis_label
@@ -632,6 +633,13 @@ class Console:
     def claim(self, call: Call) -> Response:
         case_id = self.case(call, scope.in_scope).id
         if cases.claim(call.session, case_id, call.me.id, call.now):
+            case = call.session.get(Case, case_id)
+            cases.add_event(
+                call.session, self.box, case, cases.CLAIMED_EVENT, call.now, by=call.me.username
+            )
+            cases.send_later(
+                call.session, self.box, case.pseudonym, translate(case.language, CLAIMED_NOTICE)
+            )
             self.audit(call, "claim", case_id)
             _notice(call.request, "claimed")
             return self.redirect(call, "case", case_id=case_id)
@@ -671,7 +679,10 @@ class Console:
         erased = case.pseudonym is None
         packet_shown = not erased and scope.may_read_packet(call.me, case)
         self.audit(call, "case_view", case.id, "packet" if packet_shown else None)
-        thread = [] if erased else cases.thread(call.session, self.box, case.id)
+        thread = [
+            replace(entry, text=self.thread_text(entry, call.language))
+            for entry in ([] if erased else cases.thread(call.session, self.box, case.id))
+        ]
         authors = {
             account.id: account.username
             for account in call.session.execute(
@@ -686,14 +697,18 @@ class Console:
             if scope.may_receive(account, case)
         ]
         detail = unseal(self.box, case.outcome_detail) if case.outcome_detail else ""
+        # The person's history is theirs as much as the packet: shown to the same people.
+        earlier = cases.earlier_cases(call.session, case) if packet_shown else []
         return self.render(
             call,
             "case.html",
             case=case,
             erased=erased,
             packet=self.packet_rows(case, call.language) if packet_shown and case.packet else [],
+            why_urgent=self.urgency_reasons(case, call.language) if packet_shown else [],
             packet_shown=packet_shown,
             thread=thread,
+            earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
             authors=authors,
             kind_labels=texts.KIND_LABELS,
             can_act=case.status == cases.CLAIMED and not erased,
@@ -705,11 +720,39 @@ class Console:
             max_detail=MAX_DETAIL,
         )
 
+    def thread_text(self, entry: cases.ThreadEntry, language: str) -> str:
+        """A system line put into words in the reader's language; other entries as written."""
+        event = cases.read_event(entry.text) if entry.kind == cases.SYSTEM else None
+        if event is None:
+            return entry.text
+        name, values = event
+        if "outcome" in values:
+            label = texts.OUTCOME_LABELS.get(values["outcome"])
+            values["outcome"] = translate(language, label) if label else values["outcome"]
+        if "centre" in values:
+            values["centre"] = self.centre_name(values["centre"])
+        if "kinds" in values:
+            kinds = [translate(language, crisis_label(kind)) for kind in values["kinds"]]
+            values["kinds"] = format_list(kinds, locale=babel_locale(language))
+        return translate(language, texts.EVENT_TEXTS[name], values)
+
+    def urgency_reasons(self, case: Case, language: str) -> list[str]:
+        """Why an urgent case is urgent, in words: crises, red flags, the person's own ask."""
+        if case.priority != cases.URGENT or not case.packet:
+            return []
+        packet = cases.packet(self.box, case)
+        reasons = self.packet_value("crisis", packet.get("crisis", []), language)
+        reasons += self.packet_value("flags", packet.get("flags", []), language)
+        if packet.get("urgent_request") and not packet.get("crisis"):
+            reasons.append(translate(language, texts.URGENT_ASKED))
+        return reasons
+
     def packet_rows(self, case: Case, language: str) -> list[tuple[str, Any]]:
-        """(heading, value) for each packet entry; value is text, a list or a mapping."""
+        """(heading, value) for each packet entry; value is text, a list or a mapping. Whether
+        the case is urgent, and why, is said above the packet instead."""
         rows = []
         for key, value in cases.packet(self.box, case).items():
-            if value in (None, "", [], {}):
+            if value in (None, "", [], {}) or key == "urgent_request":
                 continue
             heading = (
                 translate(language, texts.PACKET_LABELS[key]) if key in texts.PACKET_LABELS else key
@@ -719,8 +762,13 @@ class Console:
 
     def packet_value(self, key: str, value: Any, language: str) -> Any:
         """Codes the gateway stores (language, centre, flags...) turned into words."""
-        if key == "language":
+        if key in ("language", "contact_language"):
+            if value == "other":
+                return translate(language, texts.OTHER_LANGUAGE)
             return LANGUAGE_NATIVE_NAMES.get(value, value)
+        if key == "profile" and isinstance(value, dict):
+            # Stored as the French message ids of the dimension and its band.
+            return {translate(language, k): translate(language, v) for k, v in value.items()}
         if key == "centre":
             return self.centre_name(value)
         if key == "contact_time" and value in texts.CONTACT_TIME_LABELS:
@@ -769,11 +817,19 @@ class Console:
         if colleague is not None and scope.may_receive(colleague, case):
             case.claimed_by = colleague.id
             case.last_activity_at = call.now
+            cases.add_event(
+                call.session, self.box, case, cases.TRANSFERRED_EVENT, call.now,
+                by=call.me.username, to=colleague.username,
+            )  # fmt: skip
             detail = f"to caseworker {colleague.username}"
         elif not to_caseworker and self.centres.get(to_centre):
             # The case goes back to the queue, where that centre's caseworkers filter for it.
             case.centre_code = to_centre
             cases.release(case, call.now)
+            cases.add_event(
+                call.session, self.box, case, cases.SENT_TO_CENTRE_EVENT, call.now,
+                by=call.me.username, centre=to_centre,
+            )  # fmt: skip
             detail = f"to centre {to_centre}"
         else:
             asked = f"to caseworker {to_caseworker}" if to_caseworker else f"to centre {to_centre}"
@@ -800,6 +856,10 @@ class Console:
             _notice(call.request, "bad_outcome")
             return self.redirect(call, "case", case_id=case.id)
         cases.close(call.session, self.box, case, outcome, detail, call.now)
+        cases.add_event(
+            call.session, self.box, case, cases.CLOSED_EVENT, call.now,
+            by=call.me.username, outcome=outcome,
+        )  # fmt: skip
         statistics.bump(
             call.session, statistics.OUTCOME, call.now, case.centre_code, case.language, outcome
         )

@@ -10,6 +10,11 @@ from bot.gateway import outbox
 from bot.i18n import N_
 from bot.storage import cases
 
+# Sent to the person through the bot when a caseworker takes their case: until then they only
+# knew that their request was waiting.
+CLAIMED_NOTICE = N_(
+    "Une personne de l'équipe du centre lit maintenant votre demande. Elle vous répondra ici."
+)
 # Sent to the person through the bot when the caseworker closes the case.
 RATING_PROMPT = N_(
     "Votre conversation avec le conseiller est terminée. Comment s'est-elle passée ? "
@@ -43,12 +48,26 @@ KIND_LABELS = {
     cases.SYSTEM: N_("Système"),
 }
 
+# The thread's system lines (bot.storage.cases.EVENTS), put into the reader's language.
+EVENT_TEXTS = {
+    cases.CLAIMED_EVENT: N_("Pris en charge par {by}."),
+    cases.TRANSFERRED_EVENT: N_("Transféré par {by} à {to}."),
+    cases.SENT_TO_CENTRE_EVENT: N_("Renvoyé par {by} dans la file du centre {centre}."),
+    cases.REQUEUED_EVENT: N_("Remis dans la file : aucune activité depuis {hours} h."),
+    cases.CANCELLED_EVENT: N_("La personne a annulé sa demande."),
+    cases.CLOSED_EVENT: N_("Clos par {by} : {outcome}."),
+    cases.CRISIS_EVENT: N_(
+        "Message de crise détecté : le cas passe en priorité urgente ({kinds})."
+    ),
+}
+
 # Handover packet: headings for the keys the gateway writes; unknown keys show as they are.
 PACKET_LABELS = {
     "language": N_("Langue"),
     "centre": N_("Centre"),
     "town": N_("Ville ou région"),
     "urgent_request": N_("Demande urgente"),
+    "contact_language": N_("Langue préférée pour le contact"),
     "profile": N_("Profil"),
     "flags": N_("Signaux d'alerte"),
     "crisis": N_("Message de crise détecté"),
@@ -78,6 +97,9 @@ ROLE_LABELS = {
     "supervisor": N_("Superviseur"),
     "admin": N_("Administrateur"),
 }
+# Why a case is urgent, at the top of its packet.
+URGENT_ASKED = N_("La personne a demandé à parler à quelqu'un tout de suite.")
+OTHER_LANGUAGE = N_("Une autre langue")
 YES = N_("oui")
 NO = N_("non")
 

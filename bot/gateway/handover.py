@@ -29,7 +29,6 @@ from bot.constants import (
     WITHDRAW_CALLBACK_PREFIX,
     row_id,
 )
-from bot.crisis.kinds import crisis_label
 from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
@@ -37,6 +36,7 @@ from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.engine import Result
 from bot.questionnaire.parsing import fold
+from bot.settings import Settings
 from bot.storage import cases, repository, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Assessment, Case, Consent
@@ -88,11 +88,15 @@ PASSED_ON_URGENT = N_(
     "Votre message est aussi transmis au conseiller, en priorité. Il vous répondra ici dès que "
     "possible."
 )
-CRISIS_NOTE = N_("Message de crise détecté : le cas passe en priorité urgente ({kinds}).")
-NEW_CASE_ALERT = N_("Nouveau cas dans la file (priorité : {priority}).")
+NEW_CASE_ALERT = N_("Nouveau cas n° {case} dans la file (priorité : {priority}).")
 CRISIS_ALERT = N_("Le cas n° {case} est passé en priorité urgente : message de crise.")
-UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {minutes} minutes (priorité : {priority}).")
+UNCLAIMED_ALERT = N_(
+    "Le cas n° {case} attend depuis plus de {minutes} minutes (priorité : {priority})."
+)
 
+# What the person's consent to share their self-assessment adds to the packet (and what
+# withdrawing it removes).
+SHARED_FROM_ASSESSMENT = ("profile", "flags", "town", "contact_language")
 # A dimension this weak makes a case "high" priority.
 VERY_WEAK = 0.4
 
@@ -153,6 +157,10 @@ class HandoverFlow:
                 session.delete(case)
             result = self._latest_result(session, who.pseudonym)
             priority = self._priority(result, urgent)
+            if priority == cases.NORMAL and cases.recently_urgent(
+                session, who.pseudonym, self._clock()
+            ):
+                priority = cases.HIGH
             packet = {"language": who.language, "centre": who.centre, "urgent_request": urgent}
             first = "share" if result is not None else "contact"
             case = cases.create_draft(
@@ -226,11 +234,7 @@ class HandoverFlow:
                     session, self._box, case, cases.FROM_PERSON, text, now,
                     update_id=who.update_id,
                 )  # fmt: skip
-            labels = ", ".join(translate("fr", crisis_label(k)) for k in kinds)
-            cases.add_message(
-                session, self._box, case, cases.SYSTEM,
-                translate("fr", CRISIS_NOTE, {"kinds": labels}), now,
-            )  # fmt: skip
+            cases.add_event(session, self._box, case, cases.CRISIS_EVENT, now, kinds=list(kinds))
             cases.audit(session, "crisis_escalated", case_id=case.id, now=now)
             case.person_told_thread = True
             if not was_urgent:
@@ -249,6 +253,7 @@ class HandoverFlow:
             session.delete(case)
         else:
             cases.close(session, self._box, case, "cancelled", "", self._clock())
+            cases.add_event(session, self._box, case, cases.CANCELLED_EVENT, self._clock())
             cases.audit(session, "cancelled_by_person", case_id=case.id, now=self._clock())
         return [self._reply(who, CANCELLED)]
 
@@ -262,7 +267,10 @@ class HandoverFlow:
                 if result is not None:
                     packet["profile"] = self._profile_words(result)
                     packet["flags"] = list(result.flags)
-                    packet["town"] = self._town(session, who.pseudonym)
+                    packet["town"] = self._answer(session, who.pseudonym, "prof_town")
+                    packet["contact_language"] = self._answer(
+                        session, who.pseudonym, "prof_contact_language"
+                    )
             case.step = "contact"
         elif step == "contact":
             if not self._consent(session, who, CONTACT, value == "yes"):
@@ -287,7 +295,9 @@ class HandoverFlow:
                 cases.PRIORITY_NAMES[case.priority],
             )  # fmt: skip
             priority = translate("fr", PRIORITY_LABELS[case.priority])
-            self._alerts.queue(session, translate("fr", NEW_CASE_ALERT, {"priority": priority}))
+            self._alerts.queue(
+                session, translate("fr", NEW_CASE_ALERT, {"case": case.id, "priority": priority})
+            )
             return [self._status(session, who, case, just_queued=True)]
         cases.set_packet(self._box, case, packet)
         return [self._ask(who, case)]
@@ -398,7 +408,7 @@ class HandoverFlow:
             case = cases.open_case(session, who.pseudonym)
             if case is not None and purpose == SHARE:
                 packet = cases.packet(self._box, case)
-                for key in ("profile", "flags", "town"):
+                for key in SHARED_FROM_ASSESSMENT:
                     packet.pop(key, None)
                 cases.set_packet(self._box, case, packet)
                 cases.audit(session, "share_withdrawn", case_id=case.id, now=self._clock())
@@ -428,11 +438,12 @@ class HandoverFlow:
             return None
         return Result.from_json(unseal(self._box, assessment.result))
 
-    def _town(self, session: Session, pseudonym: str) -> str | None:
+    def _answer(self, session: Session, pseudonym: str, question: str) -> str | None:
+        """The person's answer to ``question`` in their latest assessment (None when skipped)."""
         assessment = self._latest_completed(session, pseudonym)
         progress = unseal(self._box, assessment.progress) if assessment else {}
-        town = progress.get("answers", {}).get("prof_town")
-        return town if town and not town.startswith("__") else None
+        answer = progress.get("answers", {}).get(question)
+        return answer if isinstance(answer, str) and not answer.startswith("__") else None
 
     def _profile_words(self, result: Result) -> dict[str, str]:
         """The profile as the caseworker reads it: dimension -> band, in French."""
@@ -460,33 +471,59 @@ class HandoverFlow:
         return Reply(text, titled, rtl=is_rtl(who.language))
 
 
+def unclaimed_limits(settings: Settings, centres: CentreDirectory) -> Callable[[Case], int]:
+    """Minutes a case may wait unclaimed: its centre's setting for its priority, else the
+    deployment's (an urgent case is raised within minutes, a normal one later)."""
+    defaults = {
+        cases.URGENT: settings.urgent_alert_minutes,
+        cases.HIGH: settings.high_alert_minutes,
+        cases.NORMAL: settings.unclaimed_alert_minutes,
+    }
+
+    def limit(case: Case) -> int:
+        centre = centres.get(case.centre_code)
+        own = centre.alert_minutes if centre else {}
+        return own.get(cases.PRIORITY_NAMES[case.priority], defaults[case.priority])
+
+    return limit
+
+
 def alert_unclaimed(
     sessions: sessionmaker[Session],
     alerts: CaseworkerAlerts,
-    unclaimed_after: timedelta,
+    limit: Callable[[Case], int],
     now: datetime,
 ) -> None:
-    """One pass: alert supervisors about cases nobody claimed in time, once per case (the
-    alert is queued in the transaction that marks the case alerted)."""
-    minutes = int(unclaimed_after.total_seconds() // 60)
+    """One pass: alert supervisors about cases nobody claimed within their ``limit`` in
+    minutes, once per case (the alert is queued in the transaction that marks the case
+    alerted)."""
     with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.QUEUED)).scalars():
-            if not case.supervisors_alerted and case.queued_at < now - unclaimed_after:
+            minutes = limit(case)
+            if not case.supervisors_alerted and case.queued_at < now - timedelta(minutes=minutes):
                 case.supervisors_alerted = True
                 priority = translate("fr", PRIORITY_LABELS[case.priority])
                 alerts.queue(
                     session,
-                    translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority}),
+                    translate(
+                        "fr",
+                        UNCLAIMED_ALERT,
+                        {"case": case.id, "minutes": minutes, "priority": priority},
+                    ),
                 )
                 cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
 
 
-def requeue_idle(sessions: sessionmaker[Session], inactive_after: timedelta, now: datetime) -> None:
+def requeue_idle(
+    sessions: sessionmaker[Session], box: MultiFernet, inactive_after: timedelta, now: datetime
+) -> None:
     """One pass: claims without activity for ``inactive_after`` go back to the queue."""
+    hours = f"{inactive_after.total_seconds() / 3600:g}"
     with sessions.begin() as session:
         for case in session.execute(select(Case).where(Case.status == cases.CLAIMED)).scalars():
             if case.last_activity_at and case.last_activity_at < now - inactive_after:
                 cases.release(case, now)
+                cases.add_event(session, box, case, cases.REQUEUED_EVENT, now, hours=hours)
                 cases.audit(session, "requeued_inactive", case_id=case.id, now=now)
 
 

@@ -41,7 +41,7 @@ from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import AssessmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.crisis import CrisisHelp
-from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle, unclaimed_limits
 from bot.gateway.inbox import Inbox
 from bot.gateway.jobs import every
 from bot.gateway.nearby import NearbyServices
@@ -52,14 +52,14 @@ from bot.gateway.ratelimit import Limits, RateLimiter, RedisLimiter, build_limit
 from bot.gateway.sender import Sender
 from bot.gateway.store import PeopleStore
 from bot.gateway.telegram_app import build_application, register_commands
-from bot.gateway.terminal import chat
+from bot.gateway.terminal import CONSOLE_USER_ID, chat
 from bot.gateway.worker import Worker
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.questionnaire.definition import load_definition
 from bot.settings import WEBHOOK_SECRET, Settings
 from bot.storage.db import make_engine, session_factory
-from bot.storage.keys import cipher, data_keys
+from bot.storage.keys import cipher, data_keys, pseudonym
 from bot.storage.retention import RetentionPolicy, purge_and_scrub
 
 logger = logging.getLogger(__name__)
@@ -295,6 +295,9 @@ def http_server(settings: Settings, app: Starlette) -> uvicorn.Server:
             host=settings.gateway_host,
             port=settings.gateway_port,
             log_level="warning",
+            # Our handlers, not uvicorn's own on stderr: under the terminal chat they write to
+            # the log file (bot.logging_setup).
+            log_config=None,
             access_log=False,
             http="httptools",
             ws="none",
@@ -308,7 +311,7 @@ async def watch_forever(core: Core) -> None:
     every hour the retention periods."""
     settings = core.settings
     policy = RetentionPolicy.from_settings(settings)
-    unclaimed = timedelta(minutes=settings.unclaimed_alert_minutes)
+    unclaimed = unclaimed_limits(settings, core.centres)
     inactive = timedelta(hours=settings.inactive_case_hours)
     await asyncio.gather(
         every(
@@ -321,7 +324,9 @@ async def watch_forever(core: Core) -> None:
         every(
             "idle_claims",
             WATCH_INTERVAL,
-            lambda: asyncio.to_thread(requeue_idle, core.sessions, inactive, datetime.utcnow()),
+            lambda: asyncio.to_thread(
+                requeue_idle, core.sessions, core.box, inactive, datetime.utcnow()
+            ),
         ),
         every(
             "retention",
@@ -414,7 +419,7 @@ async def serve_terminal(settings: Settings, core: Core) -> None:
     ]
     async with core:
         try:
-            await chat(core)
+            await chat(core.conversation, core.outbox, pseudonym(core.keys, CONSOLE_USER_ID))
         finally:
             server.should_exit = True
             jobs[1].cancel()

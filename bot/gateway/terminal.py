@@ -9,17 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from bot.gateway import messages
-from bot.gateway.conversation import Turn
+from bot.gateway.conversation import Conversation, Turn
+from bot.gateway.outbox import Outbox
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.i18n import N_, resolve_language, translate
-from bot.storage.keys import pseudonym
-
-if TYPE_CHECKING:
-    from bot.gateway.service import Core
 
 OUTBOX_INTERVAL = 2.0
 # A fixed id: the terminal user is one person, kept across runs like a Telegram user would be.
@@ -44,14 +40,15 @@ def format_replies(replies: Sequence[Reply]) -> tuple[str, list[str]]:
 
 
 async def chat(
-    core: Core,
+    conversation: Conversation,
+    outbox: Outbox,
+    person: str,
     read_line: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
 ) -> None:
-    """Chat until end of input; a caseworker's messages (outbox) show up as they arrive."""
+    """Chat as ``person`` until end of input; a caseworker's messages (outbox) show up as they
+    arrive."""
     turn_language = resolve_language(os.environ.get("LANG"))
-    person = pseudonym(core.keys, CONSOLE_USER_ID)
-    conversation = core.conversation
     payloads: list[str] = []
 
     def turn() -> Turn:
@@ -64,10 +61,10 @@ async def chat(
 
     async def watch_outbox() -> None:
         while True:
-            for batch in await asyncio.to_thread(core.outbox.claim, 1, person):
+            for batch in await asyncio.to_thread(outbox.claim, 1, person):
                 show([item.reply for item in batch])
                 for item in batch:
-                    await asyncio.to_thread(core.outbox.sent, item.id)
+                    await asyncio.to_thread(outbox.sent, item.id)
             await asyncio.sleep(OUTBOX_INTERVAL)
 
     write(translate(turn_language, INTRO) + "\n")

@@ -7,6 +7,7 @@ and filtered on them, and they identify nobody.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,15 @@ PRIORITY_NAMES = {URGENT: "urgent", HIGH: "high", NORMAL: "normal"}
 OUTCOMES = ("referred", "assisted", "no_answer", "other", "cancelled", "erased")
 # Message kinds in a case thread.
 FROM_PERSON, FROM_CASEWORKER, NOTE, SYSTEM = "person", "caseworker", "note", "system"
+# What happened to a case, written in its thread as it happens. A SYSTEM entry holds the event's
+# code and parameters, never words: the console puts them into its reader's language.
+CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT = "claimed", "transferred", "to_centre"
+REQUEUED_EVENT, CANCELLED_EVENT, CLOSED_EVENT = "requeued", "cancelled", "closed"
+CRISIS_EVENT = "crisis"
+EVENTS = (
+    CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT, REQUEUED_EVENT, CANCELLED_EVENT,
+    CLOSED_EVENT, CRISIS_EVENT,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,40 @@ def open_case(session: Session, pseudonym: str) -> Case | None:
         .order_by(Case.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+# A person who comes back within this time of an urgent case starts at high priority at least:
+# what made it urgent may not be over.
+URGENT_MEMORY = timedelta(days=90)
+
+
+def earlier_cases(session: Session, case: Case) -> list[Case]:
+    """The same person's other cases that are over, newest first (none once they are erased:
+    erasure removes the pseudonym that links them)."""
+    if case.pseudonym is None:
+        return []
+    return list(
+        session.execute(
+            select(Case)
+            .where(Case.pseudonym == case.pseudonym, Case.id != case.id, Case.status == CLOSED)
+            .order_by(Case.id.desc())
+        ).scalars()
+    )
+
+
+def recently_urgent(session: Session, pseudonym: str, now: datetime) -> bool:
+    """Whether the person had an urgent case created within URGENT_MEMORY."""
+    return (
+        session.execute(
+            select(Case.id).where(
+                Case.pseudonym == pseudonym,
+                Case.priority == URGENT,
+                Case.status != DRAFT,
+                Case.created_at >= now - URGENT_MEMORY,
+            )
+        ).first()
+        is not None
+    )
 
 
 def create_draft(
@@ -175,6 +219,29 @@ def add_message(
     case.last_activity_at = now
     if kind == FROM_CASEWORKER and case.first_reply_at is None:
         case.first_reply_at = now
+
+
+def add_event(
+    session: Session, box: MultiFernet, case: Case, event: str, now: datetime,
+    caseworker_id: int | None = None, **params: str | list[str],
+) -> None:  # fmt: skip
+    """A SYSTEM line in the thread: ``event`` (one of EVENTS) and its parameters."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown case event {event!r}")
+    body = json.dumps({"event": event, **params}, ensure_ascii=False)
+    add_message(session, box, case, SYSTEM, body, now, caseworker_id)
+
+
+def read_event(text: str) -> tuple[str, dict[str, Any]] | None:
+    """(event, parameters) of a SYSTEM entry's text; None for a line written before events were
+    codes, which is shown as it is."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("event") not in EVENTS:
+        return None
+    return data.pop("event"), data
 
 
 def has_message_from(session: Session, case: Case, update_id: int) -> bool:

@@ -32,6 +32,7 @@ from starlette.routing import Mount
 from bot import directory
 from bot.centres import CentreDirectory
 from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
+from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
@@ -219,7 +220,10 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
     page.locator(f"form[action='/console/cases/{case_id}/reply'] button").click()
     expect(page.locator(".notice")).to_contain_text("Réponse envoyée")
     expect(page.locator(".thread .msg-caseworker .body")).to_have_text(reply)
-    assert outbox(sessions, box) == [(reply, None)]
+    # The person was told when the case was taken, in their language, then got the reply.
+    taken = (translate("ar", CLAIMED_NOTICE), None)
+    assert outbox(sessions, box) == [taken, (reply, None)]
+    expect(page.locator(".thread .msg-system .body")).to_have_text("Pris en charge par alice.")
 
     # The person answers with markup: shown as the characters typed, never as HTML.
     markup = "Merci <b>bold</b> <img src=x onerror=alert(1)>"
@@ -249,7 +253,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
         translate("ar", RATING_PROMPT),
         [[str(n), f"r:{case_id}:{n}"] for n in range(1, 6)],
     )
-    assert outbox(sessions, box) == [(reply, None), rating]
+    assert outbox(sessions, box) == [taken, (reply, None), rating]
     assert new_page.errors == []
 
 

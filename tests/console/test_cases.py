@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from bot.console import texts
 from bot.console.app import RATING_PROMPT
+from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
 from bot.storage import cases
 from bot.storage.keys import unseal
@@ -28,10 +30,19 @@ PACKET = {
 
 
 def claimed_case(client, sessions, box, account, packet=None, **case) -> int:
+    """A case claimed by ``account``; the person's "someone is reading" message is dropped from
+    the outbox, so that tests see only what they send."""
     case_id = queued_case(sessions, box, packet or PACKET, **case)
     login(client, account)
     post(client, f"/console/cases/{case_id}/claim")
+    with sessions.begin() as session:
+        session.execute(delete(OutboxMessage))
     return case_id
+
+
+def said(session, box, case_id: int) -> list[cases.ThreadEntry]:
+    """The thread without its system lines."""
+    return [e for e in cases.thread(session, box, case_id) if e.kind != cases.SYSTEM]
 
 
 def outbox(sessions, box) -> list[tuple[str, list | None]]:
@@ -140,7 +151,7 @@ def test_a_reply_goes_to_the_thread_and_to_the_outbox_as_plain_text(
     assert "Appelez le centre &lt;b&gt;demain&lt;/b&gt; &amp; venez." in page.text
     assert outbox(sessions, box) == [(text, None)]
     with sessions() as session:
-        (entry,) = cases.thread(session, box, case_id)
+        (entry,) = said(session, box, case_id)
         case = session.get(Case, case_id)
         assert (entry.kind, entry.text, entry.caseworker_id) == ("caseworker", text, alice.id)
         assert case.first_reply_at is not None
@@ -162,7 +173,7 @@ def test_a_note_stays_internal(client, sessions, box, alice) -> None:
     assert "A rappeler jeudi" in page.text and "Note interne" in page.text
     assert outbox(sessions, box) == []
     with sessions() as session:
-        (entry,) = cases.thread(session, box, case_id)
+        (entry,) = said(session, box, case_id)
         assert entry.kind == cases.NOTE
         assert [e.case_id for e in audit_actions(session, "note")] == [case_id]
 
@@ -343,3 +354,92 @@ def test_the_session_cookie_is_strict_and_secure_in_production(sessions, box, ce
     assert "samesite=strict" in cookie and "secure" in cookie and "httponly" in cookie
     assert "path=/console;" in cookie  # never sent to the webhook, /health or /metrics
     assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_the_person_is_told_when_their_case_is_taken(client, sessions, box, alice) -> None:
+    case_id = queued_case(sessions, box, PACKET, language="ar")
+    login(client, alice)
+
+    post(client, f"/console/cases/{case_id}/claim")
+
+    assert outbox(sessions, box) == [(translate("ar", CLAIMED_NOTICE), None)]
+
+
+def test_the_thread_shows_what_happened_to_the_case_in_the_readers_language(
+    new_client, sessions, box, alice, bob
+) -> None:
+    first, second = new_client(), new_client()
+    case_id = claimed_case(first, sessions, box, alice)
+    post(first, f"/console/cases/{case_id}/transfer", to_caseworker="bob")
+    login(second, bob)
+    post(second, f"/console/cases/{case_id}/close", outcome="assisted")
+
+    french = second.get(f"/console/cases/{case_id}").text
+    arabic = second.get(f"/console/cases/{case_id}?lang=ar").text
+
+    assert "Pris en charge par alice." in french
+    assert "Transféré par alice à bob." in french
+    assert "Clos par bob : Aidé directement." in french
+    closed = translate("ar", texts.EVENT_TEXTS[cases.CLOSED_EVENT])
+    assert closed.format(by="bob", outcome=translate("ar", texts.OUTCOME_LABELS["assisted"])) in (
+        arabic
+    )
+    with sessions() as session:
+        events = [cases.read_event(e.text) for e in cases.thread(session, box, case_id)]
+    assert events == [
+        (cases.CLAIMED_EVENT, {"by": "alice"}),
+        (cases.TRANSFERRED_EVENT, {"by": "alice", "to": "bob"}),
+        (cases.CLOSED_EVENT, {"by": "bob", "outcome": "assisted"}),
+    ]
+
+
+def test_the_case_page_lists_the_persons_earlier_cases_to_those_who_see_the_packet(
+    new_client, sessions, box, alice, bob, sam
+) -> None:
+    earlier = queued_case(sessions, box, PACKET, priority=cases.URGENT)
+    with sessions.begin() as session:
+        cases.close(session, box, session.get(Case, earlier), "referred", "", datetime.utcnow())
+    mine, supervisor, other = new_client(), new_client(), new_client()
+    case_id = claimed_case(mine, sessions, box, alice)
+    login(supervisor, sam)
+    login(other, bob)
+
+    page = mine.get(f"/console/cases/{case_id}").text
+    supervised = supervisor.get(f"/console/cases/{case_id}").text
+    hidden = other.get(f"/console/cases/{case_id}")
+
+    assert "Demandes précédentes de la personne" in page
+    assert f"Cas n° {earlier}" in page and "Orienté vers un service" in page
+    # A link only for those who may open that case: the centre's supervisor, not alice.
+    assert f'href="/console/cases/{earlier}"' not in page
+    assert f'href="/console/cases/{earlier}"' in supervised
+    assert "Demandes précédentes" not in hidden.text
+
+
+def test_the_packet_says_why_a_case_is_urgent_and_speaks_the_readers_language(
+    client, sessions, box, alice
+) -> None:
+    packet = {
+        **PACKET,
+        "profile": {"Situation sociale": "un soutien serait utile"},
+        "contact_language": "ar",
+        "crisis": [],
+        "flags": ["self_harm"],
+    }
+    case_id = claimed_case(client, sessions, box, alice, packet, priority=cases.URGENT)
+
+    french = client.get(f"/console/cases/{case_id}").text
+    english = client.get(f"/console/cases/{case_id}?lang=en").text
+
+    why = french.split('class="why-urgent"')[1].split("</div>")[0]
+    assert "Risque d&#39;automutilation" in why
+    assert "Demande urgente" not in french, "the box says it; no contradicting yes/no row"
+    assert "Langue préférée pour le contact" in french and "العربية" in french
+    assert translate("en", "Situation sociale") in english
+    assert translate("en", "un soutien serait utile") in english
+    assert "Situation sociale" not in english
+
+
+def test_a_normal_case_has_no_urgency_box(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice, {**PACKET, "crisis": [], "flags": []})
+    assert "why-urgent" not in client.get(f"/console/cases/{case_id}").text

@@ -108,8 +108,10 @@ def test_a_supervisor_cannot_open_read_or_answer_another_centres_case(
     with sessions() as session:
         case = session.get(Case, ids["dakar-demo"])
         assert (case.status, case.claimed_by) == (cases.CLAIMED, alice.id)
-        assert len(session.execute(select(OutboxMessage)).all()) == 1  # alice's reply only
-        assert len(session.execute(select(CaseMessage)).all()) == 1
+        # Alice's claim (the person is told) and her reply, nothing from the supervisor.
+        assert len(session.execute(select(OutboxMessage)).all()) == 2
+        kinds = session.execute(select(CaseMessage.kind)).scalars().all()
+        assert kinds == [cases.SYSTEM, cases.FROM_CASEWORKER]
         refused = audit_actions(session, "forbidden")
     assert [e.username for e in refused] == ["rosa"] * 4
 

@@ -312,6 +312,9 @@ async def test_an_arabic_assessment_result_lists_long_services_within_the_limits
 def question_of(message: dict) -> str | None:
     """The id of the question a message asks (its buttons say), or None."""
     payloads = [p for p in buttons(message).values() if p.startswith("a:")]
+    if any(p.endswith(":resume") for p in payloads):
+        # A pause; its buttons are in reading order, which is reversed in Arabic.
+        return "resume"
     return payloads[0].split(":")[2] if payloads else None
 
 

@@ -4,11 +4,13 @@ caseworker (the real console over HTTP) talk through the bot, then the case is r
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from bot.console import texts as console_texts
 from bot.console.texts import CONTACT_TIME_LABELS, RATING_PROMPT
 from bot.crisis.kinds import BY_ID
 from bot.gateway import handover as texts
@@ -61,7 +63,10 @@ async def test_consent_queue_reply_answer_close_and_rating(
         (queued,) = await press(fake_api, user, CONTACT_TIME_LABELS["evening"], ask)
         assert "position 1" in queued["text"] and "/stop" in queued["text"]
         (alert,) = await fake_api.wait_for_messages(CASEWORKER_CHAT_ID, 1)
-        assert alert["text"] == "Nouveau cas dans la file (priorité : normale).", "no personal data"
+        # The case number and the priority, no personal data.
+        assert re.fullmatch(
+            r"Nouveau cas n° \d+ dans la file \(priorité : normale\)\.", alert["text"]
+        )
         assert [f["error_code"] for f in fake_api.failed("sendMessage")] == [502]
 
         # 1. The case appears in the console's queue, without its content.
@@ -79,8 +84,11 @@ async def test_consent_queue_reply_answer_close_and_rating(
         assert f"/console/cases/{case_id}/claim" in queue_page
         assert "logement" not in queue_page
 
-        # 2. The caseworker claims and replies; the returnee receives the reply.
+        # 2. The caseworker claims (the returnee is told) and replies; the returnee receives it.
+        fake_api.clear()
         post(console, f"/console/cases/{case_id}/claim")
+        (taken,) = await fake_api.wait_for_messages(user, 1)
+        assert taken["text"] == translate("fr", console_texts.CLAIMED_NOTICE)
         assert (
             "je cherche du travail et un logement" in console.get(f"/console/cases/{case_id}").text
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,12 +13,13 @@ from bot.console.texts import CONTACT_TIME_LABELS
 from bot.gateway import handover as texts
 from bot.gateway.alerts import CASEWORKERS, CaseworkerAlerts
 from bot.gateway.assessment import Who
-from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
+from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle, unclaimed_limits
 from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
-from bot.storage import cases
-from bot.storage.keys import unseal
+from bot.settings import load_settings
+from bot.storage import cases, repository
+from bot.storage.keys import seal, unseal
 from bot.storage.models import Case, Consent, OutboxMessage
 
 WHO = Who("person-1", "fr", "dakar-demo")
@@ -182,21 +184,24 @@ async def test_watcher_alerts_once_and_requeues_abandoned_claims(
     await queue_a_case(flow)
     clear_outbox(sessions)
     later = datetime.utcnow() + timedelta(minutes=20)
-    unclaimed, inactive = timedelta(minutes=15), timedelta(hours=1)
+    unclaimed, inactive = (lambda case: 15), timedelta(hours=1)
+
+    with sessions() as session:
+        case_id = session.execute(select(Case.id)).scalar_one()
 
     alert_unclaimed(sessions, alerts, unclaimed, later)
     alert_unclaimed(sessions, alerts, unclaimed, later)
-    assert queued_alerts(sessions, box) == [
-        (CASEWORKER_CHAT_ID, "Un cas attend depuis plus de 15 minutes (priorité : normale).")
-    ]
+    waiting = f"Le cas n° {case_id} attend depuis plus de 15 minutes (priorité : normale)."
+    assert queued_alerts(sessions, box) == [(CASEWORKER_CHAT_ID, waiting)]
 
     with sessions.begin() as session:
-        case_id = session.execute(select(Case.id)).scalar_one()
         assert cases.claim(session, case_id, caseworker_id=7, now=later)
     much_later = later + timedelta(hours=2)
-    requeue_idle(sessions, inactive, much_later)
+    requeue_idle(sessions, box, inactive, much_later)
     with sessions.begin() as session:
         assert session.get(Case, case_id).status == cases.QUEUED
+        (entry,) = cases.thread(session, box, case_id)
+    assert cases.read_event(entry.text) == (cases.REQUEUED_EVENT, {"hours": "1"})
 
 
 async def test_my_data_lists_assessments_consents_and_the_open_case(flow: HandoverFlow) -> None:
@@ -228,10 +233,8 @@ async def test_a_crisis_during_an_open_case_makes_it_urgent_and_alerts(
         assert case.priority == cases.URGENT
         assert cases.packet(box, case)["crisis"] == ["violence"]
         thread = cases.thread(session, box, case.id)
-    assert [(e.kind, e.text) for e in thread][-2:] == [
-        (cases.FROM_PERSON, "il me frappe encore"),
-        (cases.SYSTEM, translate("fr", texts.CRISIS_NOTE, {"kinds": "Violences"})),
-    ]
+    assert [(e.kind, e.text) for e in thread][-2][1] == "il me frappe encore"
+    assert cases.read_event(thread[-1].text) == (cases.CRISIS_EVENT, {"kinds": ["violence"]})
     ((chat_id, alert),) = queued_alerts(sessions, box)
     assert chat_id == CASEWORKER_CHAT_ID and str(case.id) in alert
     assert "frappe" not in alert, "no personal data in the alert"
@@ -266,8 +269,10 @@ async def test_a_queued_case_is_alerted_through_the_outbox_with_no_personal_data
 ) -> None:
     await queue_a_case(flow)
 
+    with sessions() as session:
+        case_id = session.execute(select(Case.id)).scalar_one()
     assert queued_alerts(sessions, box) == [
-        (CASEWORKER_CHAT_ID, "Nouveau cas dans la file (priorité : normale).")
+        (CASEWORKER_CHAT_ID, f"Nouveau cas n° {case_id} dans la file (priorité : normale).")
     ]
 
 
@@ -299,4 +304,104 @@ async def test_without_a_caseworker_chat_alerts_go_to_the_log(
     await queue_a_case(flow)
 
     assert queued_alerts(sessions, box) == []
-    assert "Nouveau cas dans la file (priorité : normale)." in caplog.text
+    assert "dans la file (priorité : normale)." in caplog.text
+
+
+def test_unclaimed_limits_follow_the_priority_and_the_centres_own_setting(
+    centres: CentreDirectory,
+) -> None:
+    settings = load_settings(
+        {"URGENT_ALERT_MINUTES": "4", "HIGH_ALERT_MINUTES": "9", "UNCLAIMED_ALERT_MINUTES": "20"}
+    )
+    dakar = centres.get("dakar-demo")
+    own = replace(dakar, alert_minutes={"urgent": 2})
+    limit = unclaimed_limits(settings, CentreDirectory([own, *[c for c in centres if c != dakar]]))
+
+    def case(priority: int, centre: str) -> Case:
+        return Case(priority=priority, centre_code=centre)
+
+    assert limit(case(cases.URGENT, "dakar-demo")) == 2, "the centre's own setting"
+    assert limit(case(cases.HIGH, "dakar-demo")) == 9
+    assert limit(case(cases.NORMAL, "dakar-demo")) == 20
+    assert limit(case(cases.URGENT, "rabat-demo")) == 4
+    assert limit(case(cases.URGENT, None)) == 4
+
+
+async def test_an_urgent_case_is_alerted_before_a_normal_one(flow, alerts, sessions, box) -> None:
+    await queue_a_case(flow)
+    with sessions.begin() as session:
+        normal = session.execute(select(Case)).scalar_one()
+        urgent = Case(
+            pseudonym="p" * 32, status=cases.QUEUED, priority=cases.URGENT, language="ar",
+            centre_code="rabat-demo", queued_at=normal.queued_at,
+            created_at=normal.queued_at, packet=normal.packet,
+        )  # fmt: skip
+        session.add(urgent)
+        session.flush()
+        urgent_id, normal_id = urgent.id, normal.id
+    clear_outbox(sessions)
+    minutes = {cases.URGENT: 5, cases.HIGH: 10, cases.NORMAL: 15}
+
+    alert_unclaimed(
+        sessions, alerts, lambda c: minutes[c.priority], datetime.utcnow() + timedelta(minutes=6)
+    )
+
+    assert queued_alerts(sessions, box) == [
+        (
+            CASEWORKER_CHAT_ID,
+            f"Le cas n° {urgent_id} attend depuis plus de 5 minutes (priorité : urgente).",
+        )
+    ]
+    clear_outbox(sessions)
+    alert_unclaimed(
+        sessions, alerts, lambda c: minutes[c.priority], datetime.utcnow() + timedelta(minutes=16)
+    )
+    assert queued_alerts(sessions, box) == [
+        (
+            CASEWORKER_CHAT_ID,
+            f"Le cas n° {normal_id} attend depuis plus de 15 minutes (priorité : normale).",
+        )
+    ]
+
+
+@pytest.mark.parametrize(("days_ago", "expected"), [(30, cases.HIGH), (120, cases.NORMAL)])
+async def test_a_person_back_soon_after_an_urgent_case_starts_at_high_priority(
+    flow: HandoverFlow, sessions, box, days_ago: int, expected: int
+) -> None:
+    with sessions.begin() as session:
+        earlier = cases.create_draft(
+            session, box, WHO.pseudonym, "fr", "dakar-demo", {}, cases.URGENT, "contact_time"
+        )
+        earlier.created_at = datetime.utcnow() - timedelta(days=days_ago)
+        cases.enqueue(earlier, earlier.created_at)
+        cases.close(session, box, earlier, "referred", "refuge", earlier.created_at)
+
+    await queue_a_case(flow)
+
+    with sessions() as session:
+        case = session.execute(select(Case).where(Case.status == cases.QUEUED)).scalar_one()
+    assert case.priority == expected
+
+
+async def test_sharing_the_assessment_adds_town_and_contact_language_and_withdrawing_removes_them(
+    flow: HandoverFlow, sessions, box
+) -> None:
+    answers = {"prof_town": "Thiès", "prof_contact_language": "ar"}
+    result = {"version": 2, "scores": {"social": 0.5}, "composite": 0.5, "flags": []}
+    with sessions.begin() as session:
+        progress = seal(box, {"answers": answers, "history": [], "current": None})
+        assessment = repository.create_assessment(session, WHO.pseudonym, 2, progress)
+        assessment.status = repository.COMPLETED
+        assessment.result = seal(box, result)
+
+    (ask,) = await flow.start(WHO)
+    assert ask.text == translate("fr", texts.ASK_SHARE)
+    await flow.button(WHO, payload(ask, texts.YES))
+
+    def packet() -> dict:
+        with sessions() as session:
+            return cases.packet(box, session.execute(select(Case)).scalar_one())
+
+    assert packet()["town"] == "Thiès" and packet()["contact_language"] == "ar"
+    await flow.withdraw(WHO, "c:share_assessment")
+    assert not {"profile", "flags", "town", "contact_language"} & set(packet())
