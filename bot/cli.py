@@ -40,6 +40,19 @@ MODELS_DIR = PROJECT_ROOT / "models"
 TRAINING_INPUTS = ("nlu", "flows", "domain.yml", "config.yml")
 # Read by the gateway, not learned: a new crisis phrase needs no new model.
 NOT_TRAINED = ("flows/crisis/",)
+# What the processes write (var/, the database and its WAL, the data key, logs, reports) holds
+# people's data or opens it: the operator's alone, files 0600 and directories 0700.
+PRIVATE_UMASK = 0o077
+
+
+def keep_private(var_dir: Path) -> None:
+    """Set the umask before anything is written, for this process and every process it starts
+    (Rasa, the action server, gateway replicas inherit it), and close var/ to others: one
+    created before this was 0755, with 0644 files in it."""
+    os.umask(PRIVATE_UMASK)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    if var_dir.stat().st_uid == os.getuid():
+        var_dir.chmod(0o700)
 
 
 def training_hash(root: Path = PROJECT_ROOT) -> str:
@@ -252,16 +265,22 @@ def caseworker_command(settings: Settings, args: argparse.Namespace) -> None:
                 change_account(session, args, known_centres)
                 return
             if args.action == "create":
-                _, uri = auth.create_account(
+                _, enrolment = auth.create_account(
                     session, box, args.username, password(), args.role or "caseworker",
                     args.centre, known_centres,
                 )  # fmt: skip
             else:
-                uri = auth.reset_account(session, box, args.username, password())
+                enrolment = auth.reset_account(session, box, args.username, password())
         except ValueError as error:
             sys.exit(f"error: {error}")
     print("Add this to the caseworker's authenticator app (as a QR code or by hand):")
-    print(uri)
+    print(enrolment.uri)
+    print(
+        "\nRecovery codes: each logs in once instead of a code from the app (a lost phone).\n"
+        "Give them to the caseworker to keep apart from the phone; they are not shown again:"
+    )
+    for code in enrolment.recovery_codes:
+        print(f"  {code}")
 
 
 def change_account(session: Session, args: argparse.Namespace, known: set[str]) -> None:
@@ -282,13 +301,11 @@ def change_account(session: Session, args: argparse.Namespace, known: set[str]) 
 def purge(settings: Settings) -> None:
     """Apply the retention periods now (the running app also does it every hour)."""
     from bot.storage.db import make_engine, session_factory
-    from bot.storage.retention import RetentionPolicy
-    from bot.storage.retention import purge as purge_expired
+    from bot.storage.retention import RetentionPolicy, purge_and_scrub
 
     migrate(settings.database_url)
     sessions = session_factory(make_engine(settings.database_url))
-    with sessions.begin() as session:
-        counts = purge_expired(session, datetime.utcnow(), RetentionPolicy.from_settings(settings))
+    counts = purge_and_scrub(sessions, datetime.utcnow(), RetentionPolicy.from_settings(settings))
     print("removed: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
 
 
@@ -413,6 +430,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging()
     try:
         settings = load_settings()
+        keep_private(settings.var_dir)
         if args.command == "run" and args.scaled:
             run_scaled(settings, args.gateways)
         elif args.command == "run":

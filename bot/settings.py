@@ -76,6 +76,7 @@ class Settings:
     console_secure_cookies: bool
     retention_days: int
     closed_case_days: int
+    audit_retention_days: int
     # Names this gateway's leases in the inbox and outbox: stable across its restarts.
     replica_id: str
     # Gateway replicas sharing the bot: without Redis, each keeps to its share of the limits.
@@ -160,6 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "1") != "0",
         retention_days=_integer(env, "RETENTION_DAYS", 30),
         closed_case_days=_integer(env, "CLOSED_CASE_DAYS", 365),
+        audit_retention_days=_integer(env, "AUDIT_RETENTION_DAYS", 365),
         replica_id=env.get("REPLICA_ID") or f"{socket.gethostname()}:{gateway_port}",
         gateway_replicas=max(1, _integer(env, "GATEWAY_REPLICAS", 1)),
         send_rate=_rate(env, "TELEGRAM_SEND_RATE", 30.0),

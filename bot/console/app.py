@@ -1045,17 +1045,15 @@ class Console:
     def report_choice(self, call: Call) -> dict[str, Any]:
         """Month and centre from the query string, and the choices the page offers.
 
-        A missing or malformed month is the latest with figures (else this month); an unknown
-        centre is every centre.
+        A missing or malformed month is the latest with figures (else this month); for an
+        admin, an unknown centre is every centre. A supervisor sees their own centre's figures
+        only: asking for another centre is refused (and audited), and so is every report while
+        the account has no centre.
         """
+        if not scope.sees_every_centre(call.user):
+            return self.own_centre_choice(call)
         pairs = reports.months_and_centres(call.session)
-        this_month = call.now.strftime("%Y-%m")
-        month = call.request.query_params.get("month", "")
-        try:
-            reports.month_bounds(month)
-        except ValueError:
-            month = pairs[0][0] if pairs else this_month
-        months = sorted({m for m, _ in pairs} | {this_month, month}, reverse=True)
+        month, months = self.report_months(call, pairs)
         language = call.language
         options = [("", reports.centre_name(None, language))]
         options += [(centre.code, centre.name) for centre in self.centres]
@@ -1074,6 +1072,36 @@ class Console:
             "centre_options": options,
             "centre_label": dict(options)[choice],
             "query": urlencode({"month": month, "centre": choice}),
+        }
+
+    def report_months(self, call: Call, pairs: list[tuple[str, str]]) -> tuple[str, list[str]]:
+        """The month asked for, and the months to offer (those with figures, this one)."""
+        this_month = call.now.strftime("%Y-%m")
+        month = call.request.query_params.get("month", "")
+        try:
+            reports.month_bounds(month)
+        except ValueError:
+            month = pairs[0][0] if pairs else this_month
+        return month, sorted({m for m, _ in pairs} | {this_month, month}, reverse=True)
+
+    def own_centre_choice(self, call: Call) -> dict[str, Any]:
+        """``report_choice`` for an account that works for one centre."""
+        own = call.user.centre_code
+        asked = call.request.query_params.get("centre", "")
+        if not own or asked not in ("", own):
+            raise Refused(403, "forbidden", "forbidden")
+        pairs = [(m, c) for m, c in reports.months_and_centres(call.session) if c == own]
+        month, months = self.report_months(call, pairs)
+        centre = self.centres.get(own)
+        label = centre.name if centre is not None else own
+        return {
+            "month": month,
+            "centre": own,
+            "choice": own,
+            "months": months,
+            "centre_options": [(own, label)],
+            "centre_label": label,
+            "query": urlencode({"month": month, "centre": own}),
         }
 
     def report_detail(self, choice: dict[str, Any], what: str) -> str:

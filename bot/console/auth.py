@@ -2,8 +2,9 @@
 
 Each function takes a session and leaves committing to the caller, like ``bot.storage.cases``.
 The TOTP secret is sealed with the data key, so a copy of the database alone cannot produce
-codes. Every login attempt is written to the audit log, never with the password, and with the
-typed username only when it names an account.
+codes. Each TOTP secret comes with one-time recovery codes (``bot.console.recovery_codes``),
+each accepted once instead of a TOTP code. Every login attempt is written to the audit log,
+never with the password, and with the typed username only when it names an account.
 Whatever changes what an account may do (disabling, a reset, a new role or centre) ends its
 open console sessions (``bot.console.login_sessions``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pyotp
@@ -21,7 +23,7 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.console import login_sessions, passwords
+from bot.console import login_sessions, passwords, recovery_codes
 from bot.storage import cases
 from bot.storage.keys import seal, unseal
 from bot.storage.models import Caseworker
@@ -47,11 +49,21 @@ def _check_password(password: str, username: str) -> None:
         raise ValueError(problem)
 
 
-def _new_totp(box: MultiFernet, account: Caseworker) -> str:
-    """Give the account a fresh TOTP secret; return the URI an authenticator app scans."""
+@dataclass(frozen=True)
+class Enrolment:
+    """What the caseworker is given once, at creation or reset: the URI their authenticator
+    app scans, and the recovery codes to keep somewhere safe."""
+
+    uri: str
+    recovery_codes: list[str]
+
+
+def _enrol(session: Session, box: MultiFernet, account: Caseworker) -> Enrolment:
+    """Give the (flushed) account a fresh TOTP secret and recovery codes for it."""
     secret = pyotp.random_base32()
     account.totp_secret = seal(box, secret)
-    return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name=TOTP_ISSUER)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name=TOTP_ISSUER)
+    return Enrolment(uri, recovery_codes.replace(session, box, account, datetime.utcnow()))
 
 
 def find_account(session: Session, username: str) -> Caseworker | None:
@@ -79,8 +91,9 @@ def _check_role_and_centre(role: str, centre: str | None, known_centres: Collect
 def create_account(
     session: Session, box: MultiFernet, username: str, password: str, role: str,
     centre: str | None = None, known_centres: Collection[str] = (),
-) -> tuple[Caseworker, str]:  # fmt: skip
-    """A new active account and its TOTP provisioning URI ("otpauth://...").
+) -> tuple[Caseworker, Enrolment]:  # fmt: skip
+    """A new active account, with its TOTP provisioning URI ("otpauth://...") and recovery
+    codes.
 
     ``centre``, when given, must be one of ``known_centres`` (the centres file's codes).
     """
@@ -98,26 +111,28 @@ def create_account(
         active=True,
         failed_logins=0,
         created_at=datetime.utcnow(),
+        totp_secret=b"",
     )
-    uri = _new_totp(box, account)
     session.add(account)
     session.flush()
+    enrolment = _enrol(session, box, account)
     cases.audit(session, "account_created", account.id, username, detail=role)
-    return account, uri
+    return account, enrolment
 
 
-def reset_account(session: Session, box: MultiFernet, username: str, password: str) -> str:
-    """New password and new TOTP secret (a lost phone is the usual reason); unlocks."""
+def reset_account(session: Session, box: MultiFernet, username: str, password: str) -> Enrolment:
+    """New password, new TOTP secret and new recovery codes (a lost phone is the usual
+    reason); unlocks."""
     _check_password(password, username)
     account = _existing(session, username)
     account.password_hash = _hasher.hash(password)
     account.failed_logins = 0
     account.locked_until = None
     account.totp_last_step = None  # the steps of the old secret mean nothing for the new one
-    uri = _new_totp(box, account)
+    enrolment = _enrol(session, box, account)
     cases.audit(session, "account_reset", account.id, username)
     _end_sessions(session, account, "reset")
-    return uri
+    return enrolment
 
 
 def set_active(session: Session, username: str, active: bool) -> None:
@@ -235,6 +250,8 @@ def verify_login(
     if not matches or account is None:
         _refuse(session, account, "unknown user" if account is None else "password", now)
         return None
+    if recovery_codes.looks_like_one(code):
+        return _recover(session, box, account, code, now)
     step = _code_step(box, account, code, now)
     if step is None:
         _refuse(session, account, "code", now)
@@ -245,7 +262,32 @@ def verify_login(
     if not _use_step(session, account, step):
         _refuse(session, account, "code reused", now)
         return None
+    return _logged_in(session, account, now)
+
+
+def _recover(
+    session: Session, box: MultiFernet, account: Caseworker, code: str, now: datetime
+) -> Caseworker | None:
+    """The login's second factor is a recovery code: checked, then used up (audited)."""
+    if not recovery_codes.is_valid(session, box, account, code):
+        _refuse(session, account, "recovery code", now)
+        return None
+    if not account.active:
+        # Refused before the code is used up: it still works once the account is enabled.
+        _refuse(session, account, "inactive", now)
+        return None
+    if not recovery_codes.use(session, box, account, code):
+        _refuse(session, account, "recovery code reused", now)
+        return None
+    left = recovery_codes.remaining(session, account.id)
+    cases.audit(
+        session, "recovery_code_used", account.id, account.username, detail=f"{left} left", now=now
+    )
+    return _logged_in(session, account, now)
+
+
+def _logged_in(session: Session, account: Caseworker, now: datetime) -> Caseworker:
     account.failed_logins = 0
     account.locked_until = None
-    cases.audit(session, "login", account.id, username, now=now)
+    cases.audit(session, "login", account.id, account.username, now=now)
     return account

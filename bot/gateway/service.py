@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,14 +57,16 @@ from bot.gateway.worker import Worker
 from bot.nlg.render import Renderer
 from bot.nlg.templates import load_templates
 from bot.questionnaire.definition import load_definition
-from bot.settings import Settings
+from bot.settings import WEBHOOK_SECRET, Settings
 from bot.storage.db import make_engine, session_factory
 from bot.storage.keys import cipher, data_keys, pseudonym
-from bot.storage.retention import RetentionPolicy, purge
+from bot.storage.retention import RetentionPolicy, purge_and_scrub
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# An update is a few kilobytes; a bigger body is not from Telegram and is not read further.
+MAX_UPDATE_BYTES = 1 << 20
 WATCH_INTERVAL = 60.0
 RETENTION_INTERVAL = 3600.0
 DATABASE_THREADS = 16
@@ -181,11 +184,13 @@ def build_http_app(
         return Response(data, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def telegram_webhook(request: Request) -> Response:
-        secret = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(secret, settings.webhook_secret or ""):
+        if not secret_matches(request.headers.get(SECRET_HEADER, ""), settings.webhook_secret):
             return Response(status_code=403)
+        body = await bounded_body(request, MAX_UPDATE_BYTES)
+        if body is None:
+            return Response(status_code=413)
         try:
-            data = await request.json()
+            data = json.loads(body)
         except (ValueError, RecursionError):
             # RecursionError: a body nested thousands of levels deep.
             return Response(status_code=400)
@@ -225,6 +230,33 @@ def build_http_app(
     if settings.mode == "webhook" and accept is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def secret_matches(given: str, expected: str | None) -> bool:
+    """Whether the webhook's secret header is the configured secret, compared in constant time.
+
+    A header that cannot be a secret (empty, too long, or with characters outside Telegram's
+    alphabet, such as the Latin-1 text Starlette decodes non-ASCII bytes to) is refused before
+    the comparison, which raises on non-ASCII text.
+    """
+    if expected is None or not WEBHOOK_SECRET.fullmatch(given):
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes: from the
+    Content-Length header when there is one, else (chunked, or a header that lies) while the
+    body is streamed, so that the rest of an oversized body is never read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def from_loopback(request: Request) -> bool:
@@ -305,8 +337,7 @@ async def watch_forever(core: Core) -> None:
 
 
 def apply_retention(sessions: sessionmaker[Session], policy: RetentionPolicy) -> None:
-    with sessions.begin() as session:
-        counts = purge(session, datetime.utcnow(), policy)
+    counts = purge_and_scrub(sessions, datetime.utcnow(), policy)
     logger.info("retention: removed %s", counts)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import repository, statistics
 from bot.storage.cases import UNFINISHED
-from bot.storage.db import engine_of
+from bot.storage.db import engine_of, scrub
 from bot.storage.keys import seal
 from bot.storage.models import Assessment, Case, Person
 from bot.storage.repository import IN_PROGRESS
@@ -155,3 +155,5 @@ class PeopleStore:
     def _erase(self, pseudonym: str) -> None:
         with self._sessions.begin() as session:
             repository.erase_person(session, pseudonym)
+        # At once, not at the hourly purge: the person was told their data is gone.
+        scrub(engine_of(self._sessions))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.settings import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
 
 # As many connections as the gateway has database threads (bot.gateway.service), and a few more.
 POOL_SIZE, POOL_OVERFLOW = 12, 4
@@ -42,7 +46,33 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros in their page instead of left as free space that
+    # a file carver could read back (the erased thread, packet and answers of /forget).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def scrub(engine: Engine, tables: Iterable[str] = ()) -> None:
+    """After an erasure or a purge, leave no copy of deleted rows in the database's files.
+
+    SQLite: secure_delete has zeroed them in the pages, but the WAL still holds the earlier
+    versions of those pages until a checkpoint; TRUNCATE copies the pages back and empties the
+    WAL file. PostgreSQL: a delete only marks rows dead; VACUUM of ``tables`` frees them for
+    reuse (what remains until it runs: docs/data-inventory.md). VACUUM cannot run inside a
+    transaction, hence the autocommit connection.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            # A reader held an older snapshot: the next erasure or hourly purge checkpoints it.
+            logger.warning("WAL checkpoint deferred: a reader was busy")
+    elif engine.dialect.name == "postgresql":
+        existing = set(inspect(engine).get_table_names())
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in tables:
+                if table in existing:
+                    connection.exec_driver_sql(f'VACUUM "{table}"')
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -128,6 +128,19 @@ class ConsoleSession(Base):
     address = Column(String(64), nullable=True)
 
 
+class RecoveryCode(Base):
+    """A one-time code that logs in instead of a TOTP code (``bot.console.recovery_codes``),
+    deleted when used. Only a keyed hash is stored: a copy of the table tells no code."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("caseworker_id", "code_hash", name="uq_recovery_code"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    caseworker_id = Column(Integer, nullable=False, index=True)
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
 class Case(Base):
     """A handover. ``packet`` (encrypted) is what the caseworker sees after claiming."""
 

@@ -27,7 +27,7 @@ def get_or_create_person(session: Session, pseudonym: str, language: str) -> Per
 
 # Rasa's tracker store keeps its events in the same database, in a table it creates itself; only
 # the column that erasure needs is declared here.
-_rasa_events = Table("events", MetaData(), Column("sender_id", String(255)))
+RASA_EVENTS = Table("events", MetaData(), Column("sender_id", String(255)))
 
 
 def erase_person(session: Session, pseudonym: str) -> None:
@@ -36,8 +36,8 @@ def erase_person(session: Session, pseudonym: str) -> None:
     session.execute(delete(Assessment).where(Assessment.pseudonym == pseudonym))
     session.execute(delete(Consent).where(Consent.pseudonym == pseudonym))
     erase_cases(session, pseudonym, datetime.utcnow())
-    if inspect(session.connection()).has_table(_rasa_events.name):
-        session.execute(delete(_rasa_events).where(_rasa_events.c.sender_id == pseudonym))
+    if inspect(session.connection()).has_table(RASA_EVENTS.name):
+        session.execute(delete(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == pseudonym))
 
 
 def open_assessment(session: Session, pseudonym: str) -> Assessment | None:

@@ -5,6 +5,8 @@
 - Closed cases are deleted after ``closed_case_days``; the audit log keeps only ids.
 - Handled Telegram update ids (kept to ignore repeats) and dead letters go after
   ``delivered_days``; sent messages are deleted as soon as Telegram has them.
+- Audit log entries (logins, case views, account changes) go after ``audit_days``: kept for
+  accountability, not for ever, since they tell who worked when.
 """
 
 from __future__ import annotations
@@ -13,12 +15,30 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.constants import CONSENT_KEEP
 from bot.settings import Settings
 from bot.storage import cases, repository
-from bot.storage.models import Case, CaseMessage, Consent, DeadLetter, InboxUpdate, Person
+from bot.storage.db import engine_of, scrub
+from bot.storage.models import (
+    Assessment,
+    AuditEntry,
+    Case,
+    CaseMessage,
+    Consent,
+    DeadLetter,
+    InboxUpdate,
+    OutboxMessage,
+    Person,
+)
+
+# Every table a purge deletes from (erasing a person included), vacuumed after it on PostgreSQL.
+PURGED_TABLES = (
+    *(model.__tablename__ for model in (Person, Assessment, Consent, Case, CaseMessage)),
+    *(model.__tablename__ for model in (OutboxMessage, DeadLetter, InboxUpdate, AuditEntry)),
+    repository.RASA_EVENTS.name,
+)
 
 
 @dataclass(frozen=True)
@@ -26,10 +46,15 @@ class RetentionPolicy:
     inactive_days: int = 30
     closed_case_days: int = 365
     delivered_days: int = 7
+    audit_days: int = 365
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPolicy:
-        return cls(settings.retention_days, settings.closed_case_days)
+        return cls(
+            settings.retention_days,
+            settings.closed_case_days,
+            audit_days=settings.audit_retention_days,
+        )
 
 
 def _keeps_answers(session: Session, pseudonym: str) -> bool:
@@ -40,6 +65,17 @@ def _keeps_answers(session: Session, pseudonym: str) -> bool:
         .limit(1)
     ).scalar_one_or_none()
     return bool(latest)
+
+
+def purge_and_scrub(
+    sessions: sessionmaker[Session], now: datetime, policy: RetentionPolicy
+) -> dict[str, int]:
+    """The purge in a transaction of its own, then the deleted rows scrubbed from the
+    database's files (``bot.storage.db.scrub``)."""
+    with sessions.begin() as session:
+        counts = purge(session, now, policy)
+    scrub(engine_of(sessions), PURGED_TABLES)
+    return counts
 
 
 def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str, int]:
@@ -75,5 +111,8 @@ def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str,
         delete(InboxUpdate).where(
             InboxUpdate.status != "pending", InboxUpdate.received_at < delivered_before
         )
+    ).rowcount
+    counts["audit_entries"] = session.execute(
+        delete(AuditEntry).where(AuditEntry.at < now - timedelta(days=policy.audit_days))
     ).rowcount
     return counts

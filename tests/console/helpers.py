@@ -47,6 +47,7 @@ class Account:
     username: str
     password: str
     secret: str
+    recovery_codes: tuple[str, ...] = ()
 
     def code(self, at: datetime | None = None) -> str:
         totp = pyotp.TOTP(self.secret)
@@ -71,11 +72,14 @@ def make_account(
 ) -> Account:  # fmt: skip
     """An active account; of dakar-demo unless told, like ``queued_case``'s cases."""
     with sessions.begin() as session:
-        account, uri = auth.create_account(
+        account, enrolment = auth.create_account(
             session, box, username, PASSWORD, role, centre, DEMO_CENTRES
         )
         account_id = account.id
-    return Account(account_id, username, PASSWORD, pyotp.parse_uri(uri).secret)
+    return Account(
+        account_id, username, PASSWORD, pyotp.parse_uri(enrolment.uri).secret,
+        tuple(enrolment.recovery_codes),
+    )  # fmt: skip
 
 
 def queued_case(

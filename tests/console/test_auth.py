@@ -33,9 +33,10 @@ def attempt(sessions: sessionmaker, box: MultiFernet, account: Account, **overri
 
 def test_create_account_hashes_the_password_and_seals_the_totp_secret(sessions, box) -> None:
     with sessions.begin() as session:
-        account, uri = auth.create_account(
+        account, enrolment = auth.create_account(
             session, box, "carla", PASSWORD, "admin", "dakar-demo", DEMO_CENTRES
         )
+    uri = enrolment.uri
 
     assert uri.startswith("otpauth://totp/")
     secret = pyotp.parse_uri(uri).secret
@@ -124,7 +125,7 @@ def test_list_and_disable_accounts(sessions, box, alice, bob) -> None:
 
 def test_reset_gives_a_new_password_and_a_new_totp_secret(sessions, box, alice) -> None:
     with sessions.begin() as session:
-        uri = auth.reset_account(session, box, "alice", "a brand new passphrase")
+        uri = auth.reset_account(session, box, "alice", "a brand new passphrase").uri
     renewed = Account(alice.id, "alice", "a brand new passphrase", pyotp.parse_uri(uri).secret)
 
     assert renewed.secret != alice.secret
@@ -210,6 +211,6 @@ def test_reset_unlocks_the_account(sessions, box) -> None:
     for _ in range(auth.MAX_FAILED_LOGINS):
         attempt(sessions, box, erin, password="wrong password!!")
     with sessions.begin() as session:
-        uri = auth.reset_account(session, box, "erin", PASSWORD)
+        uri = auth.reset_account(session, box, "erin", PASSWORD).uri
     renewed = Account(erin.id, "erin", PASSWORD, pyotp.parse_uri(uri).secret)
     assert attempt(sessions, box, renewed) == erin.id

@@ -15,7 +15,7 @@ from PIL import Image
 from bot import reports
 from bot.i18n import translate
 from bot.storage import statistics
-from tests.console.helpers import audit_actions, login
+from tests.console.helpers import audit_actions, login, make_account
 
 MONTH = "2024-05"
 IN_MONTH = datetime(2024, 5, 10, 9, 0)
@@ -83,9 +83,9 @@ def test_a_supervisor_sees_the_report_with_small_counts_suppressed(
 
 
 def test_all_centres_are_summed_and_the_latest_month_is_the_default(
-    client, sessions, sam, figures
+    client, sessions, ada, figures
 ) -> None:
-    login(client, sam)
+    login(client, ada)
     every = table(client.get(f"/console/reports?month={MONTH}").text)
     latest = client.get("/console/reports?month=not-a-month&centre=nowhere").text
     assert every["Nouveaux utilisateurs", "Total"] == "9"  # 7 in Dakar, 2 in Rabat
@@ -141,6 +141,48 @@ def test_png_download(client, sessions, sam, figures) -> None:
 def test_an_admin_may_see_reports(client, ada, figures) -> None:
     login(client, ada)
     assert client.get(f"/console/reports?{QUERY}").status_code == 200
+
+
+def test_a_supervisor_sees_only_their_own_centre(client, sessions, sam, figures) -> None:
+    bump(sessions, statistics.NEW_USER, 8, centre="rabat-demo", when=datetime(2024, 1, 5))
+    login(client, sam)
+
+    page = client.get(f"/console/reports?month={MONTH}").text
+    rows = list(csv.reader(io.StringIO(client.get(f"/console/reports.csv?month={MONTH}").text)))
+
+    assert table(page)["Nouveaux utilisateurs", "Total"] == "7"  # not Rabat's 2
+    assert re.findall(r'<option value="([^"]*)"', page).count("rabat-demo") == 0
+    assert "Tous les centres" not in page
+    assert '<option value="2024-01">' not in page, "a month with Rabat's figures only"
+    assert [MONTH, "dakar-demo", "Nouveaux utilisateurs", "Total", "7"] in rows
+    assert {row[1] for row in rows[1:]} == {"dakar-demo"}
+
+
+@pytest.mark.parametrize("centre", ["rabat-demo", "nowhere", reports.CSV_ALL_CENTRES])
+def test_a_supervisor_asking_for_another_centre_is_refused_and_audited(
+    client, sessions, sam, figures, centre: str
+) -> None:
+    login(client, sam)
+    query = f"month={MONTH}&centre={centre}"
+
+    responses = [client.get(f"/console/reports{ext}?{query}") for ext in ("", ".csv", ".png")]
+
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    assert all("Nouveaux utilisateurs" not in r.text for r in responses)
+    with sessions() as session:
+        refused = audit_actions(session, "forbidden")
+        assert audit_actions(session, "report_viewed") == []
+    assert [e.detail for e in refused] == [
+        "GET /console/reports", "GET /console/reports.csv", "GET /console/reports.png",
+    ]  # fmt: skip
+
+
+def test_a_supervisor_without_a_centre_sees_no_report(client, sessions, box, figures) -> None:
+    drifter = make_account(sessions, box, "drifter", role="supervisor", centre=None)
+    login(client, drifter)
+
+    assert client.get(f"/console/reports?month={MONTH}").status_code == 403
+    assert client.get(f"/console/reports.csv?month={MONTH}").status_code == 403
 
 
 def test_a_caseworker_is_refused_and_audited(client, sessions, alice, figures) -> None:

@@ -14,6 +14,7 @@ from bot.nlg.render import Renderer
 from bot.settings import Settings
 from bot.storage.keys import data_keys, pseudonym
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers.carving import carved, database_files
 from tests.helpers.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -225,6 +226,8 @@ async def test_forget_erases_everything_everywhere(bot: FakeBotAPI, stack: Stack
     await press(bot, user, payloads(ask)[0])
     await say(bot, user, "je suis toujours là")
     assert rows_about(stack.settings, person)
+    tokens = ciphertexts_about(stack.settings, person)
+    assert len(carved(database_files(stack.settings.database_url), [], tokens)) > 10
 
     (ask,) = await say(bot, user, "/forget")
     assert "forget:confirm" in payloads(ask)
@@ -241,12 +244,30 @@ async def test_forget_erases_everything_everywhere(bot: FakeBotAPI, stack: Stack
             text("select count(*) from cases where outcome = 'erased' and pseudonym is null")
         ).scalar()
     assert erased >= 1, "the caseworker still sees that the case was erased"
+    # Nothing of it can be carved from the database's files (issue 17: the WAL kept it).
+    assert carved(database_files(stack.settings.database_url), [], tokens) == []
 
     # Telegram lets the bot delete the chat's recent messages too: offered, one tap.
     (deleted,) = await press(bot, user, "forget:messages", message_id=done["message_id"])
     assert deleted["text"] == translate("fr", messages.MESSAGES_DELETED)
     removed = [i for call in bot.calls("deleteMessages") for i in call["message_ids"]]
     assert done["message_id"] in removed and ask["message_id"] in removed
+
+
+def ciphertexts_about(settings: Settings, person: str) -> list[bytes]:
+    """The encrypted packet and thread of the person's cases, and their Rasa events."""
+    engine = create_engine(settings.database_url, future=True)
+    queries = [
+        "select packet from cases where pseudonym = :p",
+        "select body from case_messages where case_id in "
+        "(select id from cases where pseudonym = :p)",
+        "select data from events where sender_id = :p",
+    ]
+    with engine.connect() as connection:
+        found = [v for q in queries for v in connection.execute(text(q), {"p": person}).scalars()]
+    engine.dispose()
+    assert len(found) >= 5
+    return [value.encode() if isinstance(value, str) else value for value in found]
 
 
 def rows_about(settings: Settings, person: str) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
@@ -27,7 +28,14 @@ from bot.gateway.inbox import LONE_SURROGATE, Inbox, chat_of
 from bot.gateway.polling import poll
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
-from bot.gateway.service import SECRET_HEADER, WEBHOOK_PATH, Core, build_core, build_http_app
+from bot.gateway.service import (
+    MAX_UPDATE_BYTES,
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    Core,
+    build_core,
+    build_http_app,
+)
 from bot.settings import Settings, load_settings
 from bot.storage.db import migrate
 from bot.storage.keys import data_keys, pseudonym, unseal
@@ -43,6 +51,7 @@ from tests.helpers.odd_updates import (
     odd_update,
     plain_update,
 )
+from tests.helpers.serving import serving, status_of
 
 SECRET = "right-secret"
 HEADERS = {SECRET_HEADER: SECRET}
@@ -221,6 +230,116 @@ def test_a_deeply_nested_body_is_refused_not_crashed_on(webhook: Webhook) -> Non
     response = webhook.post(body)
 
     assert response.status_code == 400
+
+
+# ----------------------------------------------------------------- webhook, over raw HTTP
+# What no HTTP client library sends: bytes outside ASCII in a header, a chunked body that goes
+# on and on. Sent on a socket to uvicorn serving the app as the gateway does.
+
+
+@pytest.fixture
+def webhook_port(webhook: Webhook) -> Iterator[int]:
+    with serving(webhook.client.app) as port:
+        yield port
+
+
+def raw_post(port: int, secret: bytes, head: list[bytes], body: Iterator[bytes]) -> bytes:
+    """POST to the webhook: ``head`` are extra header lines, ``body`` what follows them. The
+    answer is awaited without ending the body, so a server that reads all of it first times
+    out."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        lines = [f"POST {WEBHOOK_PATH} HTTP/1.1".encode(), b"Host: 127.0.0.1"]
+        lines += [SECRET_HEADER.encode() + b": " + secret, *head]
+        sock.sendall(b"\r\n".join(lines) + b"\r\n\r\n")
+        with suppress(BrokenPipeError, ConnectionResetError):
+            for part in body:
+                sock.sendall(part)
+        answer = b""
+        with suppress(ConnectionResetError):
+            while b"\r\n\r\n" not in answer and (received := sock.recv(65536)):
+                answer += received
+    return answer
+
+
+def chunked(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
+    """``total`` bytes of a chunked body, without the last (empty) chunk that would end it."""
+    for start in range(0, total, size):
+        part = b"x" * min(size, total - start)
+        yield f"{len(part):x}\r\n".encode() + part + b"\r\n"
+
+
+def test_a_chunked_body_over_the_limit_is_refused_before_its_end(
+    webhook: Webhook, webhook_port: int
+) -> None:
+    accepted = webhook.accepted
+
+    answer = raw_post(
+        webhook_port,
+        SECRET.encode(),
+        [b"Transfer-Encoding: chunked", b"Content-Type: application/json"],
+        chunked(MAX_UPDATE_BYTES + 256 * 1024),
+    )
+
+    assert status_of(answer) == 413
+    assert webhook.accepted == accepted
+
+
+def test_a_declared_length_over_the_limit_is_refused_unread(
+    webhook: Webhook, webhook_port: int
+) -> None:
+    answer = raw_post(
+        webhook_port,
+        SECRET.encode(),
+        [b"Content-Length: 200000000", b"Content-Type: application/json"],
+        iter([b'{"update_id": 1, "pad": "']),
+    )
+
+    assert status_of(answer) == 413
+    assert webhook.accepted == 0
+
+
+def test_an_update_just_under_the_limit_is_stored(webhook: Webhook, webhook_port: int) -> None:
+    update_id = next(_update_ids)
+    head = encoded({"update_id": update_id, "pad": ""})
+    body = head[:-2] + b"x" * (MAX_UPDATE_BYTES - len(head)) + head[-2:]
+    assert len(body) == MAX_UPDATE_BYTES
+
+    answer = raw_post(
+        webhook_port, SECRET.encode(), [f"Content-Length: {len(body)}".encode()], iter([body])
+    )
+
+    assert status_of(answer) == 200
+    assert len(webhook.rows(update_id)) == 1
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "right-secrét".encode(),
+        "right-secrét".encode("latin-1"),
+        "مفتاح".encode(),
+        b"right-secret\x80",
+        b"",
+        b"right secret",
+        b"right.secret",
+        b"a" * 257,
+        b"right-secre",
+        b"right-secret" * 2,
+    ],
+    ids=[
+        "UTF-8 accent", "Latin-1 byte", "Arabic", "lone byte 0x80", "empty", "space", "dot",
+        "257 characters", "one character short", "doubled",
+    ],
+)  # fmt: skip
+def test_a_wrong_or_malformed_secret_header_is_refused(
+    webhook: Webhook, webhook_port: int, secret: bytes
+) -> None:
+    body = encoded({"update_id": next(_update_ids), "message": {"text": "x"}})
+
+    answer = raw_post(webhook_port, secret, [f"Content-Length: {len(body)}".encode()], iter([body]))
+
+    assert status_of(answer) == 403
+    assert webhook.accepted == 0
 
 
 # --------------------------------------------------------------------------------- inbox

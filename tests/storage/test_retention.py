@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.constants import CONSENT_KEEP
+from bot.settings import load_settings
 from bot.storage import cases, repository
 from bot.storage.keys import seal
-from bot.storage.models import Assessment, Case, DeadLetter, InboxUpdate, Person
-from bot.storage.retention import RetentionPolicy, purge
+from bot.storage.models import Assessment, AuditEntry, Case, DeadLetter, InboxUpdate, Person
+from bot.storage.retention import PURGED_TABLES, RetentionPolicy, purge, purge_and_scrub
+from tests.helpers.carving import carved, database_files
 
 NOW = datetime(2026, 11, 26, 12, 0)
-POLICY = RetentionPolicy(inactive_days=30, closed_case_days=365, delivered_days=7)
+POLICY = RetentionPolicy(inactive_days=30, closed_case_days=365, delivered_days=7, audit_days=365)
 
 
 def person(session, box, pseudonym: str, last_seen: datetime, keep: bool | None = None) -> None:
@@ -84,8 +88,65 @@ def test_closed_cases_after_a_year_dead_letters_and_handled_updates_after_a_week
     with sessions.begin() as session:
         counts = purge(session, NOW, POLICY)
 
-    assert counts == {"people": 0, "closed_cases": 1, "dead_letters": 1, "handled_updates": 1}
+    assert counts == {
+        "people": 0, "closed_cases": 1, "dead_letters": 1, "handled_updates": 1,
+        "audit_entries": 0,
+    }  # fmt: skip
     with sessions.begin() as session:
         assert count(session, Case) == 1
         assert count(session, DeadLetter) == 1
         assert set(session.execute(select(InboxUpdate.update_id)).scalars()) == {1, 3}
+
+
+def test_the_audit_log_is_kept_for_its_own_period(sessions, settings, env) -> None:
+    policy = RetentionPolicy.from_settings(load_settings({**env, "AUDIT_RETENTION_DAYS": "90"}))
+    with sessions.begin() as session:
+        for days_ago in (91, 89):
+            cases.audit(session, "login", 1, "alice", now=NOW - timedelta(days=days_ago))
+
+    with sessions.begin() as session:
+        assert purge(session, NOW, policy)["audit_entries"] == 1
+
+    with sessions() as session:
+        (left,) = session.execute(select(AuditEntry.at)).scalars()
+    assert left == NOW - timedelta(days=89)
+    assert RetentionPolicy.from_settings(settings).audit_days == 365, "a year unless told"
+
+
+def test_a_purge_leaves_nothing_of_the_erased_in_the_sqlite_files(sessions, box, settings) -> None:
+    with sessions.begin() as session:
+        person(session, box, "silent", NOW - timedelta(days=31))
+        person(session, box, "recent", NOW - timedelta(days=1))
+    with sessions() as session:
+        tokens = {a.pseudonym: a.progress for a in session.query(Assessment)}
+
+    assert purge_and_scrub(sessions, NOW, POLICY)["people"] == 1
+
+    raw = database_files(settings.database_url)
+    assert carved(raw, [], [tokens["silent"]]) == []
+    assert carved(raw, [], [tokens["recent"]]), "the carving finds what is still stored"
+
+
+def test_after_a_purge_the_wal_is_emptied_or_the_tables_vacuumed(
+    racing_sessions, database_url: str, box
+) -> None:
+    with racing_sessions.begin() as session:
+        person(session, box, "silent", NOW - timedelta(days=31))
+
+    purge_and_scrub(racing_sessions, NOW, POLICY)
+
+    if database_url.startswith("sqlite"):
+        wal = database_url.removeprefix("sqlite:///") + "-wal"
+        assert Path(wal).stat().st_size == 0
+        return
+    engine = racing_sessions.kw["bind"]
+    query = text("SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL")
+    vacuumed: set[str] = set()
+    # VACUUM's statistics reach the view shortly after it ends.
+    deadline = time.monotonic() + 10
+    while not {"people", "assessments", "cases"} <= vacuumed and time.monotonic() < deadline:
+        with engine.connect() as connection:
+            vacuumed = set(connection.execute(query).scalars())
+        time.sleep(0.2)
+    assert {"people", "assessments", "cases"} <= vacuumed
+    assert vacuumed <= set(PURGED_TABLES)
