@@ -30,6 +30,11 @@ _LETTERS = str.maketrans(
         "ɓ": "b",
         "ƴ": "y",
         "ŋ": "n",
+        # Ligatures that phone keyboards type and NFKD keeps: "sœur" is "soeur".
+        "œ": "oe",
+        "æ": "ae",
+        "ɛ": "e",  # Bambara "yɛrɛ"
+        "ɔ": "o",
     }
 )
 # Arabizi: digits standing for Arabic sounds, inside a word written in Latin letters.

@@ -27,6 +27,8 @@ from bot.crisis.normalise import words
         ("9albi", "qalbi"),
         ("appelez le 15", "apelez le 15"),
         ("١٥", "15"),
+        ("ma sœur", "ma soeur"),
+        ("n yɛrɛ faga", "n yere faga"),
     ],
 )
 def test_words(typed: str, plain: str) -> None:
