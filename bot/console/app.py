@@ -754,7 +754,9 @@ class Console:
                 cases.add_message(call.session, self.box, case, kind, text, call.now, call.me.id)
                 if kind == cases.FROM_CASEWORKER:
                     # Plain text: the gateway's sender sends it without any parse_mode.
-                    cases.send_later(call.session, self.box, case.pseudonym, text)
+                    cases.send_later(
+                        call.session, self.box, case.pseudonym, text, rtl=is_rtl(case.language)
+                    )
                 self.audit(call, action, case.id)
             _notice(call.request, notice)
         return self.redirect(call, "case", case_id=call.request.path_params["case_id"])
@@ -805,7 +807,9 @@ class Console:
         )
         buttons = [(str(n), f"{RATING_CALLBACK_PREFIX}{case.id}:{n}") for n in range(1, 6)]
         prompt = translate(case.language, RATING_PROMPT)
-        cases.send_later(call.session, self.box, case.pseudonym, prompt, buttons)
+        cases.send_later(
+            call.session, self.box, case.pseudonym, prompt, buttons, rtl=is_rtl(case.language)
+        )
         self.audit(call, "close", case.id, outcome)
         _notice(call.request, "closed")
         return self.redirect(call, "queue")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from babel.dates import format_date
+from babel.lists import format_list
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -363,7 +364,7 @@ class HandoverFlow:
                 translate(
                     who.language,
                     ASSESSMENTS_DATES_LINE if dates else ASSESSMENTS_LINE,
-                    {"count": len(dates), "dates": ", ".join(dates)},
+                    {"count": len(dates), "dates": format_list(dates, locale=locale)},
                 )
             ]
             if cases.open_case(session, who.pseudonym) is not None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.console.app import RATING_PROMPT
 from bot.i18n import translate
+from bot.i18n.bidi import isolate_ltr
 from bot.storage import cases
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
@@ -227,7 +228,8 @@ def test_closing_sends_the_rating_prompt_with_five_buttons(client, sessions, box
 
     assert response.url.path == "/console/"
     (message,) = outbox(sessions, box)
-    assert message[0] == translate("ar", RATING_PROMPT)
+    # In Arabic the numbers 1 and 5 are isolated, so that they keep their place in the sentence.
+    assert message[0] == isolate_ltr(translate("ar", RATING_PROMPT))
     assert message[1] == [[str(n), f"r:{case_id}:{n}"] for n in range(1, 6)]
     with sessions() as session:
         case = session.get(Case, case_id)
