@@ -50,7 +50,15 @@ from bot.console.throttle import LoginThrottle
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.crisis.kinds import crisis_label
 from bot.gateway import metrics, outbox
-from bot.i18n import babel_locale, is_rtl, translate, translations
+from bot.i18n import (
+    Plural,
+    babel_locale,
+    format_number,
+    is_rtl,
+    translate,
+    translate_count,
+    translations,
+)
 from bot.settings import ConfigError
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
@@ -197,6 +205,12 @@ def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: in
     return translations(context["ui_language"]).ngettext(singular, plural, n)
 
 
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: float, pattern: str | None = None) -> str:
+    """A number written the reader's way: "4,5" in French, "4.5" in English."""
+    return format_number(value, context["ui_language"], pattern)
+
+
 def _templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -206,6 +220,7 @@ def _templates() -> jinja2.Environment:
     )
     # The language is read from each render's context, so one environment serves every user.
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)
+    env.filters["number"] = _number
     return env
 
 
@@ -938,9 +953,10 @@ class Console:
 
     def dead_letter_row(self, letter: DeadLetter, language: str) -> DeadLetterRow:
         label = texts.DEAD_LETTER_REASONS.get(letter.reason)
-        reason = (
-            translate(language, label, {"attempts": letter.attempts}) if label else letter.reason
-        )
+        if isinstance(label, Plural):
+            reason = translate_count(language, label, letter.attempts)
+        else:
+            reason = translate(language, label) if label else letter.reason
         try:
             # Decrypted only to be measured: a caseworker's words stay off this page.
             length: int | None = len(unseal(self.box, letter.body))

@@ -7,7 +7,7 @@ also uses (priorities, contact times) repeat its message ids, so translators see
 from __future__ import annotations
 
 from bot.gateway import outbox
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.storage import cases
 
 # Sent to the person through the bot when the caseworker closes the case.
@@ -143,5 +143,5 @@ DEAD_LETTER_REASONS = {
     outbox.BLOCKED: N_("La personne a bloqué le bot"),
     outbox.REJECTED: N_("Telegram a refusé le message"),
     outbox.NO_CHAT: N_("Pas de conversation où l'envoyer"),
-    outbox.GAVE_UP: N_("Abandonné après {attempts} tentatives"),
+    outbox.GAVE_UP: ngettext("Abandonné après {n} tentative", "Abandonné après {n} tentatives"),
 }

@@ -28,7 +28,8 @@ from bot.constants import (
 )
 from bot.gateway.crisis import CrisisHelp
 from bot.gateway.replies import Reply
-from bot.i18n import N_, babel_locale, is_rtl, translate
+from bot.i18n import N_, babel_locale, is_rtl, translate, translate_count
+from bot.i18n.units import DAYS, MINUTES, SHORT_QUESTIONS
 from bot.nlg.render import Renderer
 from bot.questionnaire import engine
 from bot.questionnaire.definition import Definition, RedFlag
@@ -40,10 +41,10 @@ from bot.storage.models import Assessment
 INTRO = N_(
     "Cette auto-évaluation confidentielle vous aide, vous et un conseiller, à voir de quoi vous "
     "avez besoin : travail, logement, santé, papiers, moral.\n\n"
-    "• Elle prend environ {minutes} minutes ({count} questions courtes).\n"
+    "• Elle prend environ {duration} ({questions}).\n"
     "• Vos réponses sont chiffrées et ne sont partagées avec personne sans votre accord. Si "
     "vous choisissez de les garder, elles restent jusqu'à ce que vous les effaciez avec /forget ; "
-    "sinon, elles sont effacées {days} jours après votre dernier message.\n"
+    "sinon, elles sont effacées {delay} après votre dernier message.\n"
     "• Vous pouvez passer n'importe quelle question, revenir en arrière ou arrêter quand vous "
     "voulez.\n\n"
     "Le résultat est un profil indicatif, pas une note officielle. On commence ?"
@@ -182,9 +183,9 @@ class AssessmentFlow:
         text = self._t(
             who,
             INTRO,
-            minutes=self._definition.minutes,
-            count=self._count,
-            days=self._retention_days,
+            duration=translate_count(who.language, MINUTES, self._definition.minutes),
+            questions=translate_count(who.language, SHORT_QUESTIONS, self._count),
+            delay=translate_count(who.language, DAYS, self._retention_days),
         )
         buttons = [
             (BEGIN_KEEP, self._payload(0, "begin", "keep")),

@@ -34,7 +34,8 @@ from bot.crisis.kinds import crisis_label
 from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
-from bot.i18n import N_, babel_locale, is_rtl, translate
+from bot.i18n import N_, babel_locale, is_rtl, translate, translate_count
+from bot.i18n.units import MINUTES
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.engine import Result
 from bot.questionnaire.parsing import fold
@@ -73,7 +74,7 @@ QUEUED = N_(
     "Vous pouvez continuer à écrire ici : le conseiller lira vos messages. Tapez /stop pour "
     "annuler la demande."
 )
-WAIT_ESTIMATE = N_("Le temps d'attente habituel est d'environ {minutes} minutes.")
+WAIT_ESTIMATE = N_("Le temps d'attente habituel est d'environ {duration}.")
 WAIT_UNKNOWN = N_("Je ne peux pas encore estimer le temps d'attente.")
 ALREADY_QUEUED = N_(
     "Vous êtes déjà dans la file d'attente (position {position}). Vos messages sont transmis "
@@ -92,7 +93,13 @@ PASSED_ON_URGENT = N_(
 CRISIS_NOTE = N_("Message de crise détecté : le cas passe en priorité urgente ({kinds}).")
 NEW_CASE_ALERT = N_("Nouveau cas dans la file (priorité : {priority}).")
 CRISIS_ALERT = N_("Le cas n° {case} est passé en priorité urgente : message de crise.")
-UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {minutes} minutes (priorité : {priority}).")
+UNCLAIMED_ALERT = N_("Un cas attend depuis plus de {duration} (priorité : {priority}).")
+
+
+def _minutes(wait: timedelta) -> int:
+    """A wait in whole minutes, one at least: "about 0 minutes" would promise too much."""
+    return max(1, round(wait.total_seconds() / 60))
+
 
 # A dimension this weak makes a case "high" priority.
 VERY_WEAK = 0.4
@@ -319,7 +326,9 @@ class HandoverFlow:
                 translate(who.language, WAIT_UNKNOWN)
                 if wait is None
                 else translate(
-                    who.language, WAIT_ESTIMATE, {"minutes": max(1, round(wait.seconds / 60))}
+                    who.language,
+                    WAIT_ESTIMATE,
+                    {"duration": translate_count(who.language, MINUTES, _minutes(wait))},
                 )
             )
             return self._reply(who, QUEUED, position=position, wait=wait_text)
@@ -477,7 +486,11 @@ def alert_unclaimed(
                 priority = translate("fr", PRIORITY_LABELS[case.priority])
                 alerts.queue(
                     session,
-                    translate("fr", UNCLAIMED_ALERT, {"minutes": minutes, "priority": priority}),
+                    translate(
+                        "fr",
+                        UNCLAIMED_ALERT,
+                        {"duration": translate_count("fr", MINUTES, minutes), "priority": priority},
+                    ),
                 )
                 cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
 

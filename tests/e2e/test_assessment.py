@@ -10,8 +10,9 @@ from sqlalchemy import create_engine, select
 
 from bot.gateway import assessment as texts
 from bot.gateway import handover
-from bot.i18n import translate
+from bot.i18n import translate, translate_count
 from bot.i18n.bidi import isolate_ltr
+from bot.i18n.units import DAYS, MINUTES, SHORT_QUESTIONS
 from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
 from bot.storage.keys import cipher, data_keys, pseudonym, unseal
@@ -22,6 +23,15 @@ from tests.helpers.stack import Stack, gateway
 pytestmark = pytest.mark.e2e
 _user_ids = itertools.count(5000)
 DEFINITION = load_definition()
+
+
+def intro_values(language: str) -> dict[str, str]:
+    """The intro's counts as the gateway writes them: 5 minutes, every question, 30 days."""
+    return {
+        "duration": translate_count(language, MINUTES, DEFINITION.minutes),
+        "questions": translate_count(language, SHORT_QUESTIONS, len(DEFINITION.questions)),
+        "delay": translate_count(language, DAYS, 30),
+    }
 
 
 def buttons(message: dict) -> dict[str, str]:
@@ -94,9 +104,7 @@ async def answer_current(fake: FakeBotAPI, user: int, question: dict, choose: st
 async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: Stack):
     user = next(_user_ids)
     (intro,) = await send(bot, user, "/assessment")
-    assert intro["text"] == translate(
-        "fr", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions), "days": 30}
-    )
+    assert intro["text"] == translate("fr", texts.INTRO, intro_values("fr"))
 
     (question,) = await press(bot, user, buttons(intro)[translate("fr", texts.BEGIN_KEEP)])
     assert question["text"].startswith(f"1/{len(DEFINITION.questions)} · ")
@@ -178,11 +186,7 @@ async def test_arabic_assessment_resumes_after_every_process_restarts(
         fake_api.clear()
         (intro,) = await send(fake_api, user, "ابغي ندير التقييم الذاتي", language_code="ar")
         # Arabic replies isolate their numbers (bot.i18n.bidi).
-        assert intro["text"] == isolate_ltr(
-            translate(
-                "ar", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions), "days": 30}
-            )
-        )
+        assert intro["text"] == isolate_ltr(translate("ar", texts.INTRO, intro_values("ar")))
         (question,) = await press(fake_api, user, question_payloads(intro)[0], language_code="ar")
         (question,) = await send(fake_api, user, "لا", language_code="ar")
         (question,) = await send(fake_api, user, "٤", language_code="ar")
