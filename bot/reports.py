@@ -46,7 +46,7 @@ SECTION_LANGUAGES = N_("Nouveaux utilisateurs par langue")
 SECTION_TOPICS = N_("Questions par sujet")
 SECTION_ASSESSMENTS = N_("Auto-évaluations")
 SECTION_PROFILES = N_("Profils des auto-évaluations, par dimension")
-SECTION_HANDOVERS = N_("Demandes de conseiller par priorité")
+SECTION_HANDOVERS = N_("Demandes de référent par priorité")
 SECTION_CLAIM_TIME = N_("Délai de prise en charge")
 SECTION_OUTCOMES = N_("Issues des demandes")
 

@@ -12,7 +12,7 @@ from bot.storage import cases
 
 # Sent to the person through the bot when the caseworker closes the case.
 RATING_PROMPT = N_(
-    "Votre conversation avec le conseiller est terminée. Comment s'est-elle passée ? "
+    "Votre conversation avec le référent est terminée. Comment s'est-elle passée ? "
     "Donnez une note de 1 (mauvais) à 5 (très bien)."
 )
 
@@ -38,7 +38,7 @@ OUTCOME_LABELS = {
 # Who wrote each thread entry.
 KIND_LABELS = {
     cases.FROM_PERSON: N_("La personne"),
-    cases.FROM_CASEWORKER: N_("Conseiller"),
+    cases.FROM_CASEWORKER: N_("Référent"),
     cases.NOTE: N_("Note interne"),
     cases.SYSTEM: N_("Système"),
 }
@@ -74,7 +74,7 @@ FLAG_LABELS = {
     "psychological_support": N_("Souhaite un soutien psychologique"),
 }
 ROLE_LABELS = {
-    "caseworker": N_("Conseiller"),
+    "caseworker": N_("Référent"),
     "supervisor": N_("Superviseur"),
     "admin": N_("Administrateur"),
 }
@@ -91,7 +91,7 @@ NOTICES = {
     "closed": N_("Cas clos. La personne est invitée à donner une note."),
     "empty": N_("Le texte est vide."),
     "too_long": N_("Le texte est trop long."),
-    "bad_transfer": N_("Choisissez un conseiller actif ou un centre connu."),
+    "bad_transfer": N_("Choisissez un référent actif ou un centre connu."),
     "bad_outcome": N_("Choisissez une issue. Pour une orientation, précisez le service."),
     "not_open": N_("Ce cas n'est plus ouvert."),
     "logged_out": N_("Vous êtes déconnecté."),

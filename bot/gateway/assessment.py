@@ -39,7 +39,7 @@ from bot.storage.keys import seal, unseal
 from bot.storage.models import Assessment
 
 INTRO = N_(
-    "Cette auto-évaluation confidentielle vous aide, vous et un conseiller, à voir de quoi vous "
+    "Cette auto-évaluation confidentielle vous aide, vous et un référent, à voir de quoi vous "
     "avez besoin : travail, logement, santé, papiers, moral.\n\n"
     "• Elle prend environ {duration} ({questions}).\n"
     "• Vos réponses sont chiffrées et ne sont partagées avec personne sans votre accord. Si "
@@ -62,9 +62,7 @@ SKIP = N_("Passer")
 BACK = N_("Retour")
 STOP = N_("Arrêter")
 TYPE_ANSWER = N_("Écrivez votre réponse.")
-REASK = N_(
-    "Je n'ai pas compris cette réponse. Choisissez un bouton, ou écrivez le numéro de la réponse."
-)
+REASK = N_("Je n'ai pas compris cette réponse. Choisissez l'un des boutons sous la question.")
 PAUSED = N_(
     "D'accord, on s'arrête là. Vos réponses sont gardées : tapez /assessment pour reprendre "
     "quand vous voulez."
@@ -90,7 +88,7 @@ NO_SUGGESTIONS = N_("Votre situation semble plutôt stable. Le menu reste là si
 NEAR_YOU = N_("Où vous adresser :\n\n{centre_contacts}")
 SERVICES_NEAR = N_("Des services qui peuvent vous aider :")
 MAX_SERVICES = 3
-ASK_CASEWORKER = N_("Voulez-vous qu'un conseiller vous contacte pour en parler ?")
+ASK_CASEWORKER = N_("Voulez-vous qu'un référent vous contacte pour en parler ?")
 YES_CONTACT = N_("Oui, je veux bien")
 NO_CONTACT = N_("Non merci")
 CASEWORKER_DECLINED = N_("C'est noté. Vous pouvez revenir quand vous voulez avec /help.")

@@ -51,10 +51,10 @@ CANCEL_WORDS = frozenset(
 
 ASK_SHARE = N_(
     "Avant de vous mettre en relation, j'ai besoin de votre accord. Voulez-vous partager le "
-    "résultat de votre auto-évaluation avec le conseiller ?"
+    "résultat de votre auto-évaluation avec le référent ?"
 )
 ASK_CONTACT = N_(
-    "Acceptez-vous qu'un conseiller vous écrive ici, dans cette conversation ? Sans cet accord, "
+    "Acceptez-vous qu'un référent vous écrive ici, dans cette conversation ? Sans cet accord, "
     "je ne peux pas vous mettre en relation."
 )
 ASK_FOLLOW_UP = N_(
@@ -68,26 +68,26 @@ NO_CONSENT = N_(
     "voulez :\n\n{centre_contacts}"
 )
 ASK_HELP_WITH = N_("En quelques mots, pour quoi aimeriez-vous de l'aide ? Écrivez votre réponse.")
-ASK_CONTACT_TIME = N_("Quand préférez-vous que le conseiller vous écrive ?")
+ASK_CONTACT_TIME = N_("Quand préférez-vous que le référent vous écrive ?")
 QUEUED = N_(
     "Merci. Votre demande est dans la file d'attente (position {position}). {wait}\n\n"
-    "Vous pouvez continuer à écrire ici : le conseiller lira vos messages. Tapez /stop pour "
+    "Vous pouvez continuer à écrire ici : le référent lira vos messages. Tapez /stop pour "
     "annuler la demande."
 )
 WAIT_ESTIMATE = N_("Le temps d'attente habituel est d'environ {duration}.")
 WAIT_UNKNOWN = N_("Je ne peux pas encore estimer le temps d'attente.")
 ALREADY_QUEUED = N_(
     "Vous êtes déjà dans la file d'attente (position {position}). Vos messages sont transmis "
-    "au conseiller. Tapez /stop pour annuler."
+    "au référent. Tapez /stop pour annuler."
 )
 ALREADY_CLAIMED = N_(
-    "Un conseiller s'occupe déjà de votre demande : écrivez-lui ici. Tapez /stop pour terminer."
+    "Un référent s'occupe déjà de votre demande : écrivez-lui ici. Tapez /stop pour terminer."
 )
-PASSED_ON = N_("Votre message est transmis au conseiller. Il vous répondra ici.")
+PASSED_ON = N_("Votre message est transmis au référent. Il vous répondra ici.")
 CANCELLED = N_("Votre demande est annulée. Vous pouvez en faire une autre quand vous voulez.")
 RATING_THANKS = N_("Merci pour votre note ! Je reste là si vous avez d'autres questions.")
 PASSED_ON_URGENT = N_(
-    "Votre message est aussi transmis au conseiller, en priorité. Il vous répondra ici dès que "
+    "Votre message est aussi transmis au référent, en priorité. Il vous répondra ici dès que "
     "possible."
 )
 CRISIS_NOTE = N_("Message de crise détecté : le cas passe en priorité urgente ({kinds}).")
@@ -508,8 +508,8 @@ CONSENTS_TITLE = N_("Vos accords :")
 CONSENT_LINE = N_("• {purpose} : {decision} (le {date})")
 PURPOSE_LABELS = {
     CONSENT_KEEP: N_("garder mes réponses"),
-    SHARE: N_("partager mon auto-évaluation avec un conseiller"),
-    CONTACT: N_("qu'un conseiller m'écrive ici"),
+    SHARE: N_("partager mon auto-évaluation avec un référent"),
+    CONTACT: N_("qu'un référent m'écrive ici"),
     FOLLOW_UP: N_("être recontacté pour un suivi"),
 }
 GRANTED = N_("oui")

@@ -212,7 +212,7 @@ def test_transfer_to_an_unknown_target_is_refused(client, sessions, box, alice) 
     case_id = claimed_case(client, sessions, box, alice)
     for fields in ({"to_caseworker": "nobody"}, {"to_caseworker": "alice"}, {"to_centre": "x"}):
         page = post(client, f"/console/cases/{case_id}/transfer", **fields)
-        assert "Choisissez un conseiller actif ou un centre connu" in page.text
+        assert "Choisissez un référent actif ou un centre connu" in page.text
     with sessions() as session:
         assert session.get(Case, case_id).claimed_by == alice.id
 
