@@ -16,7 +16,7 @@ from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle
 from bot.gateway.replies import Reply
 from bot.i18n import translate
 from bot.questionnaire.definition import load_definition
-from bot.storage import cases
+from bot.storage import cases, repository
 from bot.storage.keys import unseal
 from bot.storage.models import Case, Consent, OutboxMessage
 
@@ -76,7 +76,8 @@ async def test_consents_packet_and_queue(flow: HandoverFlow, sessions, box) -> N
         consents = session.execute(select(Consent.purpose, Consent.granted)).all()
         assert sorted(consents) == [("caseworker_contact", True), ("follow_up", False)]
         assert all(
-            c.text_version == 1 and c.language == "fr" for c in session.scalars(select(Consent))
+            c.text_version == repository.CONSENT_VERSION and c.language == "fr"
+            for c in session.scalars(select(Consent))
         )
 
 
