@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select
 from bot.gateway import assessment as texts
 from bot.gateway import handover
 from bot.i18n import translate, translate_count
-from bot.i18n.bidi import isolate_ltr
+from bot.i18n.bidi import isolate_ltr, without_isolates
 from bot.i18n.units import DAYS, MINUTES, SHORT_QUESTIONS
 from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
@@ -57,7 +57,8 @@ async def press(fake: FakeBotAPI, user: int, data: str, count: int = 1, **kw) ->
 
 
 def position(message: dict) -> int:
-    return int(message["text"].split("/", 1)[0])
+    """The question's number in "3/29 · ...", also when an Arabic reply isolates "3/29"."""
+    return int(without_isolates(message["text"]).split("/", 1)[0])
 
 
 def stored(settings: Settings, user: int) -> list[tuple[str, dict, dict | None, bytes]]:
