@@ -31,8 +31,11 @@ _END = f"[{_LATIN}{_DIGITS}%/]"
 # A word: an optional lead ("+212", "/forget", "#1", "@bot") then letters or digits. Brackets
 # stay outside: the Arabic around them mirrors them, and one inside an isolate would not be.
 _WORD = rf"[+/#@]?{_START}(?:{_INNER}*{_END})?"
-# Words joined by single spaces make one run: "+212 500 00 00 02", "Centre Dakar Démo".
-_RUN = re.compile(rf"{_WORD}(?:[ \u00a0]{_WORD})*")
+# Words joined by single spaces make one run: "+212 500 00 00 02", "Centre Dakar Démo", and so
+# does a bracket of such words that follows one ("Service d'accueil (fictif)"), so that a Latin
+# name keeps its parts in order; a bracket that Arabic opens stays outside.
+_GROUP = rf"\({_WORD}(?:[ \u00a0]{_WORD})*\)"
+_RUN = re.compile(rf"{_WORD}(?:[ \u00a0](?:{_WORD}|{_GROUP}))*")
 _ALREADY_ISOLATED = re.compile(f"[{ISOLATE_INITIATORS}][^{PDI}]*{PDI}")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, select
 from bot import directory
 from bot.gateway import assessment, nearby
 from bot.i18n import is_rtl, translate
-from bot.i18n.bidi import directed, isolate_ltr
+from bot.i18n.bidi import directed, isolate_ltr, without_isolates
 from bot.nlg.render import Renderer
 from bot.questionnaire.definition import load_definition
 from bot.storage import statistics
@@ -199,14 +199,15 @@ async def listed_until(bot: FakeBotAPI, user: int, names: list[str]) -> list[dic
 
     def every_name() -> list[dict] | None:
         sent = bot.sent(user)
-        text = "\n".join(m["text"] for m in sent)
+        # Arabic replies isolate the Latin names: they are looked for without the marks.
+        text = without_isolates("\n".join(m["text"] for m in sent))
         return sent if all(name in text for name in names) else None
 
     def describe() -> str:
         return f"{len(names)} services listed; sent: {[m['text'][:80] for m in bot.sent(user)]}"
 
     sent = await bot.wait_until(every_name, timeout=20, description=describe)
-    text = "\n".join(m["text"] for m in sent)
+    text = without_isolates("\n".join(m["text"] for m in sent))
     assert [text.index(name) for name in names] == sorted(text.index(name) for name in names)
     return sent
 

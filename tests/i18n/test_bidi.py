@@ -197,6 +197,15 @@ def test_days_are_listed_the_language_s_way() -> None:
     assert "lun., mer. et ven." in french
 
 
+def test_a_latin_name_keeps_its_bracket_inside_its_run() -> None:
+    name = "Service d'accueil et d'orientation (fictif)"
+
+    # python-bidi's embeddings place a bracket that ends a run less well than isolates do, so
+    # this checks the marks themselves.
+    assert isolate_ltr(f"الخدمة: {name}.") == f"الخدمة: {LRI}{name}{PDI}."
+    assert isolate_ltr("دقائق (5)") == f"دقائق ({LRI}5{PDI})"
+
+
 def test_a_text_without_arabic_letters_is_left_alone() -> None:
     assert isolate_ltr("Rabat") == "Rabat"
     assert isolate_ltr("Téléphone : +212 500 00 00 02") == "Téléphone : +212 500 00 00 02"
