@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_time, get_day_names
+from babel.lists import format_list
 
 from bot.constants import LANGUAGES
 from bot.crisis.kinds import LINE_LABELS
 from bot.i18n import N_, babel_locale, is_rtl, translate
+from bot.i18n.bidi import LRI, PDI
 from bot.settings import field_error, read_yaml
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
@@ -26,7 +28,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Phone numbers read left to right inside right-to-left text: without the isolate marks an
 # Arabic reply showed "+212 500 00 00 02" as "02 00 00 500 212+", and a person may dial that.
-LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+LTR_ISOLATE, POP_ISOLATE = LRI, PDI
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
 PRIORITIES = ("urgent", "high", "normal")
 MAX_ALERT_MINUTES = 24 * 60
@@ -99,7 +101,8 @@ def format_hours(hours: Iterable[OpeningHours], language: str) -> str:
         if len(slot.days) > 2 and consecutive:
             days = f"{day_names[first]}–{day_names[last]}"
         else:
-            days = ", ".join(day_names[DAYS.index(d)] for d in slot.days)
+            # "lun., mer. et ven.", "الاثنين والأربعاء": the language's own list, not a Latin comma.
+            days = format_list([day_names[DAYS.index(d)] for d in slot.days], locale=locale)
         opens = format_time(slot.opens, "short", locale=locale)
         closes = format_time(slot.closes, "short", locale=locale)
         lines.append(f"{days} {opens}–{closes}")

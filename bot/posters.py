@@ -41,7 +41,7 @@ QR_SIZE_MIN = 600  # 10 cm on paper, quiet zone included: scannable from arm's l
 MIN_SCALE = 0.5
 
 # TRANSLATORS: poster headline, printed large.
-TITLE = N_("Vous êtes rentré au pays ?")
+TITLE = N_("Vous êtes de retour au pays ?")
 # TRANSLATORS: poster text under the headline; keep it short, it is printed on A4.
 INVITATION = N_(
     "Posez vos questions sur l'aide à la réintégration, en français, anglais, arabe ou "

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.console.texts import OUTCOME_LABELS, PRIORITY_LABELS
 from bot.constants import INFO_INTENTS, LANGUAGE_NATIVE_NAMES, LANGUAGES
-from bot.i18n import N_, resolve_language, translate
+from bot.i18n import N_, ngettext, resolve_language, translate, translate_count
 from bot.nlg.templates import load_templates, topic_titles
 from bot.storage import cases
 from bot.storage import statistics as counters
@@ -46,7 +46,7 @@ SECTION_LANGUAGES = N_("Nouveaux utilisateurs par langue")
 SECTION_TOPICS = N_("Questions par sujet")
 SECTION_ASSESSMENTS = N_("Auto-évaluations")
 SECTION_PROFILES = N_("Profils des auto-évaluations, par dimension")
-SECTION_HANDOVERS = N_("Demandes de conseiller par priorité")
+SECTION_HANDOVERS = N_("Demandes de référent par priorité")
 SECTION_CLAIM_TIME = N_("Délai de prise en charge")
 SECTION_OUTCOMES = N_("Issues des demandes")
 
@@ -57,7 +57,9 @@ LABEL_COMPLETED = N_("Terminées")
 LABEL_CLAIMED = N_("Demandes prises en charge")
 LABEL_MEDIAN_MINUTES = N_("Délai médian (minutes)")
 VALUE_NO_CASE = N_("aucune demande")
-VALUE_MEDIAN_SUPPRESSED = N_("non publié : moins de {minimum} demandes")
+VALUE_MEDIAN_SUPPRESSED = ngettext(
+    "non publié : moins de {n} demande", "non publié : moins de {n} demandes"
+)
 
 ALL_CENTRES = N_("Tous les centres")
 NO_CENTRE = N_("Sans centre")
@@ -170,7 +172,7 @@ def _median_rows(minutes: list[float], language: str) -> list[ReportRow]:
     if not minutes:
         median = translate(language, VALUE_NO_CASE)
     elif len(minutes) < SUPPRESS_BELOW:
-        median = translate(language, VALUE_MEDIAN_SUPPRESSED, {"minimum": SUPPRESS_BELOW})
+        median = translate_count(language, VALUE_MEDIAN_SUPPRESSED, SUPPRESS_BELOW)
     else:
         median = str(math.floor(stats.median(minutes) + 0.5))
     return [

@@ -7,13 +7,17 @@ and a button whose data could not fit is a bug that stops the turn (the person i
 a technical problem, the log says which rule) rather than a message lost without a word.
 
 Characters are counted as Telegram counts entity offsets, in UTF-16 code units: an emoji beyond
-the Basic Multilingual Plane counts 2, so the count is never below Telegram's.
+the Basic Multilingual Plane counts 2, so the count is never below Telegram's. The isolate marks
+that keep numbers in order in Arabic text (``bot.i18n.bidi``) count like any character, and a
+cut never leaves one open: the part it ends is closed and the next part opens it again.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+
+from bot.i18n.bidi import ISOLATE_MARKS, PDI, open_isolates
 
 # sendMessage.text: "1-4096 characters after entities parsing" (the bot sends no markup).
 MAX_MESSAGE_LENGTH = 4096
@@ -60,13 +64,31 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     """``text`` as the messages it takes, in order: unchanged when it fits, else cut at the
     last paragraph break that fits, else the last line break, else the last space."""
     parts: list[str] = []
+    # Room to close the isolates a cut leaves open and to open them again in the next part.
+    room = 2 * _depth(text)
     while length(text) > limit:
-        cut, separator = _cut(text, _fitting(text, limit))
+        cut, separator = _cut(text, _fitting(text, limit - room))
         part = text[:cut].rstrip()
+        text = text[cut + separator :].lstrip()
+        opened = open_isolates(part)
+        if opened:
+            part += PDI * len(opened)
+            text = opened + text
         if part:
             parts.append(part)
-        text = text[cut + separator :].lstrip()
     return [*parts, text]
+
+
+def _depth(text: str) -> int:
+    """How deep isolates nest in ``text`` (0 without any)."""
+    if not ISOLATE_MARKS.intersection(text):
+        return 0
+    deepest = depth = 0
+    for char in text:
+        if char in ISOLATE_MARKS:
+            depth = max(depth - 1, 0) if char == PDI else depth + 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def check_message(text: str, buttons: Iterable[tuple[str, str]] = ()) -> None:

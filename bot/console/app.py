@@ -51,7 +51,15 @@ from bot.console.throttle import LoginThrottle
 from bot.constants import LANGUAGE_NATIVE_NAMES, LANGUAGES, RATING_CALLBACK_PREFIX
 from bot.crisis.kinds import crisis_label
 from bot.gateway import metrics, outbox
-from bot.i18n import babel_locale, is_rtl, translate, translations
+from bot.i18n import (
+    Plural,
+    babel_locale,
+    format_number,
+    is_rtl,
+    translate,
+    translate_count,
+    translations,
+)
 from bot.settings import ConfigError
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
@@ -198,6 +206,12 @@ def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: in
     return translations(context["ui_language"]).ngettext(singular, plural, n)
 
 
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: float, pattern: str | None = None) -> str:
+    """A number written the reader's way: "4,5" in French, "4.5" in English."""
+    return format_number(value, context["ui_language"], pattern)
+
+
 def _templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -207,6 +221,7 @@ def _templates() -> jinja2.Environment:
     )
     # The language is read from each render's context, so one environment serves every user.
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)
+    env.filters["number"] = _number
     return env
 
 
@@ -637,9 +652,9 @@ class Console:
             cases.add_event(
                 call.session, self.box, case, cases.CLAIMED_EVENT, call.now, by=call.me.username
             )
-            cases.send_later(
-                call.session, self.box, case.pseudonym, translate(case.language, CLAIMED_NOTICE)
-            )
+            notice = translate(case.language, CLAIMED_NOTICE)
+            rtl = is_rtl(case.language)
+            cases.send_later(call.session, self.box, case.pseudonym, notice, rtl=rtl)
             self.audit(call, "claim", case_id)
             _notice(call.request, "claimed")
             return self.redirect(call, "case", case_id=case_id)
@@ -802,7 +817,9 @@ class Console:
                 cases.add_message(call.session, self.box, case, kind, text, call.now, call.me.id)
                 if kind == cases.FROM_CASEWORKER:
                     # Plain text: the gateway's sender sends it without any parse_mode.
-                    cases.send_later(call.session, self.box, case.pseudonym, text)
+                    cases.send_later(
+                        call.session, self.box, case.pseudonym, text, rtl=is_rtl(case.language)
+                    )
                 self.audit(call, action, case.id)
             _notice(call.request, notice)
         return self.redirect(call, "case", case_id=call.request.path_params["case_id"])
@@ -865,7 +882,9 @@ class Console:
         )
         buttons = [(str(n), f"{RATING_CALLBACK_PREFIX}{case.id}:{n}") for n in range(1, 6)]
         prompt = translate(case.language, RATING_PROMPT)
-        cases.send_later(call.session, self.box, case.pseudonym, prompt, buttons)
+        cases.send_later(
+            call.session, self.box, case.pseudonym, prompt, buttons, rtl=is_rtl(case.language)
+        )
         self.audit(call, "close", case.id, outcome)
         _notice(call.request, "closed")
         return self.redirect(call, "queue")
@@ -994,9 +1013,10 @@ class Console:
 
     def dead_letter_row(self, letter: DeadLetter, language: str) -> DeadLetterRow:
         label = texts.DEAD_LETTER_REASONS.get(letter.reason)
-        reason = (
-            translate(language, label, {"attempts": letter.attempts}) if label else letter.reason
-        )
+        if isinstance(label, Plural):
+            reason = translate_count(language, label, letter.attempts)
+        else:
+            reason = translate(language, label) if label else letter.reason
         try:
             # Decrypted only to be measured: a caseworker's words stay off this page.
             length: int | None = len(unseal(self.box, letter.body))

@@ -7,7 +7,7 @@ also uses (priorities, contact times) repeat its message ids, so translators see
 from __future__ import annotations
 
 from bot.gateway import outbox
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.storage import cases
 
 # Sent to the person through the bot when a caseworker takes their case: until then they only
@@ -17,7 +17,7 @@ CLAIMED_NOTICE = N_(
 )
 # Sent to the person through the bot when the caseworker closes the case.
 RATING_PROMPT = N_(
-    "Votre conversation avec le conseiller est terminée. Comment s'est-elle passée ? "
+    "Votre conversation avec le référent est terminée. Comment s'est-elle passée ? "
     "Donnez une note de 1 (mauvais) à 5 (très bien)."
 )
 
@@ -43,7 +43,7 @@ OUTCOME_LABELS = {
 # Who wrote each thread entry.
 KIND_LABELS = {
     cases.FROM_PERSON: N_("La personne"),
-    cases.FROM_CASEWORKER: N_("Conseiller"),
+    cases.FROM_CASEWORKER: N_("Référent"),
     cases.NOTE: N_("Note interne"),
     cases.SYSTEM: N_("Système"),
 }
@@ -93,7 +93,7 @@ FLAG_LABELS = {
     "psychological_support": N_("Souhaite un soutien psychologique"),
 }
 ROLE_LABELS = {
-    "caseworker": N_("Conseiller"),
+    "caseworker": N_("Référent"),
     "supervisor": N_("Superviseur"),
     "admin": N_("Administrateur"),
 }
@@ -113,7 +113,7 @@ NOTICES = {
     "closed": N_("Cas clos. La personne est invitée à donner une note."),
     "empty": N_("Le texte est vide."),
     "too_long": N_("Le texte est trop long."),
-    "bad_transfer": N_("Choisissez un conseiller actif ou un centre connu."),
+    "bad_transfer": N_("Choisissez un référent actif ou un centre connu."),
     "bad_outcome": N_("Choisissez une issue. Pour une orientation, précisez le service."),
     "not_open": N_("Ce cas n'est plus ouvert."),
     "logged_out": N_("Vous êtes déconnecté."),
@@ -165,5 +165,5 @@ DEAD_LETTER_REASONS = {
     outbox.BLOCKED: N_("La personne a bloqué le bot"),
     outbox.REJECTED: N_("Telegram a refusé le message"),
     outbox.NO_CHAT: N_("Pas de conversation où l'envoyer"),
-    outbox.GAVE_UP: N_("Abandonné après {attempts} tentatives"),
+    outbox.GAVE_UP: ngettext("Abandonné après {n} tentative", "Abandonné après {n} tentatives"),
 }

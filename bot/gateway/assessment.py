@@ -28,7 +28,8 @@ from bot.constants import (
 )
 from bot.gateway.crisis import CrisisHelp
 from bot.gateway.replies import Reply
-from bot.i18n import N_, babel_locale, is_rtl, translate
+from bot.i18n import N_, babel_locale, is_rtl, translate, translate_count
+from bot.i18n.units import DAYS, MINUTES, SHORT_QUESTIONS
 from bot.nlg.render import Renderer
 from bot.questionnaire import engine
 from bot.questionnaire.definition import Definition, RedFlag
@@ -38,12 +39,12 @@ from bot.storage.keys import seal, unseal
 from bot.storage.models import Assessment
 
 INTRO = N_(
-    "Cette auto-évaluation confidentielle vous aide, vous et un conseiller, à voir de quoi vous "
+    "Cette auto-évaluation confidentielle vous aide, vous et un référent, à voir de quoi vous "
     "avez besoin : travail, logement, santé, papiers, moral.\n\n"
-    "• Elle prend environ {minutes} minutes ({count} questions courtes).\n"
+    "• Elle prend environ {duration} ({questions}).\n"
     "• Vos réponses sont chiffrées et ne sont partagées avec personne sans votre accord. Si "
     "vous choisissez de les garder, elles restent jusqu'à ce que vous les effaciez avec /forget ; "
-    "sinon, elles sont effacées {days} jours après votre dernier message.\n"
+    "sinon, elles sont effacées {delay} après votre dernier message.\n"
     "• Vous pouvez passer n'importe quelle question, revenir en arrière ou arrêter quand vous "
     "voulez.\n\n"
     "Le résultat est un profil indicatif, pas une note officielle. On commence ?"
@@ -61,9 +62,7 @@ SKIP = N_("Passer")
 BACK = N_("Retour")
 STOP = N_("Arrêter")
 TYPE_ANSWER = N_("Écrivez votre réponse.")
-REASK = N_(
-    "Je n'ai pas compris cette réponse. Choisissez un bouton, ou écrivez le numéro de la réponse."
-)
+REASK = N_("Je n'ai pas compris cette réponse. Choisissez l'un des boutons sous la question.")
 PAUSED = N_(
     "D'accord, on s'arrête là. Vos réponses sont gardées : tapez /assessment pour reprendre "
     "quand vous voulez."
@@ -89,7 +88,7 @@ NO_SUGGESTIONS = N_("Votre situation semble plutôt stable. Le menu reste là si
 NEAR_YOU = N_("Où vous adresser :\n\n{centre_contacts}")
 SERVICES_NEAR = N_("Des services qui peuvent vous aider :")
 MAX_SERVICES = 3
-ASK_CASEWORKER = N_("Voulez-vous qu'un conseiller vous contacte pour en parler ?")
+ASK_CASEWORKER = N_("Voulez-vous qu'un référent vous contacte pour en parler ?")
 YES_CONTACT = N_("Oui, je veux bien")
 NO_CONTACT = N_("Non merci")
 CASEWORKER_DECLINED = N_("C'est noté. Vous pouvez revenir quand vous voulez avec /help.")
@@ -182,9 +181,9 @@ class AssessmentFlow:
         text = self._t(
             who,
             INTRO,
-            minutes=self._definition.minutes,
-            count=self._count,
-            days=self._retention_days,
+            duration=translate_count(who.language, MINUTES, self._definition.minutes),
+            questions=translate_count(who.language, SHORT_QUESTIONS, self._count),
+            delay=translate_count(who.language, DAYS, self._retention_days),
         )
         buttons = [
             (BEGIN_KEEP, self._payload(0, "begin", "keep")),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from babel.dates import format_date
+from babel.lists import format_list
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,7 +33,8 @@ from bot.constants import (
 from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import Who
 from bot.gateway.replies import Reply
-from bot.i18n import N_, babel_locale, is_rtl, translate
+from bot.i18n import N_, babel_locale, is_rtl, translate, translate_count
+from bot.i18n.units import MINUTES
 from bot.questionnaire.definition import Definition
 from bot.questionnaire.engine import Result
 from bot.questionnaire.parsing import fold
@@ -49,10 +51,10 @@ CANCEL_WORDS = frozenset(
 
 ASK_SHARE = N_(
     "Avant de vous mettre en relation, j'ai besoin de votre accord. Voulez-vous partager le "
-    "résultat de votre auto-évaluation avec le conseiller ?"
+    "résultat de votre auto-évaluation avec le référent ?"
 )
 ASK_CONTACT = N_(
-    "Acceptez-vous qu'un conseiller vous écrive ici, dans cette conversation ? Sans cet accord, "
+    "Acceptez-vous qu'un référent vous écrive ici, dans cette conversation ? Sans cet accord, "
     "je ne peux pas vous mettre en relation."
 )
 ASK_FOLLOW_UP = N_(
@@ -66,33 +68,37 @@ NO_CONSENT = N_(
     "voulez :\n\n{centre_contacts}"
 )
 ASK_HELP_WITH = N_("En quelques mots, pour quoi aimeriez-vous de l'aide ? Écrivez votre réponse.")
-ASK_CONTACT_TIME = N_("Quand préférez-vous que le conseiller vous écrive ?")
+ASK_CONTACT_TIME = N_("Quand préférez-vous que le référent vous écrive ?")
 QUEUED = N_(
     "Merci. Votre demande est dans la file d'attente (position {position}). {wait}\n\n"
-    "Vous pouvez continuer à écrire ici : le conseiller lira vos messages. Tapez /stop pour "
+    "Vous pouvez continuer à écrire ici : le référent lira vos messages. Tapez /stop pour "
     "annuler la demande."
 )
-WAIT_ESTIMATE = N_("Le temps d'attente habituel est d'environ {minutes} minutes.")
+WAIT_ESTIMATE = N_("Le temps d'attente habituel est d'environ {duration}.")
 WAIT_UNKNOWN = N_("Je ne peux pas encore estimer le temps d'attente.")
 ALREADY_QUEUED = N_(
     "Vous êtes déjà dans la file d'attente (position {position}). Vos messages sont transmis "
-    "au conseiller. Tapez /stop pour annuler."
+    "au référent. Tapez /stop pour annuler."
 )
 ALREADY_CLAIMED = N_(
-    "Un conseiller s'occupe déjà de votre demande : écrivez-lui ici. Tapez /stop pour terminer."
+    "Un référent s'occupe déjà de votre demande : écrivez-lui ici. Tapez /stop pour terminer."
 )
-PASSED_ON = N_("Votre message est transmis au conseiller. Il vous répondra ici.")
+PASSED_ON = N_("Votre message est transmis au référent. Il vous répondra ici.")
 CANCELLED = N_("Votre demande est annulée. Vous pouvez en faire une autre quand vous voulez.")
 RATING_THANKS = N_("Merci pour votre note ! Je reste là si vous avez d'autres questions.")
 PASSED_ON_URGENT = N_(
-    "Votre message est aussi transmis au conseiller, en priorité. Il vous répondra ici dès que "
+    "Votre message est aussi transmis au référent, en priorité. Il vous répondra ici dès que "
     "possible."
 )
 NEW_CASE_ALERT = N_("Nouveau cas n° {case} dans la file (priorité : {priority}).")
 CRISIS_ALERT = N_("Le cas n° {case} est passé en priorité urgente : message de crise.")
-UNCLAIMED_ALERT = N_(
-    "Le cas n° {case} attend depuis plus de {minutes} minutes (priorité : {priority})."
-)
+UNCLAIMED_ALERT = N_("Le cas n° {case} attend depuis plus de {duration} (priorité : {priority}).")
+
+
+def _minutes(wait: timedelta) -> int:
+    """A wait in whole minutes, one at least: "about 0 minutes" would promise too much."""
+    return max(1, round(wait.total_seconds() / 60))
+
 
 # What the person's consent to share their self-assessment adds to the packet (and what
 # withdrawing it removes).
@@ -328,7 +334,9 @@ class HandoverFlow:
                 translate(who.language, WAIT_UNKNOWN)
                 if wait is None
                 else translate(
-                    who.language, WAIT_ESTIMATE, {"minutes": max(1, round(wait.seconds / 60))}
+                    who.language,
+                    WAIT_ESTIMATE,
+                    {"duration": translate_count(who.language, MINUTES, _minutes(wait))},
                 )
             )
             return self._reply(who, QUEUED, position=position, wait=wait_text)
@@ -373,7 +381,7 @@ class HandoverFlow:
                 translate(
                     who.language,
                     ASSESSMENTS_DATES_LINE if dates else ASSESSMENTS_LINE,
-                    {"count": len(dates), "dates": ", ".join(dates)},
+                    {"count": len(dates), "dates": format_list(dates, locale=locale)},
                 )
             ]
             if cases.open_case(session, who.pseudonym) is not None:
@@ -508,7 +516,11 @@ def alert_unclaimed(
                     translate(
                         "fr",
                         UNCLAIMED_ALERT,
-                        {"case": case.id, "minutes": minutes, "priority": priority},
+                        {
+                            "case": case.id,
+                            "duration": translate_count("fr", MINUTES, minutes),
+                            "priority": priority,
+                        },
                     ),
                 )
                 cases.audit(session, "unclaimed_alert", case_id=case.id, now=now)
@@ -531,8 +543,8 @@ CONSENTS_TITLE = N_("Vos accords :")
 CONSENT_LINE = N_("• {purpose} : {decision} (le {date})")
 PURPOSE_LABELS = {
     CONSENT_KEEP: N_("garder mes réponses"),
-    SHARE: N_("partager mon auto-évaluation avec un conseiller"),
-    CONTACT: N_("qu'un conseiller m'écrive ici"),
+    SHARE: N_("partager mon auto-évaluation avec un référent"),
+    CONTACT: N_("qu'un référent m'écrive ici"),
     FOLLOW_UP: N_("être recontacté pour un suivi"),
 }
 GRANTED = N_("oui")

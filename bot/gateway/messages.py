@@ -56,7 +56,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "help": N_("Menu et aide"),
     "language": N_("Changer de langue"),
     "assessment": N_("Faire mon auto-évaluation"),
-    "caseworker": N_("Parler à un conseiller"),
+    "caseworker": N_("Parler à un référent"),
     "mydata": N_("Voir mes données"),
     "forget": N_("Effacer mes données"),
     "stop": N_("Arrêter"),

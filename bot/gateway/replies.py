@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n.bidi import directed
 from bot.telegram_limits import MAX_MESSAGE_LENGTH, check_message, length, split_text
 
 
@@ -18,10 +19,16 @@ class Reply:
 
 
 def _parts(reply: Reply) -> list[Reply]:
-    """A reply as the messages its text takes, its buttons under the last one."""
-    *first, last = split_text(reply.text)
+    """A reply as the messages its text takes, its buttons under the last one.
+
+    This is where every reply of a turn is laid out for its reading direction, once for all the
+    texts that make it: in right-to-left text, numbers, commands, URLs and Latin names are
+    isolated (``bot.i18n.bidi``), and so are button titles; button data never is.
+    """
+    *first, last = split_text(directed(reply.text, reply.rtl))
+    buttons = tuple((directed(title, reply.rtl), data) for title, data in reply.buttons)
     return [Reply(text, (), reply.rtl, reply.alone) for text in first] + [
-        Reply(last, reply.buttons, reply.rtl, reply.alone)
+        Reply(last, buttons, reply.rtl, reply.alone)
     ]
 
 

@@ -11,10 +11,12 @@ import functools
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from bot.constants import DEFAULT_LANGUAGE, LANGUAGES, RTL_LANGUAGES
@@ -27,6 +29,23 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet."""
     return message
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A message whose words change with a number: "1 minute", "5 minutes", "5 دقائق"."""
+
+    singular: str
+    plural: str
+    # The placeholder that receives the number, formatted for the language.
+    count: str = "n"
+
+
+def ngettext(singular: str, plural: str, count: str = "n") -> Plural:
+    """Mark a message with plural forms for extraction (Babel's own ``ngettext`` keyword takes
+    the first two arguments); ``translate_count`` picks the form for a number, by the
+    language's CLDR rules (Arabic has six)."""
+    return Plural(singular, plural, count)
 
 
 def placeholders(text: str) -> set[str]:
@@ -74,6 +93,21 @@ def translate(language: str, message: str, values: Mapping[str, Any] | None = No
     if values is None:
         return text
     return string.Formatter().vformat(text, (), _KeepUnknown(values))
+
+
+def translate_count(
+    language: str, message: Plural, number: int, values: Mapping[str, Any] | None = None
+) -> str:
+    """The form of ``message`` that fits ``number``, with the number written the language's
+    way ("1 234" in French) in its placeholder, and the other ``values`` filled in."""
+    text = translations(language).ngettext(message.singular, message.plural, number)
+    filled = {**(values or {}), message.count: format_number(number, language)}
+    return string.Formatter().vformat(text, (), _KeepUnknown(filled))
+
+
+def format_number(number: float, language: str, pattern: str | None = None) -> str:
+    """A number written the language's way: "5,0" in French and Spanish, "5.0" in English."""
+    return format_decimal(number, pattern, locale=babel_locale(language))
 
 
 def is_rtl(language: str) -> bool:

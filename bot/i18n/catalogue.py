@@ -21,15 +21,27 @@ def fill_french() -> int:
         catalog = read_po(handle, locale=DEFAULT_LANGUAGE)
     filled = 0
     for message in catalog:
-        if message.id and not message.string:
-            message.string = message.id
+        if message.id and not _translated(message.string):
+            message.string = _source(message.id, catalog.num_plurals)
             filled += 1
         if message.fuzzy and message.id:
-            message.string = message.id
+            message.string = _source(message.id, catalog.num_plurals)
             message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False)
     return filled
+
+
+def _translated(string: str | tuple[str, ...]) -> bool:
+    return all(string) if isinstance(string, tuple) else bool(string)
+
+
+def _source(message_id: str | tuple[str, str], forms: int) -> str | tuple[str, ...]:
+    """The French text as its own translation; a plural's forms after the first are plural."""
+    if isinstance(message_id, str):
+        return message_id
+    singular, plural = message_id
+    return (singular, *[plural] * (forms - 1))
 
 
 if __name__ == "__main__":

@@ -23,13 +23,15 @@ from bot.nlg.templates import ButtonTemplate, ResponseTemplate, topic_titles
 INFO_PREFIX = "utter_info_"
 # Practical answers that need no reminder that assistance depends on the programme.
 NO_DISCLAIMER = frozenset({"utter_info_contact_centre", "utter_info_privacy"})
+# The answers say themselves that help depends on the programme and the centre: this line
+# adds only what none of them says, so that nothing is read twice.
 DISCLAIMER = N_(
-    "L'aide dépend du programme et du centre : cet assistant vous informe, "
-    "mais il ne peut rien vous promettre."
+    "Cet assistant vous informe, mais il ne peut rien vous promettre : le centre vous dira ce "
+    "qui s'applique à vous."
 )
 NEXT_STEPS = (
     ButtonTemplate(N_("Faire mon auto-évaluation"), ASSESSMENT_PAYLOAD),
-    ButtonTemplate(N_("Parler à un conseiller"), CASEWORKER_PAYLOAD),
+    ButtonTemplate(N_("Parler à un référent"), CASEWORKER_PAYLOAD),
     ButtonTemplate(N_("Autres sujets"), MORE_TOPICS_PAYLOAD),
     ButtonTemplate(N_("Menu principal"), MENU_PAYLOAD),
 )

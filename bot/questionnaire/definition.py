@@ -21,6 +21,9 @@ from bot.settings import PROJECT_ROOT, ConfigError
 DEFINITION_FILE = PROJECT_ROOT / "flows" / "questionnaire.yml"
 QUESTION_TYPES = ("single", "yes_no", "number", "text")
 YES, NO = "yes", "no"
+# What an option means whatever its words, so that typed "ما نعرفش" or "poco" can choose it.
+DONT_KNOW, A_LITTLE = "dont_know", "a_little"
+MEANINGS = (DONT_KNOW, A_LITTLE)
 YES_NO_TEXTS = {YES: N_("Oui"), NO: N_("Non")}
 
 
@@ -30,6 +33,8 @@ class Option:
     text: str
     score: float | None = None
     red_flag: str | None = None
+    # DONT_KNOW or A_LITTLE: the option typed "don't know" or "a little" chooses, in any words.
+    means: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,10 @@ class _Reader:
         flag = raw.get("red_flag")
         if flag is not None and flag not in flags:
             raise self.fail(f"{where}.red_flag", f"unknown red flag {flag!r}")
-        return Option(option_id, str(text), self.score(where, raw.get("score")), flag)
+        means = raw.get("means")
+        if means is not None and means not in MEANINGS:
+            raise self.fail(f"{where}.means", f"must be one of {', '.join(MEANINGS)}")
+        return Option(option_id, str(text), self.score(where, raw.get("score")), flag, means)
 
     def question(self, index: int, raw: Any, dimensions: dict, flags: dict) -> Question:
         where = f"questions[{index}]"
@@ -167,6 +175,9 @@ class _Reader:
         option_ids = [o.id for o in options]
         if len(set(option_ids)) != len(option_ids):
             raise self.fail(f"{where}.options", "two options share an id")
+        meanings = [o.means for o in options if o.means]
+        if len(set(meanings)) != len(meanings):
+            raise self.fail(f"{where}.options", "two options share a meaning")
         if kind in ("single", "yes_no") and len(options) < 2:
             raise self.fail(f"{where}.options", "a choice needs at least two options")
         if kind == "yes_no" and {o.id for o in options} != {YES, NO}:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.i18n.bidi import directed
 from bot.storage.keys import seal, unseal
 from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
 from bot.telegram_limits import check_message, split_text
@@ -277,12 +278,13 @@ def audit(
 
 def send_later(
     session: Session, box: MultiFernet, pseudonym: str, text: str,
-    buttons: list[tuple[str, str]] | None = None,
+    buttons: list[tuple[str, str]] | None = None, rtl: bool = False,
 ) -> None:  # fmt: skip
     """Queue a message for the person; the gateway's sender delivers it. A text too long for one
     message goes as several, in order, the buttons under the last; ``UnsendableMessage`` when
-    Telegram would refuse it (a button's data too long)."""
-    *first, last = split_text(text)
+    Telegram would refuse it (a button's data too long). In a right-to-left language numbers,
+    commands and Latin names are isolated, as in the gateway's replies."""
+    *first, last = split_text(directed(text, rtl))
     parts = [(part, None) for part in first] + [(last, buttons or None)]
     for part, part_buttons in parts:
         check_message(part, part_buttons or ())

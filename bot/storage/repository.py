@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from bot.storage.cases import erase_cases
 from bot.storage.models import Assessment, Consent, Person
 
-# Version of the consent wordings; stored with each decision.
-CONSENT_VERSION = 1
+# Version of the consent wordings; stored with each decision. 2: the person who takes the case
+# is named "référent" (fr), "caseworker" (en), "gestor de casos" (es), "موظف المتابعة" (ar), and
+# Spanish says "consentimiento" throughout.
+CONSENT_VERSION = 2
 
 IN_PROGRESS, PAUSED, COMPLETED = "in_progress", "paused", "completed"
 

@@ -10,6 +10,7 @@ from bot.console import texts
 from bot.console.app import RATING_PROMPT
 from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
+from bot.i18n.bidi import isolate_ltr
 from bot.storage import cases
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
@@ -222,7 +223,7 @@ def test_transfer_to_an_unknown_target_is_refused(client, sessions, box, alice) 
     case_id = claimed_case(client, sessions, box, alice)
     for fields in ({"to_caseworker": "nobody"}, {"to_caseworker": "alice"}, {"to_centre": "x"}):
         page = post(client, f"/console/cases/{case_id}/transfer", **fields)
-        assert "Choisissez un conseiller actif ou un centre connu" in page.text
+        assert "Choisissez un référent actif ou un centre connu" in page.text
     with sessions() as session:
         assert session.get(Case, case_id).claimed_by == alice.id
 
@@ -238,7 +239,8 @@ def test_closing_sends_the_rating_prompt_with_five_buttons(client, sessions, box
 
     assert response.url.path == "/console/"
     (message,) = outbox(sessions, box)
-    assert message[0] == translate("ar", RATING_PROMPT)
+    # In Arabic the numbers 1 and 5 are isolated, so that they keep their place in the sentence.
+    assert message[0] == isolate_ltr(translate("ar", RATING_PROMPT))
     assert message[1] == [[str(n), f"r:{case_id}:{n}"] for n in range(1, 6)]
     with sessions() as session:
         case = session.get(Case, case_id)

@@ -126,7 +126,7 @@ def test_the_packet_of_a_queued_case_is_shown_to_nobody(new_client, sessions, bo
         page = browser.get(f"/console/cases/{case_id}")
         assert page.status_code == 200
         assert SECRET not in page.text
-        assert "Le dossier n&#39;est visible que par le conseiller" in page.text
+        assert "Le dossier n&#39;est visible que par le référent" in page.text
 
 
 def test_the_packet_is_shown_to_the_claimer_and_the_centres_supervisors_only(
@@ -193,7 +193,7 @@ def test_transfers_go_only_to_active_caseworkers_of_the_cases_centre(
     assert re.findall(r'<option value="([^"]+)">', choice) == ["bob", "sam"]
     for target in ("rachid", "dormant", "ada", "nobody"):
         response = post(client, f"/console/cases/{case_id}/transfer", to_caseworker=target)
-        assert "Choisissez un conseiller actif ou un centre connu" in response.text
+        assert "Choisissez un référent actif ou un centre connu" in response.text
 
     with sessions() as session:
         assert session.get(Case, case_id).claimed_by == alice.id

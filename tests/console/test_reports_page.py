@@ -67,8 +67,8 @@ def test_a_supervisor_sees_the_report_with_small_counts_suppressed(
     assert cells["Questions par sujet", "Santé"] == "<5"
     assert cells["Questions par sujet", "Logement et nourriture"] == "6"
     assert cells["Questions par sujet", "Transport"] == "0"
-    assert cells["Demandes de conseiller par priorité", "urgente"] == "5"
-    assert cells["Demandes de conseiller par priorité", "normale"] == "<5"
+    assert cells["Demandes de référent par priorité", "urgente"] == "5"
+    assert cells["Demandes de référent par priorité", "normale"] == "<5"
     assert '<bdi dir="ltr">&lt;5</bdi>' in response.text
     # The selectors show the months with figures and the chosen centre.
     assert f'<option value="{MONTH}" selected>mai 2024</option>' in response.text

@@ -10,7 +10,9 @@ from sqlalchemy import create_engine, select
 
 from bot.gateway import assessment as texts
 from bot.gateway import handover
-from bot.i18n import translate
+from bot.i18n import translate, translate_count
+from bot.i18n.bidi import isolate_ltr, without_isolates
+from bot.i18n.units import DAYS, MINUTES, SHORT_QUESTIONS
 from bot.questionnaire.definition import load_definition
 from bot.settings import Settings
 from bot.storage.keys import cipher, data_keys, pseudonym, unseal
@@ -21,6 +23,15 @@ from tests.helpers.stack import Stack, gateway
 pytestmark = pytest.mark.e2e
 _user_ids = itertools.count(5000)
 DEFINITION = load_definition()
+
+
+def intro_values(language: str) -> dict[str, str]:
+    """The intro's counts as the gateway writes them: 5 minutes, every question, 30 days."""
+    return {
+        "duration": translate_count(language, MINUTES, DEFINITION.minutes),
+        "questions": translate_count(language, SHORT_QUESTIONS, len(DEFINITION.questions)),
+        "delay": translate_count(language, DAYS, 30),
+    }
 
 
 def buttons(message: dict) -> dict[str, str]:
@@ -46,7 +57,8 @@ async def press(fake: FakeBotAPI, user: int, data: str, count: int = 1, **kw) ->
 
 
 def position(message: dict) -> int:
-    return int(message["text"].split("/", 1)[0])
+    """The question's number in "3/29 · ...", also when an Arabic reply isolates "3/29"."""
+    return int(without_isolates(message["text"]).split("/", 1)[0])
 
 
 def stored(settings: Settings, user: int) -> list[tuple[str, dict, dict | None, bytes]]:
@@ -93,9 +105,7 @@ async def answer_current(fake: FakeBotAPI, user: int, question: dict, choose: st
 async def test_french_assessment_from_intro_to_result(bot: FakeBotAPI, stack: Stack):
     user = next(_user_ids)
     (intro,) = await send(bot, user, "/assessment")
-    assert intro["text"] == translate(
-        "fr", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions), "days": 30}
-    )
+    assert intro["text"] == translate("fr", texts.INTRO, intro_values("fr"))
 
     (question,) = await press(bot, user, buttons(intro)[translate("fr", texts.BEGIN_KEEP)])
     assert question["text"].startswith(f"1/{len(DEFINITION.questions)} · ")
@@ -176,9 +186,8 @@ async def test_arabic_assessment_resumes_after_every_process_restarts(
     async with gateway(telegram_settings):
         fake_api.clear()
         (intro,) = await send(fake_api, user, "ابغي ندير التقييم الذاتي", language_code="ar")
-        assert intro["text"] == translate(
-            "ar", texts.INTRO, {"minutes": 5, "count": len(DEFINITION.questions), "days": 30}
-        )
+        # Arabic replies isolate their numbers (bot.i18n.bidi).
+        assert intro["text"] == isolate_ltr(translate("ar", texts.INTRO, intro_values("ar")))
         (question,) = await press(fake_api, user, question_payloads(intro)[0], language_code="ar")
         (question,) = await send(fake_api, user, "لا", language_code="ar")
         (question,) = await send(fake_api, user, "٤", language_code="ar")
@@ -188,8 +197,8 @@ async def test_arabic_assessment_resumes_after_every_process_restarts(
 
     async with gateway(telegram_settings):
         (offer,) = await send(fake_api, user, "/assessment", language_code="ar")
-        assert offer["text"] == translate(
-            "ar", texts.RESUME_OFFER, {"position": 3, "count": len(DEFINITION.questions)}
+        assert offer["text"] == isolate_ltr(
+            translate("ar", texts.RESUME_OFFER, {"position": 3, "count": len(DEFINITION.questions)})
         )
         resume = buttons(offer)[translate("ar", texts.RESUME)]
         (question,) = await press(fake_api, user, resume, language_code="ar")
@@ -201,7 +210,7 @@ async def test_arabic_assessment_resumes_after_every_process_restarts(
         ], "right to left: Skip sits at the right"
 
         (paused,) = await send(fake_api, user, "توقف", language_code="ar")
-        assert paused["text"] == translate("ar", texts.PAUSED)
+        assert paused["text"] == isolate_ltr(translate("ar", texts.PAUSED))
 
     ((status, progress, _, _),) = stored(stack.settings, user)
     assert status == "paused"

@@ -78,7 +78,8 @@ async def test_consents_packet_and_queue(flow: HandoverFlow, sessions, box) -> N
         consents = session.execute(select(Consent.purpose, Consent.granted)).all()
         assert sorted(consents) == [("caseworker_contact", True), ("follow_up", False)]
         assert all(
-            c.text_version == 1 and c.language == "fr" for c in session.scalars(select(Consent))
+            c.text_version == repository.CONSENT_VERSION and c.language == "fr"
+            for c in session.scalars(select(Consent))
         )
 
 
@@ -211,7 +212,7 @@ async def test_my_data_lists_assessments_consents_and_the_open_case(flow: Handov
 
     assert reply.text.startswith("Voici ce que je garde")
     assert translate("fr", texts.OPEN_CASE_LINE) in reply.text
-    assert "qu'un conseiller m'écrive ici : oui" in reply.text
+    assert "qu'un référent m'écrive ici : oui" in reply.text
     assert "être recontacté pour un suivi : non" in reply.text
     assert [payload for _, payload in reply.buttons] == ["c:caseworker_contact", "/help"]
 

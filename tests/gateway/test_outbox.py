@@ -228,6 +228,19 @@ def test_a_message_without_chat_goes_to_the_persons_chat_if_known(
     assert (to_b.chat_id, to_b.reply.rtl) == (None, False)
 
 
+def test_a_console_message_to_an_arabic_speaker_keeps_numbers_in_order(
+    sessions: sessionmaker, box: MultiFernet
+) -> None:
+    a = Outbox(sessions, box, "a", Clock())
+    with sessions.begin() as session:
+        session.add(Person(pseudonym=person_of(A), language="ar", chat_ref=seal(box, A)))
+        send_later(session, box, person_of(A), "اتصل بنا على +212 500 00 00 02", rtl=True)
+
+    [[to_a]] = a.claim(10)
+
+    assert to_a.reply.text == "اتصل بنا على \u2066+212 500 00 00 02\u2069"
+
+
 def test_a_console_message_too_long_for_one_goes_as_several_buttons_last(
     sessions: sessionmaker, box: MultiFernet
 ) -> None:

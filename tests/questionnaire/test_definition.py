@@ -234,6 +234,14 @@ def _boolean_score(raw: dict[str, Any]) -> None:
     _question(raw, "econ_income")["options"][0]["score"] = True
 
 
+def _unknown_meaning(raw: dict[str, Any]) -> None:
+    _question(raw, "psy_stay")["options"][1]["means"] = "maybe"
+
+
+def _two_options_one_meaning(raw: dict[str, Any]) -> None:
+    _question(raw, "psy_stay")["options"][0]["means"] = "dont_know"
+
+
 BAD = [
     # (mutation, the words the message must contain)
     (_unknown_dimension, ["econ_income", "dimension", "spiritual"]),
@@ -254,6 +262,8 @@ BAD = [
     (_unknown_type, ["econ_income", "type"]),
     (_single_with_one_option, ["econ_work", "options"]),
     (_boolean_score, ["econ_income", "options[0].score"]),
+    (_unknown_meaning, ["psy_stay", "options[1].means", "dont_know, a_little"]),
+    (_two_options_one_meaning, ["psy_stay", "options", "meaning"]),
 ]
 
 
