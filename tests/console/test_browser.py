@@ -34,6 +34,7 @@ from bot.centres import CentreDirectory
 from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
 from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
+from bot.i18n.bidi import directed
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
@@ -221,8 +222,10 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
     expect(page.locator(".notice")).to_contain_text("Réponse envoyée")
     expect(page.locator(".thread .msg-caseworker .body")).to_have_text(reply)
     # The person was told when the case was taken, in their language, then got the reply.
-    taken = (translate("ar", CLAIMED_NOTICE), None)
-    assert outbox(sessions, box) == [taken, (reply, None)]
+    # Its Latin words are isolated, as in every Arabic reply.
+    taken = (directed(translate("ar", CLAIMED_NOTICE), True), None)
+    sent = (directed(reply, True), None)
+    assert outbox(sessions, box) == [taken, sent]
     expect(page.locator(".thread .msg-system .body")).to_have_text("Pris en charge par alice.")
 
     # The person answers with markup: shown as the characters typed, never as HTML.
@@ -250,10 +253,10 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
         assert (case.status, case.outcome, case.claimed_by) == (cases.CLOSED, "assisted", alice.id)
         assert [e.case_id for e in audit_actions(session, "close")] == [case_id]
     rating = (
-        translate("ar", RATING_PROMPT),
+        directed(translate("ar", RATING_PROMPT), True),
         [[str(n), f"r:{case_id}:{n}"] for n in range(1, 6)],
     )
-    assert outbox(sessions, box) == [taken, (reply, None), rating]
+    assert outbox(sessions, box) == [taken, sent, rating]
     assert new_page.errors == []
 
 
