@@ -177,7 +177,7 @@ def test_an_admin_sees_and_ends_an_accounts_sessions(browsers, sessions, alice, 
     page = admin.get("/console/accounts")
     assert page.status_code == 200
     row = page.text.split('id="account-' + str(alice.id) + '"')[1].split("</tr>")[0]
-    assert "adresse testclient" in row and "<td>Conseiller</td>" in row
+    assert "adresse testclient" in row and "<td>Référent</td>" in row
     response = post(admin, f"/console/accounts/{alice.id}/end-sessions")
 
     assert "Les sessions de ce compte sont terminées" in response.text
