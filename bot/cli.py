@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import hashlib
 import logging
 import os
 import sys
@@ -27,7 +26,7 @@ from bot.constants import LANGUAGES
 from bot.i18n import translations
 from bot.logging_setup import configure_logging, leave_terminal
 from bot.nlg.templates import load_templates
-from bot.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
+from bot.settings import PROJECT_ROOT, ConfigError, Settings, content_hash, load_settings
 from bot.storage.db import migrate
 from bot.storage.keys import data_keys
 from bot.training import TrainingFailed, run_logged
@@ -57,16 +56,12 @@ def keep_private(var_dir: Path) -> None:
 
 def training_hash(root: Path = PROJECT_ROOT) -> str:
     """Content hash of everything the model is trained from."""
-    digest = hashlib.sha256()
+    files = []
     for name in TRAINING_INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.relative_to(root).as_posix().startswith(NOT_TRAINED):
-                continue
-            digest.update(str(file.relative_to(root)).encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    trained = [f for f in files if not f.relative_to(root).as_posix().startswith(NOT_TRAINED)]
+    return content_hash(trained, root)[:16]
 
 
 def model_path() -> Path:

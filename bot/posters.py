@@ -30,6 +30,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from bot.centres import CENTRE_CODE, Centre, format_contacts
 from bot.constants import LANGUAGES
 from bot.i18n import N_, is_rtl, translate
+from bot.i18n.bidi import without_isolates
 
 DPI = 150
 PAGE_SIZE = (1240, 1754)  # A4 portrait, 210 x 297 mm at 150 dpi
@@ -65,9 +66,6 @@ _RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"arabic ligature allah
 _NO_BREAK_BEFORE = set("?!:;»)]}…،؛؟.,")
 _RTL_KINDS = ("R", "AL", "AN")
 _LRE, _PDF = "\u202a", "\u202c"
-# The chat replies wrap numbers in isolates (U+2066..U+2069); python-bidi predates isolates and
-# refuses them, and the poster embeds its left-to-right runs itself, so they are dropped here.
-_NO_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 _BOT_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
@@ -121,7 +119,9 @@ def embed_ltr_runs(text: str) -> str:
 def shape_line(text: str, rtl: bool = True) -> str:
     """One logical line made ready to draw: Arabic joined into presentation forms, then put
     in visual (left-to-right) order with brackets mirrored. ``rtl`` sets the base direction."""
-    text = text.translate(_NO_ISOLATES)
+    # The chat's isolates around numbers: python-bidi predates them and refuses them, and the
+    # poster embeds its left-to-right runs itself.
+    text = without_isolates(text)
     if rtl:
         text = embed_ltr_runs(text)
     return get_display(_RESHAPER.reshape(text), base_dir="R" if rtl else "L")

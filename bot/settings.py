@@ -6,10 +6,11 @@ A bad value stops start-up with a message naming the variable.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,16 @@ class ConfigError(Exception):
 def field_error(source: Path | str, field: str, problem: str) -> ConfigError:
     """The error for one field of a configuration file: "<file>: <field>: <problem>"."""
     return ConfigError(f"{source}: {field}: {problem}")
+
+
+def content_hash(files: Iterable[Path], root: Path = PROJECT_ROOT) -> str:
+    """SHA-256 of the files' paths (relative to ``root``) and contents, in the order given: what
+    was built from them (a model, a detector) is rebuilt only when one of them changes."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def read_yaml(path: Path) -> Any:

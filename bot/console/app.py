@@ -714,13 +714,14 @@ class Console:
         detail = unseal(self.box, case.outcome_detail) if case.outcome_detail else ""
         # The person's history is theirs as much as the packet: shown to the same people.
         earlier = cases.earlier_cases(call.session, case) if packet_shown else []
+        packet = cases.packet(self.box, case) if packet_shown and case.packet else {}
         return self.render(
             call,
             "case.html",
             case=case,
             erased=erased,
-            packet=self.packet_rows(case, call.language) if packet_shown and case.packet else [],
-            why_urgent=self.urgency_reasons(case, call.language) if packet_shown else [],
+            packet=self.packet_rows(packet, call.language),
+            why_urgent=self.urgency_reasons(case, packet, call.language),
             packet_shown=packet_shown,
             thread=thread,
             earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
@@ -751,22 +752,21 @@ class Console:
             values["kinds"] = format_list(kinds, locale=babel_locale(language))
         return translate(language, texts.EVENT_TEXTS[name], values)
 
-    def urgency_reasons(self, case: Case, language: str) -> list[str]:
+    def urgency_reasons(self, case: Case, packet: dict[str, Any], language: str) -> list[str]:
         """Why an urgent case is urgent, in words: crises, red flags, the person's own ask."""
-        if case.priority != cases.URGENT or not case.packet:
+        if case.priority != cases.URGENT or not packet:
             return []
-        packet = cases.packet(self.box, case)
         reasons = self.packet_value("crisis", packet.get("crisis", []), language)
         reasons += self.packet_value("flags", packet.get("flags", []), language)
         if packet.get("urgent_request") and not packet.get("crisis"):
             reasons.append(translate(language, texts.URGENT_ASKED))
         return reasons
 
-    def packet_rows(self, case: Case, language: str) -> list[tuple[str, Any]]:
+    def packet_rows(self, packet: dict[str, Any], language: str) -> list[tuple[str, Any]]:
         """(heading, value) for each packet entry; value is text, a list or a mapping. Whether
         the case is urgent, and why, is said above the packet instead."""
         rows = []
-        for key, value in cases.packet(self.box, case).items():
+        for key, value in packet.items():
             if value in (None, "", [], {}) or key == "urgent_request":
                 continue
             heading = (
@@ -1112,8 +1112,7 @@ class Console:
             raise Refused(403, "forbidden", "forbidden")
         pairs = [(m, c) for m, c in reports.months_and_centres(call.session) if c == own]
         month, months = self.report_months(call, pairs)
-        centre = self.centres.get(own)
-        label = centre.name if centre is not None else own
+        label = self.centre_name(own)
         return {
             "month": month,
             "centre": own,

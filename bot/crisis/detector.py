@@ -12,16 +12,15 @@ of the lists, and only the phrases whose rarest word is there are checked whole.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.crisis.classifier import CrisisClassifier, laughs, load_classifier
+from bot.crisis.classifier import CrisisClassifier, laughs, load_classifier, sources
 from bot.crisis.kinds import KINDS
 from bot.crisis.normalise import is_arabic_script, words
 from bot.crisis.phrases import NOT_CRISIS, NOW, PAST, PHRASES_DIR, Phrase, Slot, load_phrases
+from bot.settings import content_hash
 
 # Words this long tolerate one typo; shorter ones differ by a letter too often ("viole" and
 # "vole", "tue" and "rue").
@@ -61,13 +60,6 @@ class Detection:
         if not languages or preferred in languages or (languages[0] == "ar" and self.latin):
             return preferred
         return languages[0]
-
-
-def _fingerprint(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.yml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=2)
@@ -182,7 +174,7 @@ class CrisisDetector:
         """The lists and the classifier from the repository's files, built once per process for
         the same files (loading the lists takes seconds; every gateway a test builds shares
         them, as a detector never changes once built)."""
-        return _from_files(_fingerprint(PHRASES_DIR))
+        return _from_files(content_hash([*sorted(PHRASES_DIR.glob("*.yml")), *sources()]))
 
     def detect(self, text: str) -> Detection | None:
         message = words(text)[:MAX_WORDS]

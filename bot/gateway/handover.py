@@ -273,10 +273,9 @@ class HandoverFlow:
                 if result is not None:
                     packet["profile"] = self._profile_words(result)
                     packet["flags"] = list(result.flags)
-                    packet["town"] = self._answer(session, who.pseudonym, "prof_town")
-                    packet["contact_language"] = self._answer(
-                        session, who.pseudonym, "prof_contact_language"
-                    )
+                    answers = self._answers(session, who.pseudonym)
+                    packet["town"] = answers.get("prof_town")
+                    packet["contact_language"] = answers.get("prof_contact_language")
             case.step = "contact"
         elif step == "contact":
             if not self._consent(session, who, CONTACT, value == "yes"):
@@ -446,12 +445,15 @@ class HandoverFlow:
             return None
         return Result.from_json(unseal(self._box, assessment.result))
 
-    def _answer(self, session: Session, pseudonym: str, question: str) -> str | None:
-        """The person's answer to ``question`` in their latest assessment (None when skipped)."""
+    def _answers(self, session: Session, pseudonym: str) -> dict[str, str]:
+        """The person's answers in their latest assessment, skipped questions left out."""
         assessment = self._latest_completed(session, pseudonym)
         progress = unseal(self._box, assessment.progress) if assessment else {}
-        answer = progress.get("answers", {}).get(question)
-        return answer if isinstance(answer, str) and not answer.startswith("__") else None
+        return {
+            question: answer
+            for question, answer in progress.get("answers", {}).items()
+            if isinstance(answer, str) and not answer.startswith("__")
+        }
 
     def _profile_words(self, result: Result) -> dict[str, str]:
         """The profile as the caseworker reads it: dimension -> band, in French."""

@@ -224,13 +224,13 @@ def add_message(
 
 def add_event(
     session: Session, box: MultiFernet, case: Case, event: str, now: datetime,
-    caseworker_id: int | None = None, **params: str | list[str],
+    **params: str | list[str],
 ) -> None:  # fmt: skip
     """A SYSTEM line in the thread: ``event`` (one of EVENTS) and its parameters."""
     if event not in EVENTS:
         raise ValueError(f"unknown case event {event!r}")
     body = json.dumps({"event": event, **params}, ensure_ascii=False)
-    add_message(session, box, case, SYSTEM, body, now, caseworker_id)
+    add_message(session, box, case, SYSTEM, body, now)
 
 
 def read_event(text: str) -> tuple[str, dict[str, Any]] | None:
