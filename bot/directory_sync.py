@@ -8,7 +8,8 @@ with the file.
 
 The audit log tells the two cases apart: every import writes ``services_imported`` to it, and
 the console writes ``service_created``, ``service_updated`` or ``service_deleted`` for each
-edit. The audit log is never purged, so the answer holds for the database's whole life.
+edit. The audit log's retention keeps these entries, so the answer holds for the database's
+whole life.
 """
 
 from __future__ import annotations
@@ -20,12 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.directory import ServiceEntry, entry_data, import_services, list_services, service_data
-from bot.storage.cases import audit
+from bot.storage.cases import SERVICE_EDITS, SERVICES_IMPORTED, audit
 from bot.storage.models import AuditEntry
 
-IMPORTED = "services_imported"
-# The actions the console audits when an admin changes the directory (bot.console).
-CONSOLE_EDITS = ("service_created", "service_updated", "service_deleted")
 IMPORT_COMMAND = "python -m bot.cli services import"
 
 
@@ -38,10 +36,10 @@ def differs(session: Session, entries: Sequence[ServiceEntry]) -> bool:
 def edited_in_console(session: Session) -> bool:
     """Whether an admin changed the directory in the console after its last import."""
     last_import = select(func.coalesce(func.max(AuditEntry.id), 0)).where(
-        AuditEntry.action == IMPORTED
+        AuditEntry.action == SERVICES_IMPORTED
     )
     edit = select(AuditEntry.id).where(
-        AuditEntry.action.in_(CONSOLE_EDITS), AuditEntry.id > last_import.scalar_subquery()
+        AuditEntry.action.in_(SERVICE_EDITS), AuditEntry.id > last_import.scalar_subquery()
     )
     return session.execute(edit.limit(1)).first() is not None
 
@@ -49,7 +47,12 @@ def edited_in_console(session: Session) -> bool:
 def import_file(session: Session, entries: Sequence[ServiceEntry], source: str) -> int:
     """Replace the directory with the file's entries, and audit it; return their number."""
     count = import_services(session, entries)
-    audit(session, IMPORTED, detail=f"{count} services from {source}"[:200], now=datetime.utcnow())
+    audit(
+        session,
+        SERVICES_IMPORTED,
+        detail=f"{count} services from {source}"[:200],
+        now=datetime.utcnow(),
+    )
     return count
 
 

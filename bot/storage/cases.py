@@ -61,6 +61,12 @@ def open_case(session: Session, pseudonym: str) -> Case | None:
     ).scalar_one_or_none()
 
 
+# The service directory's history in the audit log: its imports from the file and an admin's
+# edits in the console. bot.directory_sync reads it to know whether the directory was edited
+# since the last import; it names no returnee, and the audit log's retention keeps it.
+SERVICES_IMPORTED = "services_imported"
+SERVICE_EDITS = ("service_created", "service_updated", "service_deleted")
+DIRECTORY_HISTORY = (SERVICES_IMPORTED, *SERVICE_EDITS)
 # A person who comes back within this time of an urgent case starts at high priority at least:
 # what made it urgent may not be over.
 URGENT_MEMORY = timedelta(days=90)

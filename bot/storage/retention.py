@@ -6,7 +6,9 @@
 - Handled Telegram update ids (kept to ignore repeats) and dead letters go after
   ``delivered_days``; sent messages are deleted as soon as Telegram has them.
 - Audit log entries (logins, case views, account changes) go after ``audit_days``: kept for
-  accountability, not for ever, since they tell who worked when.
+  accountability, not for ever, since they tell who worked when. The service directory's
+  history (``cases.DIRECTORY_HISTORY``) stays: without it an admin's edits of a year ago would
+  look unedited, and the next start-up would replace them with the file.
 """
 
 from __future__ import annotations
@@ -113,6 +115,9 @@ def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str,
         )
     ).rowcount
     counts["audit_entries"] = session.execute(
-        delete(AuditEntry).where(AuditEntry.at < now - timedelta(days=policy.audit_days))
+        delete(AuditEntry).where(
+            AuditEntry.at < now - timedelta(days=policy.audit_days),
+            AuditEntry.action.not_in(cases.DIRECTORY_HISTORY),
+        )
     ).rowcount
     return counts

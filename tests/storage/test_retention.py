@@ -113,6 +113,22 @@ def test_the_audit_log_is_kept_for_its_own_period(sessions, settings, env) -> No
     assert RetentionPolicy.from_settings(settings).audit_days == 365, "a year unless told"
 
 
+def test_the_service_directorys_history_outlives_the_audit_period(sessions, settings) -> None:
+    """bot.directory_sync reads it to keep an admin's edits: purged, they would be overwritten."""
+    policy = RetentionPolicy.from_settings(settings)
+    old = NOW - timedelta(days=policy.audit_days + 1)
+    with sessions.begin() as session:
+        for action in cases.DIRECTORY_HISTORY:
+            cases.audit(session, action, 1, "ada", now=old)
+
+    with sessions.begin() as session:
+        assert purge(session, NOW, policy)["audit_entries"] == 0
+
+    with sessions() as session:
+        kept = set(session.execute(select(AuditEntry.action)).scalars())
+    assert kept == set(cases.DIRECTORY_HISTORY)
+
+
 def test_a_purge_leaves_nothing_of_the_erased_in_the_sqlite_files(sessions, box, settings) -> None:
     with sessions.begin() as session:
         person(session, box, "silent", NOW - timedelta(days=31))
