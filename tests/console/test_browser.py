@@ -12,8 +12,6 @@ only and is closed before any async test of the suite runs.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +20,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import uvicorn
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -39,6 +36,7 @@ from bot.storage import cases, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
 from tests.console.helpers import Account, audit_actions, queued_case
+from tests.helpers.serving import serving
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 Browser, Page, expect = sync_api.Browser, sync_api.Page, sync_api.expect
@@ -89,25 +87,8 @@ def server(sessions: sessionmaker, box: MultiFernet, centres: CentreDirectory) -
     """uvicorn serving the console on a free port, in a thread, for one test."""
     console = build_console(sessions, box, "browser-test-secret", centres, https_only=True)
     web = Starlette(routes=[Mount("/console", app=console)])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # the port stays ours: no race with another process
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        web, host="127.0.0.1", port=port, http="h11", ws="none", lifespan="off",
-        log_config=None, access_log=False,
-    )  # fmt: skip
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Server(f"http://127.0.0.1:{port}/console")
-    uv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(web, http="h11") as port:
+        yield Server(f"http://127.0.0.1:{port}/console")
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ import uvicorn
 
 
 @contextmanager
-def serving(app) -> Iterator[int]:
+def serving(app, http: str = "httptools") -> Iterator[int]:
     """Serve ``app`` for the duration of the block; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the port stays ours: no race with another process
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, http="httptools", ws="none", lifespan="off",
+        app, host="127.0.0.1", port=port, http=http, ws="none", lifespan="off",
         log_config=None, access_log=False,
     )  # fmt: skip
     server = uvicorn.Server(config)
