@@ -30,6 +30,7 @@ from bot.console.routes import (
     accounts,
     auth,
     case_actions,
+    case_thread,
     cases,
     dead_letters,
     queue,
@@ -99,6 +100,7 @@ def all_routes() -> list[BaseRoute]:
         *reports.routes,
         *cases.routes,
         *case_actions.routes,
+        *case_thread.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

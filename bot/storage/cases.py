@@ -45,6 +45,7 @@ EVENTS = (
 
 @dataclass(frozen=True)
 class ThreadEntry:
+    id: int
     kind: str
     text: str
     at: datetime
@@ -263,11 +264,16 @@ def has_message_from(session: Session, case: Case, update_id: int) -> bool:
     )
 
 
-def thread(session: Session, box: MultiFernet, case_id: int) -> list[ThreadEntry]:
+def thread(session: Session, box: MultiFernet, case_id: int, after: int = 0) -> list[ThreadEntry]:
+    """The case's thread in order; ``after`` an entry's id: only what came after it."""
     rows = session.execute(
-        select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case_id, CaseMessage.id > after)
+        .order_by(CaseMessage.id)
     ).scalars()
-    return [ThreadEntry(m.kind, unseal(box, m.body), m.created_at, m.caseworker_id) for m in rows]
+    return [
+        ThreadEntry(m.id, m.kind, unseal(box, m.body), m.created_at, m.caseworker_id) for m in rows
+    ]
 
 
 def audit(

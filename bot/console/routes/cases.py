@@ -22,6 +22,8 @@ from bot.storage.models import Case, Caseworker
 CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
 MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
 MAX_DETAIL = 500
+# How often the case page's script asks for what is new in the thread.
+POLL_SECONDS = 3
 
 
 def find_case(call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.may_open) -> Case:
@@ -50,23 +52,20 @@ def open_case(call: Call) -> Case | None:
 
 
 def case_page(call: Call) -> Response:
-    case = find_case(call)
+    return show_case(call, find_case(call))
+
+
+def show_case(
+    call: Call, case: Case, status: int = 200, drafts: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:  # fmt: skip
+    """The case page; after a refused action, with what was typed back in its box (``drafts``,
+    by field: reply, note, outcome, detail) and the reason (``error``, a key of NOTICES)."""
     box, language, centre_name = call.site.box, call.language, call.site.centre_name
     erased = case.pseudonym is None
     packet_shown = not erased and scope.may_read_packet(call.me, case)
     call.audit("case_view", case.id, "packet" if packet_shown else None)
-    thread = [
-        replace(entry, text=thread_text(entry, language, centre_name))
-        for entry in ([] if erased else cases.thread(call.session, box, case.id))
-    ]
-    authors = {
-        account.id: account.username
-        for account in call.session.execute(
-            select(Caseworker).where(
-                Caseworker.id.in_({e.caseworker_id for e in thread if e.caseworker_id})
-            )
-        ).scalars()
-    }
+    thread, authors = shown_thread(call, case)
     colleagues = [
         account for account in auth.list_accounts(call.session) if scope.may_receive(account, case)
     ]
@@ -76,6 +75,7 @@ def case_page(call: Call) -> Response:
     packet = cases.packet(box, case) if packet_shown and case.packet else {}
     return call.render(
         "cases/case.html",
+        status,
         case=case,
         erased=erased,
         packet=packet_rows(packet, language, centre_name),
@@ -92,7 +92,36 @@ def case_page(call: Call) -> Response:
         outcome_detail=detail,
         max_message=MAX_MESSAGE,
         max_detail=MAX_DETAIL,
+        drafts=drafts or {},
+        error=texts.NOTICES.get(error or ""),
+        poll_seconds=POLL_SECONDS,
     )
+
+
+def shown_thread(
+    call: Call, case: Case, after: int = 0
+) -> tuple[list[cases.ThreadEntry], dict[int, str]]:
+    """The thread entries after ``after`` with system lines in words, and their authors' names;
+    nothing once the person erased their data."""
+    if case.pseudonym is None:
+        return [], {}
+    language, centre_name = call.language, call.site.centre_name
+    thread = [
+        replace(entry, text=thread_text(entry, language, centre_name))
+        for entry in cases.thread(call.session, call.site.box, case.id, after)
+    ]
+    writers = {e.caseworker_id for e in thread if e.caseworker_id}
+    authors = (
+        {
+            account.id: account.username
+            for account in call.session.execute(
+                select(Caseworker).where(Caseworker.id.in_(writers))
+            ).scalars()
+        }
+        if writers
+        else {}
+    )
+    return thread, authors
 
 
 routes = [Route("/cases/{case_id:int}", page(case_page, CASE_URL), name="case")]

@@ -1,0 +1,47 @@
+"""What is new in a case's thread, for the case page's script (``static/case.js``), which asks
+every few seconds: the entries after the last one it shows, each rendered by the same template
+as the page's, and the case's status. It reads the database, so a message stored by any gateway
+replica shows up on a page served by any other.
+
+Only those who may open the case get an answer, exactly as for the page; a poll is not audited
+(the page's view is) and does not keep the login session alive.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.console import texts
+from bot.console.endpoints import page
+from bot.console.routes.cases import find_case, shown_thread
+from bot.console.web import CASE_JSON, Call, whole_number
+from bot.i18n import translate
+from bot.storage import cases
+
+
+def thread_json(call: Call) -> Response:
+    case = find_case(call)
+    after = whole_number(call.request.query_params.get("after")) or 0
+    entries, authors = shown_thread(call, case, after)
+    return JSONResponse(
+        {
+            "entries": [
+                {"id": entry.id, "html": entry_html(call, entry, authors)} for entry in entries
+            ],
+            "status": case.status,
+            "status_text": translate(call.language, texts.STATUS_LABELS[case.status]),
+            "open": case.status == cases.CLAIMED and case.pseudonym is not None,
+        }
+    )
+
+
+def entry_html(call: Call, entry: cases.ThreadEntry, authors: dict[int, str]) -> str:
+    return call.fragment(
+        "cases/entry.html", entry=entry, authors=authors, kind_labels=texts.KIND_LABELS
+    )
+
+
+routes = [
+    Route("/cases/{case_id:int}/thread.json", page(thread_json, CASE_JSON), name="case_thread"),
+]
