@@ -217,16 +217,16 @@ def close(
 def add_message(
     session: Session, box: MultiFernet, case: Case, kind: str, text: str, now: datetime,
     caseworker_id: int | None = None, update_id: int | None = None,
-) -> None:  # fmt: skip
-    session.add(
-        CaseMessage(
-            case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
-            created_at=now, update_id=update_id,
-        )
+) -> CaseMessage:  # fmt: skip
+    message = CaseMessage(
+        case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
+        created_at=now, update_id=update_id,
     )  # fmt: skip
+    session.add(message)
     case.last_activity_at = now
     if kind == FROM_CASEWORKER and case.first_reply_at is None:
         case.first_reply_at = now
+    return message
 
 
 def add_event(

@@ -200,7 +200,8 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
     reply = "Bonjour, appelez le centre demain.\nمرحبا، سنساعدك"
     page.fill("#reply", reply)
     page.locator(f"form[action='/console/cases/{case_id}/reply'] button").click()
-    expect(page.locator(".notice")).to_contain_text("Réponse envoyée")
+    expect(page.locator("#reply-result")).to_contain_text("Réponse envoyée")
+    expect(page.locator("#reply")).to_have_value("")
     expect(page.locator(".thread .msg-caseworker .body")).to_have_text(reply)
     # The person was told when the case was taken, in their language, then got the reply.
     # Its Latin words are isolated, as in every Arabic reply.

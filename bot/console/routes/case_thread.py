@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from bot.console import texts
 from bot.console.endpoints import page
-from bot.console.routes.cases import find_case, shown_thread
+from bot.console.routes.cases import find_case, is_open, shown_thread
 from bot.console.web import CASE_JSON, Call, whole_number
 from bot.i18n import translate
 from bot.storage import cases
@@ -31,7 +31,7 @@ def thread_json(call: Call) -> Response:
             ],
             "status": case.status,
             "status_text": translate(call.language, texts.STATUS_LABELS[case.status]),
-            "open": case.status == cases.CLAIMED and case.pseudonym is not None,
+            "open": is_open(case),
         }
     )
 

@@ -42,10 +42,15 @@ def find_case(call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.ma
     return case
 
 
+def is_open(case: Case) -> bool:
+    """Whether a caseworker may act on the case: claimed and not erased."""
+    return case.status == cases.CLAIMED and case.pseudonym is not None
+
+
 def open_case(call: Call) -> Case | None:
     """The case for an action: claimed and not erased; None (with a notice) otherwise."""
     case = find_case(call)
-    if case.status != cases.CLAIMED or case.pseudonym is None:
+    if not is_open(case):
         call.notice("not_open")
         return None
     return case
@@ -85,7 +90,7 @@ def show_case(
         earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
         authors=authors,
         kind_labels=texts.KIND_LABELS,
-        can_act=case.status == cases.CLAIMED and not erased,
+        can_act=is_open(case),
         colleagues=colleagues,
         centres=list(call.site.centres),
         close_outcomes=CLOSE_OUTCOMES,

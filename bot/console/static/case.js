@@ -62,13 +62,16 @@
     var url = base + "?after=" + after + "&queued=" + waiting();
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (!response.ok) {
+        if (response.status >= 400 && response.status < 500) {
+          // Out of reach now (transferred away, session ended): asking again would only fill
+          // the audit log with refusals.
+          window.clearInterval(timer);
           document.dispatchEvent(
             new CustomEvent("case:lost", { detail: { status: response.status } })
           );
           return null;
         }
-        return response.json();
+        return response.ok ? response.json() : null;
       })
       .then(function (data) {
         if (data) {
@@ -83,6 +86,110 @@
       });
   }
 
-  window.casePage = { poll: poll };
-  window.setInterval(poll, seconds * 1000);
+  var timer = window.setInterval(poll, seconds * 1000);
+
+  // Sending: the reply and the note go with fetch, so the page, the caseworker's place in it
+  // and the reply box stay. Ctrl+Enter (Cmd+Enter) sends. A refused text stays in its box with
+  // the reason; each box's draft is also kept in this browser until it is sent.
+  var caseKey = "case-draft:" + base;
+  var notice = document.getElementById("live-notice");
+
+  function tell(key) {
+    if (notice && notice.hidden) {
+      notice.textContent = notice.getAttribute("data-" + key);
+      notice.hidden = false;
+    }
+  }
+
+  document.addEventListener("case:state", function (event) {
+    if (!event.detail.open) {
+      tell("closed");
+    }
+  });
+  document.addEventListener("case:lost", function () {
+    tell("lost");
+  });
+
+  function storage() {
+    try {
+      return window.localStorage;
+    } catch (error) {
+      return null; // storage refused by the browser's settings: drafts live in the box only
+    }
+  }
+
+  function enhance(form) {
+    var box = form.querySelector("textarea");
+    var button = form.querySelector("button[type=submit]");
+    var result = form.querySelector(".form-result");
+    var key = caseKey + ":" + form.getAttribute("data-send");
+    var store = storage();
+
+    if (store) {
+      // Text the server sent back (a refused action) wins over an older draft.
+      if (!box.value && store.getItem(key)) {
+        box.value = store.getItem(key);
+      }
+      box.addEventListener("input", function () {
+        if (box.value) {
+          store.setItem(key, box.value);
+        } else {
+          store.removeItem(key);
+        }
+      });
+    }
+
+    function say(text, failed) {
+      result.textContent = text;
+      result.classList.toggle("failed", failed);
+      result.setAttribute("role", failed ? "alert" : "status");
+    }
+
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button.disabled) {
+        return;
+      }
+      button.disabled = true;
+      say("", false);
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          return response.json().then(function (data) {
+            return { ok: response.ok, data: data };
+          });
+        })
+        .then(function (answer) {
+          if (answer.ok) {
+            box.value = "";
+            if (store) {
+              store.removeItem(key);
+            }
+            say(answer.data.notice, false);
+            return poll();
+          }
+          say(answer.data.error || form.getAttribute("data-offline"), true);
+          return null;
+        })
+        .catch(function () {
+          say(form.getAttribute("data-offline"), true);
+        })
+        .then(function () {
+          button.disabled = false;
+        });
+    });
+  }
+
+  document.querySelectorAll("form[data-send]").forEach(enhance);
 })();
