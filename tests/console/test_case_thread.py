@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.gateway.outbox import REJECTED, Outbox
 from bot.storage import cases
 from bot.storage.models import Case
-from tests.console.helpers import audit_actions, login, make_account
+from tests.console.helpers import audit_actions, login, make_account, post
 from tests.console.test_cases import claimed_case
 
 
@@ -98,3 +99,41 @@ def test_only_those_who_may_open_the_case_get_its_thread(
         # Polls are not views: the audit log keeps the page's (after the claim), not a line
         # every 3 seconds.
         assert len(audit_actions(session, "case_view")) == 1
+
+
+def test_a_failed_delivery_shows_on_the_page_live_and_in_the_queue(
+    new_client, sessions, box, alice, sam
+) -> None:
+    client = new_client()
+    case_id = claimed_case(client, sessions, box, alice)
+    post(client, f"/console/cases/{case_id}/reply", text="Votre rendez-vous est lundi.")
+    url = f"/console/cases/{case_id}/thread.json"
+    (entry,) = client.get(url).json()["entries"][1:]
+    assert 'data-delivery="queued"' in entry["html"] and "En file d&#39;envoi" in entry["html"]
+    assert (
+        client.get(url, params={"after": entry["id"], "queued": entry["id"]}).json()["changed"]
+        == []
+    )
+
+    outbox = Outbox(sessions, box, "replica-a")
+    (row,) = [pending.id for batch in outbox.claim(10) for pending in batch]
+    outbox.dead(row, REJECTED, tried=True)
+    data = client.get(url, params={"after": entry["id"], "queued": f"{entry['id']},x"}).json()
+
+    assert data["entries"] == []
+    (changed,) = data["changed"]
+    assert changed["id"] == entry["id"] and 'data-delivery="failed"' in changed["html"]
+    assert "Non remis : Telegram a refusé le message" in changed["html"]
+    assert (
+        "Non remis : Telegram a refusé le message" in client.get(f"/console/cases/{case_id}").text
+    )
+    assert "1 message non remis" in client.get("/console/").text
+    mine = client.get("/console/queue.json").json()["mine"]
+    assert mine == [{"id": case_id, "awaiting_reply": False, "failed_deliveries": 1}]
+
+    supervisor, elsewhere = new_client(), new_client()
+    login(supervisor, sam)
+    login(elsewhere, make_account(sessions, box, "tess", role="supervisor", centre="tunis-demo"))
+    link = f'<a href="/console/cases/{case_id}">Cas n° {case_id}</a>'
+    assert link in supervisor.get("/console/dead-letters").text
+    assert link not in elsewhere.get("/console/dead-letters").text

@@ -136,7 +136,7 @@ def test_my_cases_list_the_claimed_ones_and_flag_new_messages(client, sessions, 
     assert f'href="/console/cases/{case_id}"' in html
     assert "Nouveau message de la personne" in html
     assert client.get("/console/queue.json").json()["mine"] == [
-        {"id": case_id, "awaiting_reply": True}
+        {"id": case_id, "awaiting_reply": True, "failed_deliveries": 0}
     ]
 
 

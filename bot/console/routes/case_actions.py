@@ -73,10 +73,12 @@ def post_message(call: Call, kind: str, action: str, notice: str) -> Response:
     if problem is not None:
         return refused_draft(call, case, problem, {field: text})
     box = call.site.box
-    cases.add_message(call.session, box, case, kind, text, call.now, call.me.id)
+    message = cases.add_message(call.session, box, case, kind, text, call.now, call.me.id)
     if kind == cases.FROM_CASEWORKER:
         # Plain text: the gateway's sender sends it without any parse_mode.
-        cases.send_later(call.session, box, case.pseudonym, text, rtl=is_rtl(case.language))
+        cases.send_later(
+            call.session, box, case.pseudonym, text, rtl=is_rtl(case.language), message=message
+        )
     call.audit(action, case.id)
     if call.wants_json():
         return JSONResponse({"ok": True, "notice": translate(call.language, NOTICES[notice])})

@@ -24,6 +24,12 @@ MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bo
 MAX_DETAIL = 500
 # How often the case page's script asks for what is new in the thread.
 POLL_SECONDS = 3
+# What the thread entry's template (cases/entry.html) puts into words.
+ENTRY_LABELS = {
+    "kind_labels": texts.KIND_LABELS,
+    "delivery_labels": texts.DELIVERY_LABELS,
+    "failure_labels": texts.DELIVERY_FAILURES,
+}
 
 
 def find_case(call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.may_open) -> Case:
@@ -89,7 +95,7 @@ def show_case(
         thread=thread,
         earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
         authors=authors,
-        kind_labels=texts.KIND_LABELS,
+        **ENTRY_LABELS,
         can_act=is_open(case),
         colleagues=colleagues,
         centres=list(call.site.centres),
@@ -104,16 +110,17 @@ def show_case(
 
 
 def shown_thread(
-    call: Call, case: Case, after: int = 0
+    call: Call, case: Case, after: int = 0, delivered: list[int] | None = None
 ) -> tuple[list[cases.ThreadEntry], dict[int, str]]:
-    """The thread entries after ``after`` with system lines in words, and their authors' names;
-    nothing once the person erased their data."""
+    """The thread entries after ``after`` (and those of ``delivered`` whose delivery is no
+    longer queued) with system lines in words, and their authors' names; nothing once the
+    person erased their data."""
     if case.pseudonym is None:
         return [], {}
     language, centre_name = call.language, call.site.centre_name
     thread = [
         replace(entry, text=thread_text(entry, language, centre_name))
-        for entry in cases.thread(call.session, call.site.box, case.id, after)
+        for entry in cases.thread(call.session, call.site.box, case.id, after, delivered or ())
     ]
     writers = {e.caseworker_id for e in thread if e.caseworker_id}
     authors = (
