@@ -141,6 +141,8 @@ NOTICES = {
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
     "sessions_ended": N_("Les sessions de ce compte sont terminées."),
+    "profile_saved": N_("Profil enregistré."),
+    "bad_display_name": N_("Le nom doit tenir sur une ligne de 40 caractères au plus."),
     "login_failed": N_(
         "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après de "
         "nombreux échecs, le compte est bloqué 15 minutes."

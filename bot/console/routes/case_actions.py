@@ -18,6 +18,7 @@ from bot.console.routes.cases import (
     open_case,
     show_case,
 )
+from bot.console.signature import signed
 from bot.console.texts import CLAIMED_NOTICE, NOTICES, RATING_PROMPT
 from bot.console.web import CASE_URL, MAX_AUDIT_DETAIL, Call, Refused, typed_text
 from bot.constants import RATING_CALLBACK_PREFIX
@@ -76,9 +77,10 @@ def post_message(call: Call, kind: str, action: str, notice: str) -> Response:
     message = cases.add_message(call.session, box, case, kind, text, call.now, call.me.id)
     if kind == cases.FROM_CASEWORKER:
         # Plain text: the gateway's sender sends it without any parse_mode.
-        cases.send_later(
-            call.session, box, case.pseudonym, text, rtl=is_rtl(case.language), message=message
-        )
+        rtl = is_rtl(case.language)
+        centre = call.site.centres.get(case.centre_code)
+        heading = signed(text, call.me.display_name, centre, case.language, rtl)
+        cases.send_later(call.session, box, case.pseudonym, heading, rtl=rtl, message=message)
     call.audit(action, case.id)
     if call.wants_json():
         return JSONResponse({"ok": True, "notice": translate(call.language, NOTICES[notice])})
