@@ -3,6 +3,7 @@ the same authorisation as the page, and nothing kept in a cache."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.gateway.outbox import REJECTED, Outbox
@@ -137,3 +138,17 @@ def test_a_failed_delivery_shows_on_the_page_live_and_in_the_queue(
     link = f'<a href="/console/cases/{case_id}">Cas n° {case_id}</a>'
     assert link in supervisor.get("/console/dead-letters").text
     assert link not in elsewhere.get("/console/dead-letters").text
+
+
+def test_in_arabic_names_and_times_are_set_apart(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+    post(client, f"/console/cases/{case_id}/reply", text="مرحبا")
+
+    page = client.get(f"/console/cases/{case_id}", params={"lang": "ar"}).text
+    (_, reply) = client.get(f"/console/cases/{case_id}/thread.json").json()["entries"]
+
+    assert '<html lang="ar" dir="rtl">' in page
+    for html in (page, reply["html"]):
+        assert "<bdi>alice</bdi>" in html
+        assert re.search(r"<bdi>[^<]*UTC</bdi>", html)
+    assert "في انتظار الإرسال" in reply["html"]  # the delivery state, in the reader's language
