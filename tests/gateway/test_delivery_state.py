@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import pytest
 from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import sessionmaker
 from telegram import Bot
@@ -24,6 +25,12 @@ from tests.helpers.outbox import person_of
 
 CHAT = 4242
 LIMITS = Limits(bot_rate=50.0, bot_burst=10.0, chat_rate=10.0, chat_burst=5.0)
+
+
+@pytest.fixture
+def sessions(racing_sessions: sessionmaker) -> sessionmaker:
+    """SQLite, then PostgreSQL when the machine has it: the sender's statements run on both."""
+    return racing_sessions
 
 
 def reply(sessions: sessionmaker, box: MultiFernet, text: str, chat: int = CHAT) -> int:
