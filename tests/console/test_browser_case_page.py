@@ -93,15 +93,18 @@ def test_what_the_person_writes_and_what_happens_appears_without_a_reload(
     expect(person).to_have_text("Je suis à Thiès <b>ce soir</b>", timeout=LIVE_TIMEOUT_MS)
     assert page.locator(".thread b").count() == 0
 
-    # A crisis message makes the case urgent: the thread says so, as it happens.
-    as_the_gateway(
-        sessions, box, case_id,
-        lambda session, case: cases.add_event(
+    # A crisis message makes the case urgent: the thread and the badge say so, as it happens.
+    def crisis_found(session, case) -> None:
+        case.priority = cases.URGENT
+        cases.add_event(
             session, box, case, cases.CRISIS_EVENT, datetime.utcnow(), kinds=["no_shelter"]
-        ),
-    )  # fmt: skip
+        )
+
+    as_the_gateway(sessions, box, case_id, crisis_found)
     crisis = page.locator(".thread .msg-system .body", has_text="Message de crise détecté")
     expect(crisis).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator("#case-priority")).to_have_text("urgente")
+    assert page.locator("#case-priority").get_attribute("class") == "badge prio-0"
     # The person cancels with /stop: the status changes and the page says the case is over.
     as_the_gateway(
         sessions, box, case_id,
@@ -185,6 +188,7 @@ def test_a_refused_reply_keeps_its_text_and_a_failed_delivery_shows_live(
         "Non remis : La personne a bloqué le bot", timeout=LIVE_TIMEOUT_MS
     )
     assert sent.get_attribute("data-delivery") == "failed"
+    sent.evaluate("el => el.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(shots / "phone-failed-delivery.png"))
 
     # The person cancels while the caseworker types: the text stays, with the reason.
@@ -196,6 +200,8 @@ def test_a_refused_reply_keeps_its_text_and_a_failed_delivery_shows_live(
     page.locator("#reply").press("Control+Enter")
     expect(page.locator("#reply-result")).to_have_text("Ce cas n'est plus ouvert.")
     expect(page.locator("#reply")).to_have_value("Texte tapé pendant l'annulation")
+    expect(page.locator("#live-notice")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    page.screenshot(path=str(shots / "phone-refused-draft.png"))
     assert still_the_same_page(page)
 
     page.goto(f"{server.url}/")
@@ -247,4 +253,33 @@ def test_the_case_page_in_arabic_and_axe_finds_nothing(
     name = "phone" if options is PHONE else "desktop"
     page.screenshot(path=str(shots / f"case-{lang}-{name}.png"), full_page=True)
     assert found == []
+    assert new_page.errors == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_queue_profile_and_dead_letters_pages_pass_axe(
+    server, new_page, sessions, box, alice, sam, shots, lang
+) -> None:
+    if axe_script() is None:
+        pytest.skip("axe-core not found: npm install axe-core (or set AXE_CORE_JS)")
+    case_id = claimed(sessions, box, sam)
+    with sessions.begin() as session:
+        case = session.get(Case, case_id)
+        message = cases.add_message(
+            session, box, case, cases.FROM_CASEWORKER, "Bonjour", datetime.utcnow(), sam.id
+        )
+        cases.send_later(session, box, case.pseudonym, "Bonjour", message=message)
+    Outbox(sessions, box).blocked("p" * 32)
+    page = new_page(**PHONE, bypass_csp=True)
+    log_in(page, server, sam)
+
+    for path, name in (("/", "queue"), ("/profile", "profile"), ("/dead-letters", "dead-letters")):
+        page.goto(f"{server.url}{path}?lang={lang}")
+        assert page.locator("html").get_attribute("lang") == lang
+        found = violations(page)
+        page.screenshot(path=str(shots / f"{name}-{lang}-phone.png"), full_page=True)
+        assert (name, found) == (name, [])
+    link = page.locator(f"a[href='/console/cases/{case_id}']")
+    expect(link).to_be_visible()
+    assert_fits_a_phone(page)
     assert new_page.errors == []

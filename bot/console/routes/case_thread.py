@@ -1,6 +1,6 @@
 """What is new in a case's thread, for the case page's script (``static/case.js``), which asks
 every few seconds: the entries after the last one it shows, each rendered by the same template
-as the page's, those whose delivery changed since, and the case's status. It reads the
+as the page's, those whose delivery changed since, and the case's status and priority. It reads the
 database, so a message stored by any gateway replica shows up on a page served by any other.
 
 Only those who may open the case get an answer, exactly as for the page; a poll is not audited
@@ -43,6 +43,8 @@ def thread_json(call: Call) -> Response:
                 for entry in entries
                 if entry.id <= after
             ],
+            "priority": case.priority,
+            "priority_text": translate(call.language, texts.PRIORITY_LABELS[case.priority]),
             "status": case.status,
             "status_text": translate(call.language, texts.STATUS_LABELS[case.status]),
             "open": is_open(case),

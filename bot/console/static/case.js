@@ -1,6 +1,7 @@
 // Keeps the case page live: asks thread.json every few seconds for the entries after the last
 // one shown and adds them (rendered by the server, with the page's own template), replaces the
-// entries whose delivery changed, and updates the case's status. The page works without it.
+// entries whose delivery changed, and updates the case's status and priority. The page works
+// without it.
 (function () {
   "use strict";
   var thread = document.getElementById("thread");
@@ -50,6 +51,12 @@
     if (status && status.getAttribute("data-status") !== data.status) {
       status.textContent = data.status_text;
       status.setAttribute("data-status", data.status);
+    }
+    var priority = document.getElementById("case-priority");
+    if (priority && !priority.classList.contains("prio-" + data.priority)) {
+      // A crisis message made the case urgent while it was open.
+      priority.className = "badge prio-" + data.priority;
+      priority.textContent = data.priority_text;
     }
     document.dispatchEvent(new CustomEvent("case:state", { detail: data }));
   }
