@@ -32,6 +32,7 @@ LTR_ISOLATE, POP_ISOLATE = LRI, PDI
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
 PRIORITIES = ("urgent", "high", "normal")
 MAX_ALERT_MINUTES = 24 * 60
+MAX_TITLE = 40
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Centre:
     # Minutes a case of each priority ("urgent", "high", "normal") may wait unclaimed before
     # the caseworkers are alerted; a priority missing here takes the deployment's setting.
     alert_minutes: dict[str, int] = field(default_factory=dict)
+    # What caseworkers are called in messages to people, per language ("référente"); a language
+    # missing here takes the catalogue's word.
+    caseworker_title: dict[str, str] = field(default_factory=dict)
 
 
 class CentreDirectory:
@@ -204,7 +208,27 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
         alert_minutes=_parse_alert_minutes(
             path, f"{where}.alert_minutes", raw.get("alert_minutes")
         ),
+        caseworker_title=_parse_titles(
+            path, f"{where}.caseworker_title", raw.get("caseworker_title")
+        ),
     )
+
+
+def _parse_titles(path: Path, where: str, raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise field_error(path, where, f"must map languages ({', '.join(LANGUAGES)}) to a title")
+    titles = {}
+    for language, title in raw.items():
+        if language not in LANGUAGES:
+            raise field_error(path, f"{where}.{language}", f"unknown; use {', '.join(LANGUAGES)}")
+        if not isinstance(title, str) or not 1 <= len(title.strip()) <= MAX_TITLE:
+            raise field_error(
+                path, f"{where}.{language}", f"{title!r} is not a title of 1-{MAX_TITLE} characters"
+            )
+        titles[str(language)] = title.strip()
+    return titles
 
 
 def _parse_alert_minutes(path: Path, where: str, raw: Any) -> dict[str, int]:

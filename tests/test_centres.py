@@ -99,3 +99,22 @@ def test_numbers_read_left_to_right_in_arabic(centres: CentreDirectory) -> None:
 
 def test_one_centre_per_country_stands_for_its_national_lines(centres: CentreDirectory) -> None:
     assert list(centres.by_country()) == ["SN", "MA", "TN"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"de": "Betreuer"}, r"\.caseworker_title\.de: unknown"),
+        ({"fr": ""}, r"\.caseworker_title\.fr: '' is not a title"),
+        ("référente", r"\.caseworker_title: must map languages"),
+    ],
+)
+def test_a_caseworker_title_is_checked(tmp_path: Path, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_centres(write(tmp_path, broken("caseworker_title", value)))
+
+
+def test_a_centre_may_name_its_caseworkers(tmp_path: Path) -> None:
+    centres = load_centres(write(tmp_path, broken("caseworker_title", {"fr": " référente "})))
+    assert centres.get("rabat-demo").caseworker_title == {"fr": "référente"}
+    assert centres.get("dakar-demo").caseworker_title == {}

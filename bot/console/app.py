@@ -30,8 +30,10 @@ from bot.console.routes import (
     accounts,
     auth,
     case_actions,
+    case_thread,
     cases,
     dead_letters,
+    profile,
     queue,
     reports,
     services,
@@ -97,8 +99,10 @@ def all_routes() -> list[BaseRoute]:
         *dead_letters.routes,
         *accounts.routes,
         *reports.routes,
+        *profile.routes,
         *cases.routes,
         *case_actions.routes,
+        *case_thread.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -27,6 +27,7 @@ from bot.console.web import (
     csrf_ok,
     ui_language,
 )
+from bot.i18n import translate
 from bot.storage.models import Caseworker
 
 logger = logging.getLogger(__name__)
@@ -85,12 +86,16 @@ def refuse(call: Call, refusal: Refused, access: Access) -> Response:
         call.audit(refusal.action, refusal.case_id, where)
         call.session.commit()
         logger.warning("console refused (%s): %s", refusal.action, call.request.url.path)
-    if anonymous and access.json:
+    if anonymous and (access.json or call.wants_json()):
         return JSONResponse({"error": "login required"}, status_code=401)
     if anonymous:
         return call.redirect("login")
-    title = texts.ERROR_TITLES[refusal.status]
     message = texts.ERROR_TEXTS[refusal.reason]
+    if access.json or call.wants_json():
+        # A script's request: it shows the words and keeps what was typed.
+        error = translate(call.language, message)
+        return JSONResponse({"error": error}, status_code=refusal.status)
+    title = texts.ERROR_TITLES[refusal.status]
     return call.render("error.html", refusal.status, title=title, message=message)
 
 

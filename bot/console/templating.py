@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 from babel.dates import format_datetime, format_timedelta
+from markupsafe import Markup
 
 from bot.i18n import babel_locale, format_number, translations
 
@@ -33,8 +34,21 @@ def _number(context: jinja2.runtime.Context, value: float, pattern: str | None =
     return format_number(value, context["ui_language"], pattern)
 
 
+def bdi(text: str) -> Markup:
+    """A name, time or number set apart from the text around it (``<bdi>``): in a
+    right-to-left page "alice · 07/12/2026 16:00 UTC" keeps its order."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def fill(message: str, **values: object) -> Markup:
+    """A translated message's ``{placeholders}`` filled in, escaped, except for markup such as
+    ``bdi``'s, which stays markup."""
+    return Markup.escape(message).format(**values)
+
+
 def environment() -> jinja2.Environment:
-    """The templates of ``TEMPLATES``, autoescaped, with gettext and the ``number`` filter."""
+    """The templates of ``TEMPLATES``, autoescaped, with gettext, the ``number`` and ``fill``
+    filters and ``bdi``."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -43,6 +57,8 @@ def environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)
     env.filters["number"] = _number
+    env.filters["fill"] = fill
+    env.globals["bdi"] = bdi
     return env
 
 

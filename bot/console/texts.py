@@ -48,6 +48,20 @@ KIND_LABELS = {
     cases.SYSTEM: N_("Système"),
 }
 
+# Where a caseworker's message to the person is, under it in the thread.
+DELIVERY_LABELS = {
+    cases.DELIVERY_QUEUED: N_("En file d'envoi"),
+    cases.DELIVERY_SENT: N_("Envoyé : Telegram l'a reçu"),
+    cases.DELIVERY_FAILED: N_("Non remis"),
+}
+# Why it failed, in words; an unknown reason shows as it is.
+DELIVERY_FAILURES = {
+    outbox.BLOCKED: N_("La personne a bloqué le bot"),
+    outbox.REJECTED: N_("Telegram a refusé le message"),
+    outbox.NO_CHAT: N_("Pas de conversation où l'envoyer"),
+    outbox.GAVE_UP: N_("Abandonné après plusieurs tentatives"),
+}
+
 # The thread's system lines (bot.storage.cases.EVENTS), put into the reader's language.
 EVENT_TEXTS = {
     cases.CLAIMED_EVENT: N_("Pris en charge par {by}."),
@@ -127,6 +141,8 @@ NOTICES = {
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
     "sessions_ended": N_("Les sessions de ce compte sont terminées."),
+    "profile_saved": N_("Profil enregistré."),
+    "bad_display_name": N_("Le nom doit tenir sur une ligne de 40 caractères au plus."),
     "login_failed": N_(
         "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après de "
         "nombreux échecs, le compte est bloqué 15 minutes."

@@ -76,6 +76,7 @@ CASE_URL = Access(audit_anonymous=True)
 SUPERVISOR_ONLY = Access(roles=SUPERVISORS, audit_anonymous=True)
 ADMIN_ONLY = Access(roles=ADMINS, audit_anonymous=True)
 JSON = Access(json=True)
+CASE_JSON = Access(audit_anonymous=True, json=True)
 
 
 @dataclass
@@ -119,6 +120,11 @@ class Call:
         )  # fmt: skip
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
+        return HTMLResponse(self.fragment(template, **values), status_code=status)
+
+    def fragment(self, template: str, **values: Any) -> str:
+        """A template rendered with what every page has: a whole page, or a part of one that
+        a script puts in place (a thread entry)."""
         request, language = self.request, self.language
         context = {
             "ui_language": language,
@@ -139,8 +145,11 @@ class Call:
             "outcome_labels": texts.OUTCOME_LABELS,
             **values,
         }
-        html = self.site.env.get_template(template).render(context)
-        return HTMLResponse(html, status_code=status)
+        return self.site.env.get_template(template).render(context)
+
+    def wants_json(self) -> bool:
+        """Whether the page's script sent this request (``fetch``) and reads JSON back."""
+        return "application/json" in self.request.headers.get("accept", "")
 
 
 Handler = Callable[[Call], Response]

@@ -105,6 +105,8 @@ class Caseworker(Base):
     totp_last_step = Column(Integer, nullable=True)
     role = Column(String(16), nullable=False)
     centre_code = Column(String(64), nullable=True)
+    # How the person sees who writes to them ("Amina"); never the username. None: the role only.
+    display_name = Column(String(40), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime, nullable=True)
@@ -184,6 +186,10 @@ class CaseMessage(Base):
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     # The person's Telegram update it came from: handled again after a crash, it is not re-added.
     update_id = Column(BigInteger, nullable=True)
+    # A caseworker's message to the person: queued, sent (Telegram has it) or failed, with the
+    # dead letter's reason (``bot.gateway.outbox``); the sender keeps it current.
+    delivery = Column(String(16), nullable=True)
+    delivery_reason = Column(String(32), nullable=True)
 
 
 class AuditEntry(Base):
@@ -213,10 +219,15 @@ class QueuedMessage:
     rtl = Column(Boolean, nullable=True)
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    # The case thread's entry this is (a part of), whose delivery state follows it.
+    case_message_id = Column(Integer, nullable=True, index=True)
 
     def contents(self) -> dict:
         """The message itself, to move it between the outbox and the dead letters."""
-        names = ("pseudonym", "chat_ref", "body", "buttons", "rtl", "attempts", "created_at")
+        names = (
+            "pseudonym", "chat_ref", "body", "buttons", "rtl", "attempts", "created_at",
+            "case_message_id",
+        )  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
 

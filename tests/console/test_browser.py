@@ -29,6 +29,7 @@ from starlette.routing import Mount
 from bot import directory
 from bot.centres import CentreDirectory
 from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
+from bot.console.signature import signed
 from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
 from bot.i18n.bidi import directed
@@ -200,12 +201,13 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
     reply = "Bonjour, appelez le centre demain.\nمرحبا، سنساعدك"
     page.fill("#reply", reply)
     page.locator(f"form[action='/console/cases/{case_id}/reply'] button").click()
-    expect(page.locator(".notice")).to_contain_text("Réponse envoyée")
+    expect(page.locator("#reply-result")).to_contain_text("Réponse envoyée")
+    expect(page.locator("#reply")).to_have_value("")
     expect(page.locator(".thread .msg-caseworker .body")).to_have_text(reply)
     # The person was told when the case was taken, in their language, then got the reply.
     # Its Latin words are isolated, as in every Arabic reply.
     taken = (directed(translate("ar", CLAIMED_NOTICE), True), None)
-    sent = (directed(reply, True), None)
+    sent = (directed(signed(reply, None, None, "ar", True), True), None)
     assert outbox(sessions, box) == [taken, sent]
     expect(page.locator(".thread .msg-system .body")).to_have_text("Pris en charge par alice.")
 

@@ -136,7 +136,7 @@ def test_my_cases_list_the_claimed_ones_and_flag_new_messages(client, sessions, 
     assert f'href="/console/cases/{case_id}"' in html
     assert "Nouveau message de la personne" in html
     assert client.get("/console/queue.json").json()["mine"] == [
-        {"id": case_id, "awaiting_reply": True}
+        {"id": case_id, "awaiting_reply": True, "failed_deliveries": 0}
     ]
 
 
@@ -150,7 +150,8 @@ def test_a_reply_goes_to_the_thread_and_to_the_outbox_as_plain_text(
 
     assert page.url.path == f"/console/cases/{case_id}"
     assert "Appelez le centre &lt;b&gt;demain&lt;/b&gt; &amp; venez." in page.text
-    assert outbox(sessions, box) == [(text, None)]
+    # Headed with the role only: alice chose no name, and her username never reaches the person.
+    assert outbox(sessions, box) == [(f"référent : {text}", None)]
     with sessions() as session:
         (entry,) = said(session, box, case_id)
         case = session.get(Case, case_id)

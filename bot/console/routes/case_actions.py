@@ -4,7 +4,7 @@ claim and a closing also send the person a message through the outbox."""
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.console import auth, scope
@@ -14,10 +14,13 @@ from bot.console.routes.cases import (
     MAX_DETAIL,
     MAX_MESSAGE,
     find_case,
+    is_open,
     open_case,
+    show_case,
 )
-from bot.console.texts import CLAIMED_NOTICE, RATING_PROMPT
-from bot.console.web import CASE_URL, MAX_AUDIT_DETAIL, Call, typed_text
+from bot.console.signature import signed
+from bot.console.texts import CLAIMED_NOTICE, NOTICES, RATING_PROMPT
+from bot.console.web import CASE_URL, MAX_AUDIT_DETAIL, Call, Refused, typed_text
 from bot.constants import RATING_CALLBACK_PREFIX
 from bot.i18n import is_rtl, translate
 from bot.storage import cases, statistics
@@ -49,22 +52,49 @@ def note(call: Call) -> Response:
 
 
 def post_message(call: Call, kind: str, action: str, notice: str) -> Response:
-    case = open_case(call)
+    """A reply or a note. The page's script sends it with ``fetch`` and gets JSON back; a plain
+    form gets the page. Refused, the text comes back with the reason, never lost."""
     text = typed_text(call.form, "text")
-    if case is not None:
-        if not text:
-            notice = "empty"
-        elif len(text) > MAX_MESSAGE:
-            notice = "too_long"
-        else:
-            box = call.site.box
-            cases.add_message(call.session, box, case, kind, text, call.now, call.me.id)
-            if kind == cases.FROM_CASEWORKER:
-                # Plain text: the gateway's sender sends it without any parse_mode.
-                cases.send_later(call.session, box, case.pseudonym, text, rtl=is_rtl(case.language))
-            call.audit(action, case.id)
-        call.notice(notice)
-    return call.redirect("case", case_id=call.request.path_params["case_id"])
+    field = "reply" if kind == cases.FROM_CASEWORKER else "note"
+    try:
+        case = find_case(call)
+    except Refused as refusal:
+        # Transferred to someone else meanwhile: the text is the caseworker's own, so it comes
+        # back with the answer that the case is out of reach, as for any case out of reach.
+        if call.wants_json():
+            raise
+        call.audit(refusal.action, refusal.case_id)
+        return call.render("cases/not_sent.html", refusal.status, text=text)
+    problem = (
+        "not_open" if not is_open(case)
+        else "empty" if not text
+        else "too_long" if len(text) > MAX_MESSAGE
+        else None
+    )  # fmt: skip
+    if problem is not None:
+        return refused_draft(call, case, problem, {field: text})
+    box = call.site.box
+    message = cases.add_message(call.session, box, case, kind, text, call.now, call.me.id)
+    if kind == cases.FROM_CASEWORKER:
+        # Plain text: the gateway's sender sends it without any parse_mode.
+        rtl = is_rtl(case.language)
+        centre = call.site.centres.get(case.centre_code)
+        heading = signed(text, call.me.display_name, centre, case.language, rtl)
+        cases.send_later(call.session, box, case.pseudonym, heading, rtl=rtl, message=message)
+    call.audit(action, case.id)
+    if call.wants_json():
+        return JSONResponse({"ok": True, "notice": translate(call.language, NOTICES[notice])})
+    call.notice(notice)
+    return call.redirect("case", case_id=case.id)
+
+
+def refused_draft(call: Call, case: Case, problem: str, drafts: dict[str, str]) -> Response:
+    """An action refused for what the case or the form is: the reason, and what was typed."""
+    status = 409 if problem == "not_open" else 400
+    if call.wants_json():
+        error = translate(call.language, NOTICES[problem])
+        return JSONResponse({"ok": False, "error": error}, status_code=status)
+    return show_case(call, case, status, drafts=drafts, error=problem)
 
 
 def transfer(call: Call) -> Response:
@@ -105,18 +135,18 @@ def transfer(call: Call) -> Response:
 
 
 def close(call: Call) -> Response:
-    case = open_case(call)
-    if case is None:
-        return call.redirect("case", case_id=call.request.path_params["case_id"])
+    case = find_case(call)
     outcome = call.form.get("outcome", "")
     detail = typed_text(call.form, "detail")
+    drafts = {"outcome": outcome, "detail": detail}
+    if not is_open(case):
+        return refused_draft(call, case, "not_open", drafts)
     if (
         outcome not in CLOSE_OUTCOMES
         or len(detail) > MAX_DETAIL
         or (outcome == "referred" and not detail)
     ):
-        call.notice("bad_outcome")
-        return call.redirect("case", case_id=case.id)
+        return refused_draft(call, case, "bad_outcome", drafts)
     box = call.site.box
     cases.close(call.session, box, case, outcome, detail, call.now)
     cases.add_event(

@@ -22,6 +22,14 @@ from bot.storage.models import Case, Caseworker
 CLOSE_OUTCOMES = tuple(o for o in cases.OUTCOMES if o not in ("cancelled", "erased"))
 MAX_MESSAGE = 4000  # Telegram's limit is 4096 characters; leave room for the bot's heading.
 MAX_DETAIL = 500
+# How often the case page's script asks for what is new in the thread.
+POLL_SECONDS = 3
+# What the thread entry's template (cases/entry.html) puts into words.
+ENTRY_LABELS = {
+    "kind_labels": texts.KIND_LABELS,
+    "delivery_labels": texts.DELIVERY_LABELS,
+    "failure_labels": texts.DELIVERY_FAILURES,
+}
 
 
 def find_case(call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.may_open) -> Case:
@@ -40,33 +48,35 @@ def find_case(call: Call, allowed: Callable[[Caseworker, Case], bool] = scope.ma
     return case
 
 
+def is_open(case: Case) -> bool:
+    """Whether a caseworker may act on the case: claimed and not erased."""
+    return case.status == cases.CLAIMED and case.pseudonym is not None
+
+
 def open_case(call: Call) -> Case | None:
     """The case for an action: claimed and not erased; None (with a notice) otherwise."""
     case = find_case(call)
-    if case.status != cases.CLAIMED or case.pseudonym is None:
+    if not is_open(case):
         call.notice("not_open")
         return None
     return case
 
 
 def case_page(call: Call) -> Response:
-    case = find_case(call)
+    return show_case(call, find_case(call))
+
+
+def show_case(
+    call: Call, case: Case, status: int = 200, drafts: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:  # fmt: skip
+    """The case page; after a refused action, with what was typed back in its box (``drafts``,
+    by field: reply, note, outcome, detail) and the reason (``error``, a key of NOTICES)."""
     box, language, centre_name = call.site.box, call.language, call.site.centre_name
     erased = case.pseudonym is None
     packet_shown = not erased and scope.may_read_packet(call.me, case)
     call.audit("case_view", case.id, "packet" if packet_shown else None)
-    thread = [
-        replace(entry, text=thread_text(entry, language, centre_name))
-        for entry in ([] if erased else cases.thread(call.session, box, case.id))
-    ]
-    authors = {
-        account.id: account.username
-        for account in call.session.execute(
-            select(Caseworker).where(
-                Caseworker.id.in_({e.caseworker_id for e in thread if e.caseworker_id})
-            )
-        ).scalars()
-    }
+    thread, authors = shown_thread(call, case)
     colleagues = [
         account for account in auth.list_accounts(call.session) if scope.may_receive(account, case)
     ]
@@ -76,6 +86,7 @@ def case_page(call: Call) -> Response:
     packet = cases.packet(box, case) if packet_shown and case.packet else {}
     return call.render(
         "cases/case.html",
+        status,
         case=case,
         erased=erased,
         packet=packet_rows(packet, language, centre_name),
@@ -84,15 +95,45 @@ def case_page(call: Call) -> Response:
         thread=thread,
         earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
         authors=authors,
-        kind_labels=texts.KIND_LABELS,
-        can_act=case.status == cases.CLAIMED and not erased,
+        **ENTRY_LABELS,
+        can_act=is_open(case),
         colleagues=colleagues,
         centres=list(call.site.centres),
         close_outcomes=CLOSE_OUTCOMES,
         outcome_detail=detail,
         max_message=MAX_MESSAGE,
         max_detail=MAX_DETAIL,
+        drafts=drafts or {},
+        error=texts.NOTICES.get(error or ""),
+        poll_seconds=POLL_SECONDS,
     )
+
+
+def shown_thread(
+    call: Call, case: Case, after: int = 0, delivered: list[int] | None = None
+) -> tuple[list[cases.ThreadEntry], dict[int, str]]:
+    """The thread entries after ``after`` (and those of ``delivered`` whose delivery is no
+    longer queued) with system lines in words, and their authors' names; nothing once the
+    person erased their data."""
+    if case.pseudonym is None:
+        return [], {}
+    language, centre_name = call.language, call.site.centre_name
+    thread = [
+        replace(entry, text=thread_text(entry, language, centre_name))
+        for entry in cases.thread(call.session, call.site.box, case.id, after, delivered or ())
+    ]
+    writers = {e.caseworker_id for e in thread if e.caseworker_id}
+    authors = (
+        {
+            account.id: account.username
+            for account in call.session.execute(
+                select(Caseworker).where(Caseworker.id.in_(writers))
+            ).scalars()
+        }
+        if writers
+        else {}
+    )
+    return thread, authors
 
 
 routes = [Route("/cases/{case_id:int}", page(case_page, CASE_URL), name="case")]

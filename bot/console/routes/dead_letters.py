@@ -1,5 +1,6 @@
-"""Messages the bot could not deliver (admins): the latest ones, never their text, and a way to
-send one again."""
+"""Messages the bot could not deliver: the latest ones, never their text, the case a
+caseworker's message belongs to, and (admins) a way to send one again. Supervisors see those of
+their centre's cases; admins every one."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import texts
+from bot.console import scope, texts
 from bot.console.endpoints import page
-from bot.console.web import ADMIN_ONLY, Call, Refused
+from bot.console.web import ADMIN_ONLY, SUPERVISOR_ONLY, Call, Refused
 from bot.gateway import outbox
 from bot.i18n import Plural, translate, translate_count
 from bot.storage.keys import unseal
-from bot.storage.models import DeadLetter
+from bot.storage.models import Case, CaseMessage, DeadLetter
 
 DEAD_LETTERS_SHOWN = 200
 # Enough to tell a person's messages apart on the page, too little to look them up elsewhere.
@@ -35,21 +36,35 @@ class DeadLetterRow:
     dead_at: datetime
     person: str
     length: int | None
+    # The case whose thread holds the message (a caseworker's reply), if any.
+    case_id: int | None = None
 
 
 def dead_letters_page(call: Call) -> Response:
-    """The latest undelivered messages, newest first, and how many there are in all."""
-    total = call.session.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
+    """The latest undelivered messages the account may see, newest first, and how many there
+    are in all."""
+    seen = (
+        select(DeadLetter, CaseMessage.case_id)
+        .join(CaseMessage, CaseMessage.id == DeadLetter.case_message_id, isouter=True)
+        .join(Case, Case.id == CaseMessage.case_id, isouter=True)
+    )
+    if not scope.sees_every_centre(call.me):
+        # Only what belongs to the centre's cases: other messages name no case to check.
+        seen = seen.where(Case.id.is_not(None), scope.case_filter(call.me))
+    total = call.session.execute(select(func.count()).select_from(seen.subquery())).scalar_one()
     letters = call.session.execute(
-        select(DeadLetter)
-        .order_by(DeadLetter.dead_at.desc(), DeadLetter.id.desc())
-        .limit(DEAD_LETTERS_SHOWN)
-    ).scalars()
-    rows = [dead_letter_row(letter, call.site.box, call.language) for letter in letters]
+        seen.order_by(DeadLetter.dead_at.desc(), DeadLetter.id.desc()).limit(DEAD_LETTERS_SHOWN)
+    ).all()
+    rows = [
+        dead_letter_row(letter, call.site.box, call.language, case_id)
+        for letter, case_id in letters
+    ]
     return call.render("dead_letters/dead_letters.html", letters=rows, total=total)
 
 
-def dead_letter_row(letter: DeadLetter, box: MultiFernet, language: str) -> DeadLetterRow:
+def dead_letter_row(
+    letter: DeadLetter, box: MultiFernet, language: str, case_id: int | None = None
+) -> DeadLetterRow:
     label = texts.DEAD_LETTER_REASONS.get(letter.reason)
     if isinstance(label, Plural):
         reason = translate_count(language, label, letter.attempts)
@@ -69,6 +84,7 @@ def dead_letter_row(letter: DeadLetter, box: MultiFernet, language: str) -> Dead
         dead_at=letter.dead_at,
         person=letter.pseudonym[:PSEUDONYM_SHOWN],
         length=length,
+        case_id=case_id,
     )
 
 
@@ -82,7 +98,7 @@ def dead_letter_requeue(call: Call) -> Response:
 
 
 routes = [
-    Route("/dead-letters", page(dead_letters_page, ADMIN_ONLY), name="dead_letters"),
+    Route("/dead-letters", page(dead_letters_page, SUPERVISOR_ONLY), name="dead_letters"),
     Route(
         "/dead-letters/{letter_id:int}/requeue",
         page(dead_letter_requeue, ADMIN_ONLY),

@@ -52,16 +52,18 @@ def queue_state(call: Call) -> dict[str, Any]:
         ).scalars()
     )
     awaiting = awaiting_reply(call.session, [c.id for c in mine])
+    failed = cases.failed_deliveries(call.session, [c.id for c in mine])
     signature = (
         ",".join(str(c.id) for c in waiting)
         + "|"
-        + ",".join(f"{c.id}{'*' if c.id in awaiting else ''}" for c in mine)
+        + ",".join(f"{c.id}{'*' if c.id in awaiting else ''}!{failed.get(c.id, 0)}" for c in mine)
     )
     return {
         "filters": chosen,
         "waiting": waiting,
         "mine": mine,
         "awaiting": awaiting,
+        "failed": failed,
         "signature": hashlib.sha256(signature.encode()).hexdigest()[:16],
     }
 
@@ -120,7 +122,11 @@ def queue_json(call: Call) -> Response:
                 for case in state["waiting"]
             ],
             "mine": [
-                {"id": case.id, "awaiting_reply": case.id in state["awaiting"]}
+                {
+                    "id": case.id,
+                    "awaiting_reply": case.id in state["awaiting"],
+                    "failed_deliveries": state["failed"].get(case.id, 0),
+                }
                 for case in state["mine"]
             ],
         }
