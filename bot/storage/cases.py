@@ -20,7 +20,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.i18n.bidi import directed
 from bot.storage.keys import seal, unseal
-from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
+from bot.storage.models import (
+    AuditEntry,
+    Case,
+    CaseAttachment,
+    CaseMessage,
+    DeadLetter,
+    OutboxMessage,
+)
 from bot.telegram_limits import check_message, split_text
 
 DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
@@ -49,6 +56,8 @@ class ThreadEntry:
     text: str
     at: datetime
     caseworker_id: int | None
+    # The message's row, which the files it came with point to.
+    id: int | None = None
 
 
 def open_case(session: Session, pseudonym: str) -> Case | None:
@@ -216,16 +225,16 @@ def close(
 def add_message(
     session: Session, box: MultiFernet, case: Case, kind: str, text: str, now: datetime,
     caseworker_id: int | None = None, update_id: int | None = None,
-) -> None:  # fmt: skip
-    session.add(
-        CaseMessage(
-            case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
-            created_at=now, update_id=update_id,
-        )
+) -> CaseMessage:  # fmt: skip
+    message = CaseMessage(
+        case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
+        created_at=now, update_id=update_id,
     )  # fmt: skip
+    session.add(message)
     case.last_activity_at = now
     if kind == FROM_CASEWORKER and case.first_reply_at is None:
         case.first_reply_at = now
+    return message
 
 
 def add_event(
@@ -267,7 +276,15 @@ def thread(session: Session, box: MultiFernet, case_id: int) -> list[ThreadEntry
     rows = session.execute(
         select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
     ).scalars()
-    return [ThreadEntry(m.kind, unseal(box, m.body), m.created_at, m.caseworker_id) for m in rows]
+    return [
+        ThreadEntry(m.kind, unseal(box, m.body), m.created_at, m.caseworker_id, m.id) for m in rows
+    ]
+
+
+def delete_thread(session: Session, case_id: int) -> None:
+    """The case's messages and the files that came with them (``bot.storage.attachments``)."""
+    session.execute(delete(CaseAttachment).where(CaseAttachment.case_id == case_id))
+    session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id))
 
 
 def audit(
@@ -306,7 +323,7 @@ def send_later(
 def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
     """On /forget: open cases close as erased; every case loses its link, packet and thread.
 
-    The case row stays (without content) so that the caseworker sees what happened.
+    The case row stays (without content or files) so that the caseworker sees what happened.
     """
     for case in session.execute(select(Case).where(Case.pseudonym == pseudonym)).scalars():
         if case.status != CLOSED:
@@ -316,6 +333,6 @@ def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
         case.pseudonym = None
         case.packet = b""
         case.outcome_detail = None
-        session.execute(delete(CaseMessage).where(CaseMessage.case_id == case.id))
+        delete_thread(session, case.id)
     session.execute(delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym))
     session.execute(delete(DeadLetter).where(DeadLetter.pseudonym == pseudonym))

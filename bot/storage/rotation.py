@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.storage.models import (
     Assessment,
     Case,
+    CaseAttachment,
     CaseMessage,
     Caseworker,
     DeadLetter,
@@ -33,6 +34,7 @@ ENCRYPTED_COLUMNS = (
     (Assessment.__table__, "id", ("progress", "result")),
     (Case.__table__, "id", ("packet", "outcome_detail")),
     (CaseMessage.__table__, "id", ("body",)),
+    (CaseAttachment.__table__, "id", ("file_name", "content")),
     (Caseworker.__table__, "id", ("totp_secret",)),
     (OutboxMessage.__table__, "id", ("chat_ref", "body", "buttons")),
     (DeadLetter.__table__, "id", ("chat_ref", "body", "buttons")),
