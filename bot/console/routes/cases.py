@@ -13,8 +13,9 @@ from starlette.routing import Route
 from bot.console import auth, scope, texts
 from bot.console.case_words import packet_rows, thread_text, urgency_reasons
 from bot.console.endpoints import page
+from bot.console.files import shown_files
 from bot.console.web import CASE_URL, Call, Refused
-from bot.storage import cases
+from bot.storage import attachments, cases
 from bot.storage.keys import unseal
 from bot.storage.models import Case, Caseworker
 
@@ -59,6 +60,8 @@ def case_page(call: Call) -> Response:
         replace(entry, text=thread_text(entry, language, centre_name))
         for entry in ([] if erased else cases.thread(call.session, box, case.id))
     ]
+    files = {} if erased else attachments.of_case(call.session, box, case.id)
+    files = shown_files(files, language)
     authors = {
         account.id: account.username
         for account in call.session.execute(
@@ -82,6 +85,7 @@ def case_page(call: Call) -> Response:
         why_urgent=urgency_reasons(case, packet, language, centre_name),
         packet_shown=packet_shown,
         thread=thread,
+        files=files,
         earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
         authors=authors,
         kind_labels=texts.KIND_LABELS,
