@@ -30,10 +30,10 @@ def sent_file(bot: Bot, message: Message, max_bytes: int) -> SentFile | None:
     """The message's file, None when it carries none; of a photo, the largest size Telegram
     offers under ``max_bytes`` (the smallest when none fits: then it is too large)."""
     if message.photo:
-        sizes = sorted(message.photo, key=lambda p: p.file_size or 0)
-        fitting = [p for p in sizes if p.file_size is not None and p.file_size <= max_bytes]
+        sizes = sorted(message.photo, key=lambda p: _size(p) or 0)
+        fitting = [p for p in sizes if (_size(p) or max_bytes + 1) <= max_bytes]
         photo = fitting[-1] if fitting else sizes[0]
-        incoming = attachments.Incoming(attachments.PHOTO, PHOTO_TYPE, photo.file_size)
+        incoming = attachments.Incoming(attachments.PHOTO, PHOTO_TYPE, _size(photo))
         return SentFile(incoming, _fetcher(bot, photo.file_id))
     for kind, item in (
         (attachments.VOICE, message.voice),
@@ -46,12 +46,23 @@ def sent_file(bot: Bot, message: Message, max_bytes: int) -> SentFile | None:
             continue
         incoming = attachments.Incoming(
             kind,
-            getattr(item, "mime_type", None) or DEFAULT_TYPES[kind],
-            item.file_size,
-            getattr(item, "file_name", None),
+            _text(getattr(item, "mime_type", None), 128) or DEFAULT_TYPES[kind],
+            _size(item),
+            _text(getattr(item, "file_name", None), 255),
         )
         return SentFile(incoming, _fetcher(bot, item.file_id))
     return None
+
+
+def _size(item: object) -> int | None:
+    """The size Telegram gave, if it is one: a forged update may put anything there."""
+    size = getattr(item, "file_size", None)
+    return size if type(size) is int and size >= 0 else None
+
+
+def _text(value: object, limit: int) -> str | None:
+    """A name or type from the update, if it is text, cut to what the table holds."""
+    return value[:limit] if isinstance(value, str) else None
 
 
 def _fetcher(bot: Bot, file_id: str):

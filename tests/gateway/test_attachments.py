@@ -10,11 +10,13 @@ import pytest
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
+from telegram import Message
 
 from bot.crisis.kinds import BY_ID
 from bot.gateway import attachments as flow
 from bot.gateway import messages, telegram_app
 from bot.gateway.conversation import FORGET_CONFIRM
+from bot.gateway.telegram_files import sent_file
 from bot.i18n import translate
 from bot.settings import Settings, load_settings
 from bot.storage import attachments, cases, repository
@@ -211,3 +213,26 @@ async def test_forget_erases_the_files(setup, fake: FakeBotAPI) -> None:
     assert erased["text"] == translate("fr", messages.ERASED)
     with sessions() as session:
         assert session.execute(select(CaseAttachment)).first() is None
+
+
+@pytest.mark.parametrize(("cap", "width"), [(100_000, 800), (10_000, 90), (1_000, 90)])
+def test_of_a_photo_the_largest_size_under_the_cap_is_taken(
+    fake: FakeBotAPI, cap: int, width: int
+) -> None:
+    data = fake.photo_update(PERSON)["message"]
+    message = Message.de_json(data, None)
+
+    sent = sent_file(None, message, cap)
+
+    chosen = next(p for p in data["photo"] if p["width"] == width)
+    assert sent.incoming.size == chosen["file_size"]
+
+
+def test_a_forged_size_or_name_is_not_taken_for_one(fake: FakeBotAPI) -> None:
+    data = fake.document_update(PERSON)["message"]
+    data["document"].update(file_size="50000", file_name=["x"], mime_type="a" * 300)
+
+    sent = sent_file(None, Message.de_json(data, None), 10_000)
+
+    assert sent.incoming.size is None and sent.incoming.file_name is None
+    assert len(sent.incoming.mime_type) == 128
