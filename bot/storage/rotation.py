@@ -44,16 +44,20 @@ ENCRYPTED_COLUMNS = (
 
 def _rotate_table(session: Session, box: MultiFernet, table: Table, key: str, columns) -> int:
     rotated = 0
-    for row in session.execute(select(table.c[key], *(table.c[c] for c in columns))).all():
+    # One row at a time: a table of files would not fit in memory at once.
+    for (row_key,) in session.execute(select(table.c[key])).all():
+        row = session.execute(
+            select(*(table.c[c] for c in columns)).where(table.c[key] == row_key)
+        ).one()
         values = {}
-        for name, token in zip(columns, row[1:], strict=True):
+        for name, token in zip(columns, row, strict=True):
             if token:
                 # Rasa stores the token as text, our tables as bytes.
                 raw = token.encode() if isinstance(token, str) else bytes(token)
                 new = box.rotate(raw)
                 values[name] = new.decode() if isinstance(token, str) else new
         if values:
-            session.execute(update(table).where(table.c[key] == row[0]).values(**values))
+            session.execute(update(table).where(table.c[key] == row_key).values(**values))
             rotated += 1
     return rotated
 

@@ -236,3 +236,21 @@ def test_a_forged_size_or_name_is_not_taken_for_one(fake: FakeBotAPI) -> None:
 
     assert sent.incoming.size is None and sent.incoming.file_name is None
     assert len(sent.incoming.mime_type) == 128
+
+
+async def test_crisis_help_does_not_wait_for_a_file_telegram_cannot_give(
+    setup, fake: FakeBotAPI
+) -> None:
+    settings = setup()
+    case_id = open_case_for(settings, PERSON, cases.CLAIMED)
+    fake.fail_next("download", 502, times=10)
+    async with gateway(settings):
+        fake.push_update(fake.photo_update(PERSON, caption="il me frappe"))
+        sent = await fake.wait_for_messages(PERSON, 1)
+        await fake.wait_until(lambda: translate("fr", flow.NOT_RETRIEVED) in str(fake.sent(PERSON)))
+
+    assert sent[0]["text"].startswith(translate("fr", BY_ID["violence"].text))
+    # Tried once, not again and again while the help waited.
+    assert len(fake.downloads()) == 1
+    ((caption, (missing,)),) = [e for e in thread_with_files(settings, case_id) if e[1]]
+    assert caption == "il me frappe" and missing.status == attachments.UNAVAILABLE
