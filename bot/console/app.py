@@ -28,6 +28,7 @@ from bot.centres import CentreDirectory
 from bot.console import login_sessions
 from bot.console.routes import (
     accounts,
+    attachments,
     auth,
     case_actions,
     case_thread,
@@ -52,7 +53,8 @@ SESSION_MAX_AGE = int(login_sessions.LIFETIME.total_seconds())
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     # frame-ancestors above says the same to browsers that read CSP; this, to those that don't.
@@ -103,6 +105,7 @@ def all_routes() -> list[BaseRoute]:
         *cases.routes,
         *case_actions.routes,
         *case_thread.routes,
+        *attachments.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -38,6 +38,7 @@ from bot.constants import (
 )
 from bot.gateway import messages, metrics
 from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
+from bot.gateway.attachments import AttachmentFlow, SentFile
 from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
@@ -90,6 +91,7 @@ class Conversation:
         nearby: NearbyServices,
         crisis: CrisisHelp,
         default_language: str = "fr",
+        attachments: AttachmentFlow | None = None,
     ) -> None:
         self._rasa = rasa
         self._people = people
@@ -100,6 +102,8 @@ class Conversation:
         self._nearby = nearby
         self._crisis = crisis
         self._default_language = default_language
+        # Without it (the terminal chat sends no files), files get the kind notice.
+        self._attachments = attachments
 
     async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
         if turn.profile is None:
@@ -128,6 +132,28 @@ class Conversation:
                 return helped
         language = await self.language_of(turn)
         return [Reply(translate(language, message), rtl=is_rtl(language))]
+
+    async def attachment(
+        self, turn: Turn, sent: SentFile, caption: str | None, notice: str, final: bool = False
+    ) -> list[Reply]:
+        """A photo, voice note, audio, document or video. During an open case it goes to the
+        thread with its caption; otherwise the kind ``notice`` (files are not read).
+
+        A crisis in the caption gets help first, as for any message; the file then does not
+        hold that help up: if Telegram cannot give it at once, it is recorded as not retrieved
+        instead of being waited for (``final``, also set on the update's last attempt).
+        """
+        caption = (caption or "").strip()
+        helped = await self._crisis_check(turn, caption) if caption else None
+        passed = None
+        if self._attachments is not None:
+            who = await self._who(turn)
+            passed = await self._attachments.receive(
+                who, sent, caption, final or helped is not None
+            )
+        if passed is None:
+            return helped if helped is not None else await self.notice(turn, notice)
+        return [*(helped or []), *passed]
 
     async def text(self, turn: Turn, text: str) -> list[Reply]:
         """A typed message (commands included)."""

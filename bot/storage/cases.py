@@ -21,7 +21,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.i18n.bidi import directed
 from bot.storage.keys import seal, unseal
-from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
+from bot.storage.models import (
+    AuditEntry,
+    Case,
+    CaseAttachment,
+    CaseMessage,
+    DeadLetter,
+    OutboxMessage,
+)
 from bot.telegram_limits import check_message, split_text
 
 DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
@@ -312,6 +319,12 @@ def failed_deliveries(session: Session, case_ids: list[int]) -> dict[int, int]:
     return {case_id: count for case_id, count in rows}
 
 
+def delete_thread(session: Session, case_id: int) -> None:
+    """The case's messages and the files that came with them (``bot.storage.attachments``)."""
+    session.execute(delete(CaseAttachment).where(CaseAttachment.case_id == case_id))
+    session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id))
+
+
 def audit(
     session: Session, action: str, caseworker_id: int | None = None, username: str | None = None,
     case_id: int | None = None, detail: str | None = None, now: datetime | None = None,
@@ -354,7 +367,7 @@ def send_later(
 def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
     """On /forget: open cases close as erased; every case loses its link, packet and thread.
 
-    The case row stays (without content) so that the caseworker sees what happened.
+    The case row stays (without content or files) so that the caseworker sees what happened.
     """
     for case in session.execute(select(Case).where(Case.pseudonym == pseudonym)).scalars():
         if case.status != CLOSED:
@@ -364,6 +377,6 @@ def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
         case.pseudonym = None
         case.packet = b""
         case.outcome_detail = None
-        session.execute(delete(CaseMessage).where(CaseMessage.case_id == case.id))
+        delete_thread(session, case.id)
     session.execute(delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym))
     session.execute(delete(DeadLetter).where(DeadLetter.pseudonym == pseudonym))

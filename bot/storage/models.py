@@ -192,6 +192,32 @@ class CaseMessage(Base):
     delivery_reason = Column(String(32), nullable=True)
 
 
+class CaseAttachment(Base):
+    """A file the person sent into a case's thread (``bot.storage.attachments``), linked to the
+    thread message that holds its caption. Content and original name are encrypted; the type
+    and size stay clear, to serve it and to say what it is without decrypting it.
+
+    A file that was not kept (too large, or Telegram would not give it) has a row without
+    content, so that the thread says a file came and why it is missing.
+    """
+
+    __tablename__ = "case_attachments"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    case_id = Column(Integer, nullable=False, index=True)
+    message_id = Column(Integer, nullable=False, index=True)
+    # photo, voice, audio, document, video.
+    kind = Column(String(16), nullable=False)
+    # kept, too_large, unavailable.
+    status = Column(String(16), nullable=False)
+    # As Telegram says it (the sender's app chose it for a document): never trusted to serve.
+    mime_type = Column(String(128), nullable=False)
+    size = Column(Integer, nullable=True)
+    file_name = Column(LargeBinary, nullable=True)
+    content = Column(LargeBinary, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
 class AuditEntry(Base):
     """Who did what to which case, when. No personal data."""
 

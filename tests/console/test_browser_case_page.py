@@ -23,7 +23,7 @@ from bot.storage.models import Case
 from tests.console import test_browser
 from tests.console.helpers import Account, queued_case
 from tests.console.test_browser import PHONE, Page, Server, assert_fits_a_phone, expect, log_in
-from tests.helpers.axe import axe_script, violations
+from tests.helpers.axe import violations
 
 # test_browser's fixtures: one browser for this module too, a server and pages per test.
 browser, server, new_page = test_browser.browser, test_browser.server, test_browser.new_page
@@ -232,10 +232,8 @@ def test_the_queue_counts_failed_messages_on_my_cases(
 def test_the_case_page_in_arabic_and_axe_finds_nothing(
     server, new_page, sessions, box, alice, shots, lang, options
 ) -> None:
-    if axe_script() is None:
-        pytest.skip("axe-core not found: npm install axe-core (or set AXE_CORE_JS)")
     case_id = claimed(sessions, box, alice, said=4, priority=cases.URGENT)
-    page = new_page(**options, bypass_csp=True)
+    page = new_page(**options)
     open_case(page, server, alice, case_id, lang)
     page.fill("#reply", "مرحبا، سنساعدك")
     page.locator("#reply").press("Control+Enter")
@@ -260,8 +258,6 @@ def test_the_case_page_in_arabic_and_axe_finds_nothing(
 def test_the_queue_profile_and_dead_letters_pages_pass_axe(
     server, new_page, sessions, box, alice, sam, shots, lang
 ) -> None:
-    if axe_script() is None:
-        pytest.skip("axe-core not found: npm install axe-core (or set AXE_CORE_JS)")
     case_id = claimed(sessions, box, sam)
     with sessions.begin() as session:
         case = session.get(Case, case_id)
@@ -270,7 +266,7 @@ def test_the_queue_profile_and_dead_letters_pages_pass_axe(
         )
         cases.send_later(session, box, case.pseudonym, "Bonjour", message=message)
     Outbox(sessions, box).blocked("p" * 32)
-    page = new_page(**PHONE, bypass_csp=True)
+    page = new_page(**PHONE)
     log_in(page, server, sam)
 
     for path, name in (("/", "queue"), ("/profile", "profile"), ("/dead-letters", "dead-letters")):

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from bot.console import texts
 from bot.console.endpoints import page
+from bot.console.files import ShownFile
 from bot.console.routes.cases import ENTRY_LABELS, find_case, is_open, shown_thread
 from bot.console.web import CASE_JSON, Call, whole_number
 from bot.i18n import translate
@@ -30,16 +31,16 @@ def thread_json(call: Call) -> Response:
     params = call.request.query_params
     after = whole_number(params.get("after")) or 0
     watched = [int(i) for i in params.get("queued", "").split(",")[:MAX_WATCHED] if i.isdigit()]
-    entries, authors = shown_thread(call, case, after, [i for i in watched if i <= after])
+    entries, authors, files = shown_thread(call, case, after, [i for i in watched if i <= after])
     return JSONResponse(
         {
             "entries": [
-                {"id": entry.id, "html": entry_html(call, entry, authors)}
+                {"id": entry.id, "html": entry_html(call, entry, authors, files)}
                 for entry in entries
                 if entry.id > after
             ],
             "changed": [
-                {"id": entry.id, "html": entry_html(call, entry, authors)}
+                {"id": entry.id, "html": entry_html(call, entry, authors, files)}
                 for entry in entries
                 if entry.id <= after
             ],
@@ -52,8 +53,13 @@ def thread_json(call: Call) -> Response:
     )
 
 
-def entry_html(call: Call, entry: cases.ThreadEntry, authors: dict[int, str]) -> str:
-    return call.fragment("cases/entry.html", entry=entry, authors=authors, **ENTRY_LABELS)
+def entry_html(
+    call: Call, entry: cases.ThreadEntry, authors: dict[int, str],
+    files: dict[int, list[ShownFile]],
+) -> str:  # fmt: skip
+    return call.fragment(
+        "cases/entry.html", entry=entry, authors=authors, files=files, **ENTRY_LABELS
+    )
 
 
 routes = [

@@ -13,8 +13,9 @@ from starlette.routing import Route
 from bot.console import auth, scope, texts
 from bot.console.case_words import packet_rows, thread_text, urgency_reasons
 from bot.console.endpoints import page
+from bot.console.files import ShownFile, shown_files
 from bot.console.web import CASE_URL, Call, Refused
-from bot.storage import cases
+from bot.storage import attachments, cases
 from bot.storage.keys import unseal
 from bot.storage.models import Case, Caseworker
 
@@ -76,7 +77,7 @@ def show_case(
     erased = case.pseudonym is None
     packet_shown = not erased and scope.may_read_packet(call.me, case)
     call.audit("case_view", case.id, "packet" if packet_shown else None)
-    thread, authors = shown_thread(call, case)
+    thread, authors, files = shown_thread(call, case)
     colleagues = [
         account for account in auth.list_accounts(call.session) if scope.may_receive(account, case)
     ]
@@ -93,6 +94,7 @@ def show_case(
         why_urgent=urgency_reasons(case, packet, language, centre_name),
         packet_shown=packet_shown,
         thread=thread,
+        files=files,
         earlier=[(c, scope.may_open(call.me, c)) for c in earlier],
         authors=authors,
         **ENTRY_LABELS,
@@ -111,12 +113,12 @@ def show_case(
 
 def shown_thread(
     call: Call, case: Case, after: int = 0, delivered: list[int] | None = None
-) -> tuple[list[cases.ThreadEntry], dict[int, str]]:
+) -> tuple[list[cases.ThreadEntry], dict[int, str], dict[int, list[ShownFile]]]:
     """The thread entries after ``after`` (and those of ``delivered`` whose delivery is no
-    longer queued) with system lines in words, and their authors' names; nothing once the
-    person erased their data."""
+    longer queued) with system lines in words, their authors' names, and the files that came
+    with them, by entry; nothing once the person erased their data."""
     if case.pseudonym is None:
-        return [], {}
+        return [], {}, {}
     language, centre_name = call.language, call.site.centre_name
     thread = [
         replace(entry, text=thread_text(entry, language, centre_name))
@@ -133,7 +135,13 @@ def shown_thread(
         if writers
         else {}
     )
-    return thread, authors
+    shown = {entry.id for entry in thread}
+    files = {
+        entry_id: found
+        for entry_id, found in attachments.of_case(call.session, call.site.box, case.id).items()
+        if entry_id in shown
+    }
+    return thread, authors, shown_files(files, language)
 
 
 routes = [Route("/cases/{case_id:int}", page(case_page, CASE_URL), name="case")]
