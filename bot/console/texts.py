@@ -56,6 +56,7 @@ EVENT_TEXTS = {
     cases.REQUEUED_EVENT: N_("Remis dans la file : aucune activité depuis {hours} h."),
     cases.CANCELLED_EVENT: N_("La personne a annulé sa demande."),
     cases.CLOSED_EVENT: N_("Clos par {by} : {outcome}."),
+    cases.REASSIGNED_EVENT: N_("Réattribué par {by} : de {holder} à {to}."),
     cases.CRISIS_EVENT: N_(
         "Message de crise détecté : le cas passe en priorité urgente ({kinds})."
     ),
@@ -110,6 +111,7 @@ NOTICES = {
     "replied": N_("Réponse envoyée. Elle part par le bot dans quelques secondes."),
     "noted": N_("Note enregistrée."),
     "transferred": N_("Cas transféré."),
+    "reassigned": N_("Cas réattribué."),
     "closed": N_("Cas clos. La personne est invitée à donner une note."),
     "empty": N_("Le texte est vide."),
     "too_long": N_("Le texte est trop long."),

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from bot.console import auth, scope, texts
 from bot.console.case_words import packet_rows, thread_text, urgency_reasons
 from bot.console.endpoints import page
+from bot.console.in_progress import handed_over_at
 from bot.console.web import CASE_URL, Call, Refused
 from bot.storage import cases
 from bot.storage.keys import unseal
@@ -55,10 +56,8 @@ def case_page(call: Call) -> Response:
     erased = case.pseudonym is None
     packet_shown = not erased and scope.may_read_packet(call.me, case)
     call.audit("case_view", case.id, "packet" if packet_shown else None)
-    thread = [
-        replace(entry, text=thread_text(entry, language, centre_name))
-        for entry in ([] if erased else cases.thread(call.session, box, case.id))
-    ]
+    written = [] if erased else cases.thread(call.session, box, case.id)
+    thread = [replace(entry, text=thread_text(entry, language, centre_name)) for entry in written]
     authors = {
         account.id: account.username
         for account in call.session.execute(
@@ -78,6 +77,8 @@ def case_page(call: Call) -> Response:
         "cases/case.html",
         case=case,
         erased=erased,
+        holder=call.session.get(Caseworker, case.claimed_by) if case.claimed_by else None,
+        handed_over_at=handed_over_at(written),
         packet=packet_rows(packet, language, centre_name),
         why_urgent=urgency_reasons(case, packet, language, centre_name),
         packet_shown=packet_shown,
