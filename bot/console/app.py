@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.centres import CentreDirectory
 from bot.console import login_sessions
 from bot.console.routes import (
+    account_changes,
     accounts,
     auth,
     case_actions,
@@ -98,6 +99,7 @@ def all_routes() -> list[BaseRoute]:
         *services.routes,
         *dead_letters.routes,
         *accounts.routes,
+        *account_changes.routes,
         *reports.routes,
         *cases.routes,
         *case_actions.routes,

@@ -129,6 +129,14 @@ NOTICES = {
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
     "sessions_ended": N_("Les sessions de ce compte sont terminées."),
+    "password_reset": N_(
+        "Nouveau mot de passe enregistré. Le compte est débloqué et ses sessions sont terminées."
+    ),
+    "account_unlocked": N_("Compte débloqué."),
+    "account_disabled": N_("Compte désactivé. Ses sessions sont terminées."),
+    "account_enabled": N_("Compte réactivé."),
+    "account_changed": N_("Rôle et centre enregistrés. Les sessions du compte sont terminées."),
+    "account_unchanged": N_("Rien n'a changé."),
     "login_failed": N_(
         "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après de "
         "nombreux échecs, le compte est bloqué 15 minutes."
@@ -154,6 +162,28 @@ ERROR_TEXTS = {
     "dead_letter_not_found": N_(
         "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "
         "renvoyé."
+    ),
+}
+
+# Why the account form was refused (``bot.console.passwords.REASONS`` for the password).
+ACCOUNT_ERRORS = {
+    "username": N_("L'identifiant doit compter de 1 à 64 caractères parmi A-Z a-z 0-9 _ . @ -"),
+    "exists": N_("Un compte porte déjà cet identifiant."),
+    "self_lockout": N_(
+        "Vous ne pouvez pas désactiver votre propre compte ni lui retirer le rôle "
+        "d'administrateur : demandez-le à un autre administrateur."
+    ),
+    "role": N_("Choisissez un rôle."),
+    "centre": N_("Choisissez un centre connu, ou aucun centre."),
+    "password_too_short": N_("Le mot de passe doit compter au moins 12 caractères."),
+    "password_too_long": N_("Le mot de passe doit compter au plus 1024 caractères."),
+    "password_too_few_distinct": N_(
+        "Le mot de passe doit compter au moins 5 caractères différents."
+    ),
+    "password_run": N_("Le mot de passe ne doit pas être une suite de touches ou de lettres."),
+    "password_username": N_("Le mot de passe ne doit pas contenir l'identifiant."),
+    "password_common": N_(
+        "Ce mot de passe est trop courant : choisissez une phrase de plusieurs mots sans lien."
     ),
 }
 
