@@ -224,6 +224,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
 
     # Closing: back to the queue, the person is asked for a rating in their language.
     page.select_option("#outcome", "assisted")
+    page.locator(f"form[action='/console/cases/{case_id}/close'] input[name=confirm]").check()
     page.locator(f"form[action='/console/cases/{case_id}/close'] button").click()
     expect(page).to_have_url(f"{server.url}/")
     expect(page.locator(".notice")).to_have_text(

@@ -215,7 +215,10 @@ def test_an_admin_deletes_a_service(client, sessions, ada) -> None:
     post(client, NEW, **FORM)
     assert "Supprimer ce service" in client.get(EDIT).text
 
-    response = post(client, DELETE)
+    unconfirmed = post(client, DELETE)
+    assert unconfirmed.url.path == "/console/services/dakar-clinique-test/edit"
+    assert "Cochez la case de confirmation" in unconfirmed.text and stored(sessions) is not None
+    response = post(client, DELETE, confirm="1")
 
     assert response.url.path == "/console/services"
     assert "Service supprimé" in response.text
@@ -224,7 +227,7 @@ def test_an_admin_deletes_a_service(client, sessions, ada) -> None:
         (entry,) = audit_actions(session, "service_deleted")
     assert (entry.username, entry.detail) == ("ada", FORM["id"])
     assert client.get(EDIT).status_code == 404
-    assert post(client, DELETE).status_code == 404
+    assert post(client, DELETE, confirm="1").status_code == 404
 
 
 def test_the_list_filters_by_centre(client, sessions, ada) -> None:

@@ -110,6 +110,9 @@ def close(call: Call) -> Response:
         return call.redirect("case", case_id=call.request.path_params["case_id"])
     outcome = call.form.get("outcome", "")
     detail = typed_text(call.form, "detail")
+    if call.form.get("confirm") != "1":
+        call.notice("confirm_needed")
+        return call.redirect("case", case_id=case.id)
     if (
         outcome not in CLOSE_OUTCOMES
         or len(detail) > MAX_DETAIL

@@ -111,6 +111,10 @@ def save_service(call: Call, form: dict[str, str], editing: str | None) -> Respo
 
 def service_delete(call: Call) -> Response:
     service = url_service(call)
+    if call.form.get("confirm") != "1":
+        # The form's checkbox is required: only a browser without it gets here.
+        call.notice("confirm_needed")
+        return call.redirect("service_edit", service_id=service.id)
     service_id, centre = service.id, service.centre_code
     directory.delete_service(call.session, service_id)
     call.audit("service_deleted", detail=service_id)
