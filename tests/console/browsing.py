@@ -117,6 +117,21 @@ def log_in(page, server: Server, account: Account) -> None:
     page.wait_for_url(f"{server.url}/")
 
 
+def assert_fits_a_phone(page, width: int = PHONE["viewport"]["width"]) -> None:
+    """No horizontal scrolling. With mobile emulation, Chromium zooms a page that overflows
+    out to fit, and ``innerWidth`` grows with it: so it is checked against the phone's width too.
+    """
+    sizes = page.evaluate(
+        """() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+            innerWidth: window.innerWidth,
+        })"""
+    )
+    assert sizes["innerWidth"] == width, sizes
+    assert sizes["scrollWidth"] <= sizes["clientWidth"] <= sizes["innerWidth"], sizes
+
+
 def axe_violations(page) -> list[str]:
     """What axe-core finds wrong on the page (WCAG 2.1 A and AA), one line per rule."""
     if not AXE.exists():

@@ -14,7 +14,7 @@ from PIL import Image
 from bot.console import auth
 from bot.storage import cases
 from bot.storage.models import Case
-from tests.console.browsing import axe_violations, log_in
+from tests.console.browsing import PHONE, assert_fits_a_phone, axe_violations, log_in
 from tests.console.helpers import queued_case
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
@@ -151,3 +151,24 @@ def test_every_page_of_the_console_passes_axe(
         page.goto(f"{server.url}{path}")
         assert axe_violations(page) == [], path
     assert new_page.errors == []
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+def test_the_report_cards_fit_a_phone(server, new_page, sessions, box, sam, language: str):
+    """A median of too few cases is a sentence, not a number: it wraps in its card."""
+    now = datetime.utcnow()
+    ids = [queued_case(sessions, box, pseudonym=p * 32) for p in "de"]
+    with sessions.begin() as session:
+        for case_id in ids:
+            cases.claim(session, case_id, sam.id, now)
+    page = new_page(**PHONE)
+    log_in(page, server, sam)
+    page.goto(f"{server.url}/reports?lang={language}")
+
+    overflowing = page.evaluate(
+        "() => [...document.querySelectorAll('.card')]"
+        ".filter(card => card.scrollWidth > card.clientWidth).map(card => card.innerText)"
+    )
+
+    assert overflowing == []
+    assert_fits_a_phone(page)
