@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from babel.dates import get_day_names
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot import directory, reports
-from bot.centres import format_hours
+from bot.centres import DAYS, format_hours
 from bot.console import service_form, texts
 from bot.console.endpoints import page
 from bot.console.web import ADMIN_ONLY, MAX_AUDIT_DETAIL, SUPERVISOR_ONLY, Call, Refused
-from bot.i18n import translate
+from bot.i18n import babel_locale, translate
 from bot.settings import ConfigError
 from bot.storage.models import Service
 
@@ -51,6 +52,7 @@ def form_page(
 ) -> Response:  # fmt: skip
     """The new/edit form, with the values typed so far and the validation error if any."""
     language = call.language
+    names = get_day_names("abbreviated", locale=babel_locale(language))  # 0 is Monday
     return call.render(
         "services/service_form.html",
         status,
@@ -61,7 +63,8 @@ def form_page(
         centres=list(call.site.centres),
         categories=[(c, reports.topic_label(c, language)) for c in directory.CATEGORIES],
         translated=service_form.TRANSLATED,
-        hours_example=service_form.HOURS_EXAMPLE,
+        slots=service_form.MAX_SLOTS,
+        day_names=[(day, names[index]) for index, day in enumerate(DAYS)],
         # The browser keeps to the limits the directory's validation applies anyway.
         max_length=directory.MAX_LENGTH,
     )
