@@ -43,7 +43,16 @@ run-scaled: train ## replicas on PostgreSQL and Redis in webhook mode (see READM
 validate: setup ## rasa data validate (fails on any warning)
 	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows --domain domain.yml --config config.yml
 
-test: validate train ## set up, validate data, train if needed, run the whole test suite
+# axe-core checks the console's pages in the browser tests; from the npm registry, pinned.
+AXE := node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
+
+axe: $(AXE) ## install axe-core (npm) for the console's accessibility tests
+
+$(AXE):
+	npm install --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+test: validate train $(AXE) ## set up, validate data, train if needed, run the whole test suite
 	$(PY) -m pytest
 
 lint: setup ## ruff lint and format check
@@ -75,7 +84,7 @@ bench: train ## run the benchmarks and print their figures (not part of `make te
 	$(PY) bench/baseline_rasa.py
 	$(PY) bench/load.py --json var/bench/load.json
 
-clean: ## remove the venv, trained models and local state (var/)
-	rm -rf $(VENV) models var
+clean: ## remove the venv, trained models, axe-core and local state (var/)
+	rm -rf $(VENV) models var node_modules
 
-.PHONY: help setup train run validate test lint format i18n-extract i18n-update i18n-compile bench clean
+.PHONY: help setup train run validate test axe lint format i18n-extract i18n-update i18n-compile bench clean

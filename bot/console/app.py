@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.centres import CentreDirectory
 from bot.console import login_sessions
 from bot.console.routes import (
+    account_changes,
     accounts,
     attachments,
     auth,
@@ -34,6 +35,7 @@ from bot.console.routes import (
     case_thread,
     cases,
     dead_letters,
+    in_progress,
     profile,
     queue,
     reports,
@@ -97,9 +99,11 @@ def all_routes() -> list[BaseRoute]:
         *auth.routes,
         *queue.routes,
         *supervisor.routes,
+        *in_progress.routes,
         *services.routes,
         *dead_letters.routes,
         *accounts.routes,
+        *account_changes.routes,
         *reports.routes,
         *profile.routes,
         *cases.routes,

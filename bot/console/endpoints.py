@@ -39,7 +39,8 @@ def page(handler: Handler, access: Access) -> Callable[[Request], Awaitable[Resp
     async def run(request: Request) -> Response:
         form: dict[str, str] = {}
         if request.method == "POST":
-            data = await request.form(max_files=0, max_fields=20)
+            # The service form is the longest: its fields and its opening hours' checkboxes.
+            data = await request.form(max_files=0, max_fields=100)
             form = {k: v for k, v in data.items() if isinstance(v, str)}
         # Database work and argon2 block: keep them off the event loop.
         site: Site = request.app.state.site

@@ -29,7 +29,8 @@ def signed(text: str, name: str | None, centre: Centre | None, language: str, rt
     """``text`` headed with who writes it, for the person."""
     role = title(centre, language)
     if not name:
-        return translate(language, UNSIGNED, {"title": role, "text": text})
+        # The title opens the message: "Référent : ...", not "référent : ...".
+        return translate(language, UNSIGNED, {"title": role[:1].upper() + role[1:], "text": text})
     shown = f"{FSI}{name}{PDI}" if rtl else name
     return translate(language, SIGNED, {"name": shown, "title": role, "text": text})
 

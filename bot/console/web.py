@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from bot.centres import CentreDirectory
 from bot.console import auth, scope, texts
@@ -119,6 +121,20 @@ class Call:
             case_id, detail, self.now,
         )  # fmt: skip
 
+    def language_url(self, language: str) -> str:
+        """This page in another interface language, with its query (filters, month) kept. After
+        a POST (an error page, a form sent back) it is the page at the same URL if there is one
+        to GET, else the queue: never a URL that only takes a POST."""
+        request = self.request
+        if request.method == "GET":
+            path = request.url.path
+            query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        else:
+            as_get = {**request.scope, "method": "GET"}
+            gettable = any(route.matches(as_get)[0] == Match.FULL for route in request.app.routes)
+            path, query = (request.url.path if gettable else self.url("queue")), []
+        return f"{path}?{urlencode([*query, ('lang', language)])}"
+
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
         return HTMLResponse(self.fragment(template, **values), status_code=status)
 
@@ -136,6 +152,7 @@ class Call:
             "csrf": csrf_token(request),
             "notice": texts.NOTICES.get(request.session.pop("notice", "")),
             "url": self.url,
+            "language_url": self.language_url,
             "when": lambda moment: when(moment, language),
             "duration": lambda delta: duration(delta, language),
             "language_name": lambda code: LANGUAGE_NATIVE_NAMES.get(code or "", code or "–"),

@@ -44,11 +44,13 @@ FROM_PERSON, FROM_CASEWORKER, NOTE, SYSTEM = "person", "caseworker", "note", "sy
 # code and parameters, never words: the console puts them into its reader's language.
 CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT = "claimed", "transferred", "to_centre"
 REQUEUED_EVENT, CANCELLED_EVENT, CLOSED_EVENT = "requeued", "cancelled", "closed"
-CRISIS_EVENT = "crisis"
+CRISIS_EVENT, REASSIGNED_EVENT = "crisis", "reassigned"
 EVENTS = (
     CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT, REQUEUED_EVENT, CANCELLED_EVENT,
-    CLOSED_EVENT, CRISIS_EVENT,
+    CLOSED_EVENT, CRISIS_EVENT, REASSIGNED_EVENT,
 )  # fmt: skip
+# The events after which someone else holds the case than the one who claimed it.
+HANDOVER_EVENTS = (TRANSFERRED_EVENT, REASSIGNED_EVENT)
 
 
 # Where a caseworker's message to the person is: in the outbox, accepted by Telegram, or given

@@ -226,6 +226,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
 
     # Closing: back to the queue, the person is asked for a rating in their language.
     page.select_option("#outcome", "assisted")
+    page.locator(f"form[action='/console/cases/{case_id}/close'] input[name=confirm]").check()
     page.locator(f"form[action='/console/cases/{case_id}/close'] button").click()
     expect(page).to_have_url(f"{server.url}/")
     expect(page.locator(".notice")).to_have_text(
@@ -303,7 +304,10 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     admin.fill("#name", "Clinique du téléphone")
     admin.fill("#address", "1 rue Exemple")
     admin.fill("#phone", "not a number")
-    admin.fill("#opening_hours", "- days: [mon, tue]\n  open: 09:00\n  close: 17:00")
+    admin.check("input[name=hours_0_mon]")
+    admin.check("input[name=hours_0_tue]")
+    admin.fill("#hours_0_open", "09:00")
+    admin.fill("#hours_0_close", "17:00")
     admin.fill("#languages", "fr, wo")
     admin.fill("#eligibility", "Ouvert à tous.")
     admin.fill("#eligibility_ar", "مفتوح للجميع")

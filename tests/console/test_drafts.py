@@ -101,8 +101,9 @@ def test_a_close_that_fails_validation_keeps_what_was_chosen_and_typed(
 ) -> None:
     case_id = claimed_case(client, sessions, box, alice)
 
-    page = send(client, case_id, "close", outcome="referred", detail="")
-    too_long = send(client, case_id, "close", outcome="assisted", detail="x" * 501)
+    page = send(client, case_id, "close", outcome="referred", detail="", confirm="1")
+    too_long = send(client, case_id, "close", outcome="assisted", detail="x" * 501, confirm="1")
+    unconfirmed = send(client, case_id, "close", outcome="assisted", detail="fait")
 
     assert page.status_code == 400
     assert "Choisissez une issue. Pour une orientation, précisez le service." in page.text
@@ -110,6 +111,9 @@ def test_a_close_that_fails_validation_keeps_what_was_chosen_and_typed(
     assert too_long.status_code == 400
     assert f'value="{"x" * 501}"' in too_long.text
     assert '<option value="assisted" selected>' in too_long.text
+    assert unconfirmed.status_code == 400
+    assert "Cochez la case de confirmation pour continuer." in unconfirmed.text
+    assert 'value="fait"' in unconfirmed.text
     with sessions() as session:
         assert session.get(Case, case_id).status == cases.CLAIMED
 

@@ -46,7 +46,7 @@ def test_a_caseworker_chooses_the_name_people_see(client, sessions, box, alice) 
         assert [e.username for e in audit_actions(session, "profile_updated")] == ["alice"]
 
     cleared = post(client, "/console/profile", display_name="")
-    assert "référente : …" in cleared.text
+    assert "Référente : …" in cleared.text
     with sessions() as session:
         assert session.get(Caseworker, alice.id).display_name is None
 
@@ -87,5 +87,5 @@ def test_in_arabic_the_heading_is_translated_and_the_name_isolated(centres) -> N
     assert arabic.endswith("مرحبا")
     # The outbox isolates Latin runs in Arabic replies: the name's isolate is kept as it is.
     assert isolate_ltr(arabic).count("Amina") == 1 and f"{FSI}Amina{PDI}" in isolate_ltr(arabic)
-    assert english == "caseworker: Hello"
+    assert english == "Caseworker: Hello"
     assert spanish == "Amina (gestora): Hola"

@@ -12,7 +12,12 @@ from bot import directory
 from bot.storage.models import AuditEntry, Service
 from tests.console.helpers import audit_actions, csrf, login, post
 
-HOURS = '- days: [mon, tue, wed, thu, fri]\n  open: "08:30"\n  close: "17:00"'
+# Monday to Friday, 08:30-17:00, as the form's first slot sends it.
+HOURS = {
+    **{f"hours_0_{day}": "1" for day in ("mon", "tue", "wed", "thu", "fri")},
+    "hours_0_open": "08:30",
+    "hours_0_close": "17:00",
+}
 FORM = {
     "id": "dakar-clinique-test",
     "centre": "dakar-demo",
@@ -21,7 +26,7 @@ FORM = {
     "name": "Clinique <Test> de Thiès",
     "address": "12 rue Exemple, Thiès",
     "phone": "+221 33 000 00 00",
-    "opening_hours": HOURS,
+    **HOURS,
     "languages": "fr, wo",
     "eligibility": "Ouvert à tous.",
     "eligibility_en": "Open to everyone.",
@@ -92,15 +97,15 @@ def test_an_admin_creates_a_service(client, sessions, ada) -> None:
     assert (entry.username, entry.detail) == ("ada", "dakar-clinique-test")
 
 
-def test_unquoted_times_are_read_as_times(client, sessions, ada) -> None:
-    """YAML 1.1 alone would read 18:00 as the number 1080."""
+def test_several_slots_are_stored_in_order_and_empty_ones_left_out(client, sessions, ada):
     login(client, ada)
-    hours = "- days: [sat]\n  open: 09:00\n  close: 18:00"
-    post(client, NEW, **{**FORM, "opening_hours": hours})
+    saturday = {"hours_2_sat": "1", "hours_2_open": "09:00", "hours_2_close": "12:00"}
+    post(client, NEW, **FORM, **saturday)
     service = stored(sessions)
     assert service is not None
     assert directory.service_data(service)["opening_hours"] == [
-        {"days": ["sat"], "open": "09:00", "close": "18:00"}
+        {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "08:30", "close": "17:00"},
+        {"days": ["sat"], "open": "09:00", "close": "12:00"},
     ]
 
 
@@ -113,7 +118,12 @@ def test_the_edit_form_shows_the_service(client, sessions, ada) -> None:
     for name in ("id", "region", "name", "address", "phone", "eligibility", "eligibility_ar"):
         assert field_value(page, name) == FORM[name]
     assert field_value(page, "languages") == "fr, wo"
-    assert field_value(page, "opening_hours") == HOURS
+    assert field_value(page, "hours_0_open") == "08:30"
+    assert field_value(page, "hours_0_close") == "17:00"
+    for day in ("mon", "fri", "sat"):
+        ticked = f'name="hours_0_{day}" value="1" checked' in page
+        assert ticked == (day != "sat")
+    assert field_value(page, "hours_1_open") == ""
     assert (selected(page, "centre"), selected(page, "category")) == ("dakar-demo", "info_health")
     assert re.search(r'<input id="id" name="id"[^>]* readonly', page)
     # The browser keeps to the directory's limits before anything is sent.
@@ -135,7 +145,7 @@ def test_an_invalid_phone_is_shown_with_the_values_kept(client, sessions, ada) -
         response.text
     )
     assert re.search(r'<input id="phone" name="phone"[^>]* aria-invalid="true"', response.text)
-    for name in ("name", "phone", "eligibility_es", "opening_hours"):
+    for name in ("name", "phone", "eligibility_es", "hours_0_open"):
         assert field_value(response.text, name) == changed[name]
     assert selected(response.text, "category") == "info_health"
     service = stored(sessions)
@@ -173,11 +183,11 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
         ({"category": "info_weather"}, "category", "unknown category"),
         ({"languages": "french"}, "languages", "is not an ISO 639-1 code"),
         (
-            {"opening_hours": "- days: [mon]\n  open: 18:00\n  close: 09:00"},
-            "opening_hours",
+            {"hours_0_open": "18:00", "hours_0_close": "09:00"},
+            "hours_0_open",
             "closes before it opens",
         ),
-        ({"opening_hours": "[unclosed"}, "opening_hours", "invalid YAML"),
+        ({"hours_1_sat": "1"}, "hours_1_close", "opening_hours"),
         ({"address": ""}, "address", "is missing"),
         ({"id": "Not A Slug"}, "id", "must be a slug"),
         ({"eligibility": "x" * 501}, "eligibility", "is too long: 501 characters, at most 500"),
@@ -215,7 +225,10 @@ def test_an_admin_deletes_a_service(client, sessions, ada) -> None:
     post(client, NEW, **FORM)
     assert "Supprimer ce service" in client.get(EDIT).text
 
-    response = post(client, DELETE)
+    unconfirmed = post(client, DELETE)
+    assert unconfirmed.url.path == "/console/services/dakar-clinique-test/edit"
+    assert "Cochez la case de confirmation" in unconfirmed.text and stored(sessions) is not None
+    response = post(client, DELETE, confirm="1")
 
     assert response.url.path == "/console/services"
     assert "Service supprimé" in response.text
@@ -224,7 +237,7 @@ def test_an_admin_deletes_a_service(client, sessions, ada) -> None:
         (entry,) = audit_actions(session, "service_deleted")
     assert (entry.username, entry.detail) == ("ada", FORM["id"])
     assert client.get(EDIT).status_code == 404
-    assert post(client, DELETE).status_code == 404
+    assert post(client, DELETE, confirm="1").status_code == 404
 
 
 def test_the_list_filters_by_centre(client, sessions, ada) -> None:

@@ -95,7 +95,7 @@ async def test_consent_queue_reply_answer_close_and_rating(
         fake_api.clear()
         post(console, f"/console/cases/{case_id}/reply", text="Bonjour, je suis Awa. On en parle ?")
         (reply,) = await fake_api.wait_for_messages(user, 1)
-        assert reply["text"] == "Bonjour, je suis Awa. On en parle ?"
+        assert reply["text"] == "Référent : Bonjour, je suis Awa. On en parle ?"
 
         # 3. The returnee answers; it goes to the thread (not to Rasa), and the caseworker sees it.
         (told,) = await send(fake_api, user, "oui merci, demain <b>matin</b> ?")
@@ -105,7 +105,7 @@ async def test_consent_queue_reply_answer_close_and_rating(
 
         # 4. The caseworker closes the case; the bot asks for a rating and takes over again.
         fake_api.clear()
-        post(console, f"/console/cases/{case_id}/close", outcome="assisted", detail="")
+        post(console, f"/console/cases/{case_id}/close", confirm="1", outcome="assisted", detail="")
         (prompt,) = await fake_api.wait_for_messages(user, 1)
         assert prompt["text"] == translate("fr", RATING_PROMPT)
         fake_api.clear()

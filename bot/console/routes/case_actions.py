@@ -141,6 +141,8 @@ def close(call: Call) -> Response:
     drafts = {"outcome": outcome, "detail": detail}
     if not is_open(case):
         return refused_draft(call, case, "not_open", drafts)
+    if call.form.get("confirm") != "1":
+        return refused_draft(call, case, "confirm_needed", drafts)
     if (
         outcome not in CLOSE_OUTCOMES
         or len(detail) > MAX_DETAIL

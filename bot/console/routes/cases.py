@@ -14,6 +14,7 @@ from bot.console import auth, scope, texts
 from bot.console.case_words import packet_rows, thread_text, urgency_reasons
 from bot.console.endpoints import page
 from bot.console.files import ShownFile, shown_files
+from bot.console.in_progress import handed_over_at
 from bot.console.web import CASE_URL, Call, Refused
 from bot.storage import attachments, cases
 from bot.storage.keys import unseal
@@ -77,7 +78,8 @@ def show_case(
     erased = case.pseudonym is None
     packet_shown = not erased and scope.may_read_packet(call.me, case)
     call.audit("case_view", case.id, "packet" if packet_shown else None)
-    thread, authors, files = shown_thread(call, case)
+    written = [] if erased else cases.thread(call.session, box, case.id)
+    thread, authors, files = shown_thread(call, case, written=written)
     colleagues = [
         account for account in auth.list_accounts(call.session) if scope.may_receive(account, case)
     ]
@@ -90,6 +92,8 @@ def show_case(
         status,
         case=case,
         erased=erased,
+        holder=call.session.get(Caseworker, case.claimed_by) if case.claimed_by else None,
+        handed_over_at=handed_over_at(written),
         packet=packet_rows(packet, language, centre_name),
         why_urgent=urgency_reasons(case, packet, language, centre_name),
         packet_shown=packet_shown,
@@ -112,18 +116,22 @@ def show_case(
 
 
 def shown_thread(
-    call: Call, case: Case, after: int = 0, delivered: list[int] | None = None
+    call: Call,
+    case: Case,
+    after: int = 0,
+    delivered: list[int] | None = None,
+    written: list[cases.ThreadEntry] | None = None,
 ) -> tuple[list[cases.ThreadEntry], dict[int, str], dict[int, list[ShownFile]]]:
     """The thread entries after ``after`` (and those of ``delivered`` whose delivery is no
-    longer queued) with system lines in words, their authors' names, and the files that came
-    with them, by entry; nothing once the person erased their data."""
+    longer queued), or those ``written`` already read, with system lines in words, their
+    authors' names, and the files that came with them, by entry; nothing once the person
+    erased their data."""
     if case.pseudonym is None:
         return [], {}, {}
     language, centre_name = call.language, call.site.centre_name
-    thread = [
-        replace(entry, text=thread_text(entry, language, centre_name))
-        for entry in cases.thread(call.session, call.site.box, case.id, after, delivered or ())
-    ]
+    if written is None:
+        written = cases.thread(call.session, call.site.box, case.id, after, delivered or ())
+    thread = [replace(entry, text=thread_text(entry, language, centre_name)) for entry in written]
     writers = {e.caseworker_id for e in thread if e.caseworker_id}
     authors = (
         {

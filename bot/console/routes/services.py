@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from babel.dates import get_day_names
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot import directory, reports
-from bot.centres import format_hours
+from bot.centres import DAYS, format_hours
 from bot.console import service_form, texts
 from bot.console.endpoints import page
 from bot.console.web import ADMIN_ONLY, MAX_AUDIT_DETAIL, SUPERVISOR_ONLY, Call, Refused
-from bot.i18n import translate
+from bot.i18n import babel_locale, translate
 from bot.settings import ConfigError
 from bot.storage.models import Service
 
@@ -51,6 +52,7 @@ def form_page(
 ) -> Response:  # fmt: skip
     """The new/edit form, with the values typed so far and the validation error if any."""
     language = call.language
+    names = get_day_names("abbreviated", locale=babel_locale(language))  # 0 is Monday
     return call.render(
         "services/service_form.html",
         status,
@@ -61,7 +63,8 @@ def form_page(
         centres=list(call.site.centres),
         categories=[(c, reports.topic_label(c, language)) for c in directory.CATEGORIES],
         translated=service_form.TRANSLATED,
-        hours_example=service_form.HOURS_EXAMPLE,
+        slots=service_form.MAX_SLOTS,
+        day_names=[(day, names[index]) for index, day in enumerate(DAYS)],
         # The browser keeps to the limits the directory's validation applies anyway.
         max_length=directory.MAX_LENGTH,
     )
@@ -111,6 +114,10 @@ def save_service(call: Call, form: dict[str, str], editing: str | None) -> Respo
 
 def service_delete(call: Call) -> Response:
     service = url_service(call)
+    if call.form.get("confirm") != "1":
+        # The form's checkbox is required: only a browser without it gets here.
+        call.notice("confirm_needed")
+        return call.redirect("service_edit", service_id=service.id)
     service_id, centre = service.id, service.centre_code
     directory.delete_service(call.session, service_id)
     call.audit("service_deleted", detail=service_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import scope, stats
+from bot.console import scope, stats, texts
 from bot.console.endpoints import page
 from bot.console.web import SUPERVISOR_ONLY, Call
 
@@ -16,6 +16,7 @@ def supervisor(call: Call) -> Response:
         "supervisor/supervisor.html",
         figures=stats.figures(call.session, scope.case_filter(call.me)),
         entries=stats.latest_audit(call.session, scope.audit_filter(call.me)),
+        audit_actions=texts.AUDIT_ACTIONS,
     )
 
 
