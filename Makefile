@@ -31,7 +31,7 @@ $(BABEL_STAMP): requirements.lock | $(PY)
 
 setup: $(STAMP) i18n-compile ## create the Python 3.10 venv, install pinned packages, compile catalogues
 
-train: setup ## train the Rasa model if nlu/, flows/, domain.yml or config.yml changed
+train: setup ## train the Rasa model if nlu/, flows/rasa/, domain.yml or config.yml changed
 	@$(PY) -m bot.cli train
 
 run: train ## set up, train if needed, and start every process (terminal chat without a token)
@@ -41,7 +41,7 @@ run-scaled: train ## replicas on PostgreSQL and Redis in webhook mode (see READM
 	$(PY) -m bot.cli run --scaled
 
 validate: setup ## rasa data validate (fails on any warning)
-	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows --domain domain.yml --config config.yml
+	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows/rasa --domain domain.yml --config config.yml
 
 test: validate train ## set up, validate data, train if needed, run the whole test suite
 	$(PY) -m pytest
