@@ -13,7 +13,6 @@ language; the values are plain ASCII digits so that spreadsheets read them in ev
 from __future__ import annotations
 
 import csv
-import functools
 import math
 import statistics as stats
 from collections import Counter
@@ -26,10 +25,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot import topics
 from bot.console.texts import OUTCOME_LABELS, PRIORITY_LABELS
 from bot.constants import INFO_INTENTS, LANGUAGE_NATIVE_NAMES, LANGUAGES
 from bot.i18n import N_, ngettext, resolve_language, translate, translate_count
-from bot.nlg.templates import load_templates, topic_titles
 from bot.storage import cases
 from bot.storage import statistics as counters
 from bot.storage.models import Case, Statistic
@@ -117,14 +116,9 @@ def centre_name(centre: str | None, language: str = "fr") -> str:
     return centre or translate(language, NO_CENTRE)
 
 
-@functools.cache
-def _topic_titles() -> dict[str, str]:
-    return topic_titles(load_templates())
-
-
 def topic_label(intent: str, language: str) -> str:
-    """The menu button title of a topic, translated; the intent name when it has none."""
-    title = _topic_titles().get(intent)
+    """The registered title of a topic, translated; the intent name when it has none."""
+    title = topics.titles().get(intent)
     return translate(language, title) if title else intent
 
 
