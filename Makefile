@@ -6,7 +6,6 @@ PYBABEL := $(VENV)/bin/pybabel
 STAMP := $(VENV)/.installed
 BABEL_STAMP := $(VENV)/.babel-installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
-LANGS := fr en ar es
 
 .DEFAULT_GOAL := help
 # No usage data leaves the machine: Rasa's telemetry is off for every command run from here.
@@ -62,6 +61,9 @@ i18n-update: i18n-extract ## merge new message ids into every language's message
 	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --width 100 --ignore-obsolete
 	$(PY) -m bot.i18n.catalogue fill-french
 
+i18n-init: $(STAMP) ## create a new language's catalogue: make i18n-init LANG=xx (see README)
+	@$(PY) -m bot.i18n.catalogue init "$(LANG)"
+
 i18n-compile: $(MO_FILES) ## compile messages.po into messages.mo where the .po changed
 
 # One catalogue at a time, and only when its .po changed: `make run` then prints nothing here.
@@ -78,4 +80,4 @@ bench: train ## run the benchmarks and print their figures (not part of `make te
 clean: ## remove the venv, trained models and local state (var/)
 	rm -rf $(VENV) models var
 
-.PHONY: help setup train run validate test lint format i18n-extract i18n-update i18n-compile bench clean
+.PHONY: help setup train run validate test lint format i18n-extract i18n-update i18n-init i18n-compile bench clean

@@ -2,24 +2,23 @@
 
 Intent names are fixed: tests, evaluation sets and analytics rely on them. ``docs/intents.md``
 lists each with its meaning and examples; the information topics are registered in
-``data/topics.yml``. Button payloads and callback prefixes are a contract
-between what Rasa/NLG sends and what the gateway understands, so they live here and nowhere
-else.
+``data/topics.yml``, the languages in ``data/languages.yml``. Button payloads and callback
+prefixes are a contract between what Rasa/NLG sends and what the gateway understands, so they
+live here and nowhere else.
 """
 
 from __future__ import annotations
 
-from bot import topics
+from bot import languages, topics
 
-LANGUAGES: tuple[str, ...] = ("fr", "en", "ar", "es")
-DEFAULT_LANGUAGE = "fr"
-RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
+# The supported languages, from their registry (data/languages.yml, bot.languages); the first
+# is the source language of every text.
+LANGUAGES: tuple[str, ...] = languages.codes()
+DEFAULT_LANGUAGE = LANGUAGES[0]
+RTL_LANGUAGES: frozenset[str] = frozenset(lang.code for lang in languages.languages() if lang.rtl)
 # Each language named in itself, as the picker shows it.
 LANGUAGE_NATIVE_NAMES: dict[str, str] = {
-    "fr": "Français",
-    "en": "English",
-    "ar": "العربية",
-    "es": "Español",
+    lang.code: lang.native_name for lang in languages.languages()
 }
 
 # The information topics, in the order of their registry (data/topics.yml, bot.topics).
