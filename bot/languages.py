@@ -1,8 +1,9 @@
 """The language registry (``data/languages.yml``): one entry per supported language, read here.
 
-``bot.constants`` (``LANGUAGES``, ``RTL_LANGUAGES``, ``LANGUAGE_NATIVE_NAMES``), the detector, the
-typed-answer parser and settings read it; ``bot.language_checks`` checks the files a language
-needs against it. Imports nothing of the bot: ``bot.constants`` reads it.
+``bot.constants`` (``LANGUAGES``, ``RTL_LANGUAGES``, ``LANGUAGE_NATIVE_NAMES``), the detector,
+the typed-answer parser, the language-switch action and settings read it;
+``bot.language_checks`` checks the files a language needs against it. Imports nothing of the
+bot: ``bot.constants`` reads it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ LANGUAGES_FILE = Path(__file__).resolve().parents[1] / "data" / "languages.yml"
 DIRECTIONS = ("ltr", "rtl")
 WORD_KINDS = ("yes", "no", "dont_know", "a_little")
 FIELDS = frozenset(
-    {"code", "native_name", "direction", "detector", "detector_words", "names", "words"}
+    {"code", "native_name", "direction", "detector", "detector_words", "names", "called", "words"}
 )
 CODE = re.compile(r"[a-z]{2}")
 
@@ -38,6 +39,8 @@ class Language:
     detector_words: frozenset[str]
     # Language code -> how that language names this one.
     names: dict[str, str]
+    # Stems of the words people use to ask for it, in any language.
+    called: tuple[str, ...]
     # "yes", "no", "dont_know", "a_little" -> folded words and phrases.
     words: dict[str, tuple[str, ...]]
 
@@ -65,6 +68,8 @@ def _language(spec: Any, where: str) -> Language:
     empty = [kind for kind in WORD_KINDS if not words.get(kind)]
     if empty or set(words) - set(WORD_KINDS):
         raise RegistryError(f"{where}: words: {', '.join(WORD_KINDS)}, each a non-empty list")
+    if not spec["called"]:
+        raise RegistryError(f"{where}: called: the stems people use to ask for the language")
     if not isinstance(spec["names"], dict):
         raise RegistryError(f"{where}: names: language code -> name")
     return Language(
@@ -74,6 +79,7 @@ def _language(spec: Any, where: str) -> Language:
         detector=str(spec["detector"]),
         detector_words=frozenset(str(w) for w in spec["detector_words"] or ()),
         names={str(k): str(v) for k, v in spec["names"].items()},
+        called=tuple(str(stem) for stem in spec["called"]),
         words={kind: tuple(str(w) for w in words[kind]) for kind in WORD_KINDS},
     )
 

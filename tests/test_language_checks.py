@@ -58,6 +58,7 @@ def register_portuguese(project: Path) -> None:
             "detector": "PORTUGUESE",
             "detector_words": ["eu", "você", "o", "a", "de", "não", "para", "com", "preciso"],
             "names": {**NAMES, "pt": "Português"},
+            "called": ["portug", "البرتغال"],
             "words": {
                 "yes": ["sim", "claro"],
                 "no": ["não", "nao"],
