@@ -122,9 +122,17 @@ def _docs(root: Path, topics: tuple[Topic, ...]) -> list[str]:
 
 
 def _questionnaire(root: Path, topics: tuple[Topic, ...]) -> list[str]:
-    dimensions = (_yaml(root / "flows" / "questionnaire.yml") or {}).get("dimensions") or {}
+    document = _yaml(root / "flows" / "questionnaire.yml") or {}
+    dimensions = document.get("dimensions") or {}
     of = {t.intent: t.dimension for t in topics}
-    found = []
+    found = [
+        f"flows/questionnaire.yml: {q['id']}: option {o['id']}: suggests {suggested}, a topic "
+        f"of dimension {of.get(suggested)} in data/topics.yml, not {q.get('dimension')}"
+        for q in document.get("questions") or []
+        for o in q.get("options") or []
+        for suggested in o.get("suggests") or ()
+        if of.get(suggested, "") != q.get("dimension")
+    ]
     for name, spec in dimensions.items():
         for suggested in (spec or {}).get("suggestions") or ():
             if of.get(suggested, "") != name:

@@ -119,3 +119,23 @@ def test_a_new_topic_is_reported_missing_by_name_until_readme_s_steps_are_done(
 
     assert problems(project) == []
     assert main([], project) == 0
+
+
+def test_the_questionnaire_offers_a_topic_only_in_its_dimension(project: Path) -> None:
+    edit(
+        project / "flows" / "questionnaire.yml",
+        "score: 0, suggests: [info_jobs]}",
+        "score: 0, suggests: [info_health]}",
+    )
+    edit(
+        project / "flows" / "questionnaire.yml",
+        "suggestions: [info_housing_food,",
+        "suggestions: [info_jobs, info_housing_food,",
+    )
+
+    assert problems(project) == [
+        "flows/questionnaire.yml: econ_work: option no: suggests info_health, a topic of "
+        "dimension social in data/topics.yml, not economic",
+        "flows/questionnaire.yml: dimensions.social.suggestions: info_jobs is not a topic of "
+        "dimension social in data/topics.yml",
+    ]
