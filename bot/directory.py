@@ -3,8 +3,8 @@
 Services come from a YAML file (``data/services.yml`` by default) imported into the ``services``
 table with validation; admins can then edit them in the caseworker console through
 ``upsert_service`` and ``delete_service``. An error names the file (or the console), the entry
-and the field. A service's category is one of the assistance types, i.e. the ``info_*`` topics
-(``bot.constants.INFO_INTENTS``). Services are public information, stored in clear.
+and the field. A service's category is one of the assistance types, i.e. a topic's ``category``
+in ``data/topics.yml`` (``bot.topics``). Services are public information, stored in clear.
 
 Repository functions take a session and leave committing to the caller, like
 ``bot.storage.repository``; ``import_services`` replaces the whole table inside the caller's
@@ -29,14 +29,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.centres import DAYS, CentreDirectory, OpeningHours, format_hours, parse_hours
-from bot.constants import DEFAULT_LANGUAGE, INFO_INTENTS, LANGUAGES
+from bot.constants import DEFAULT_LANGUAGE, LANGUAGES
 from bot.i18n import N_, babel_locale, resolve_language, translate
 from bot.questionnaire.parsing import fold
 from bot.settings import PROJECT_ROOT, field_error, read_yaml
 from bot.storage.models import Service
+from bot.topics import service_categories
 
 DEFAULT_SERVICES_FILE = PROJECT_ROOT / "data" / "services.yml"
-CATEGORIES: tuple[str, ...] = INFO_INTENTS
+CATEGORIES: tuple[str, ...] = service_categories()
 SERVICE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ]{3,22}[0-9]$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")

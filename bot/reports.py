@@ -26,10 +26,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot import topics
 from bot.console.texts import OUTCOME_LABELS, PRIORITY_LABELS
 from bot.constants import INFO_INTENTS, LANGUAGE_NATIVE_NAMES, LANGUAGES
 from bot.i18n import N_, ngettext, resolve_language, translate, translate_count
-from bot.nlg.templates import load_templates, topic_titles
 from bot.questionnaire.definition import load_definition
 from bot.storage import cases
 from bot.storage import statistics as counters
@@ -118,14 +118,9 @@ def centre_name(centre: str | None, language: str = "fr") -> str:
     return centre or translate(language, NO_CENTRE)
 
 
-@functools.cache
-def _topic_titles() -> dict[str, str]:
-    return topic_titles(load_templates())
-
-
 def topic_label(intent: str, language: str) -> str:
-    """The menu button title of a topic, translated; the intent name when it has none."""
-    title = _topic_titles().get(intent)
+    """The registered title of a topic, translated; the intent name when it has none."""
+    title = topics.titles().get(intent)
     return translate(language, title) if title else intent
 
 

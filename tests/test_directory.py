@@ -74,7 +74,7 @@ def loaded(sessions, centres: CentreDirectory):
 def test_shipped_services_are_valid_fictitious_and_varied(centres: CentreDirectory) -> None:
     entries = load_services(DEFAULT_SERVICES_FILE, centres)
 
-    assert 10 <= len(entries) <= 14
+    assert 10 <= len(entries) <= 20
     assert all("fictif" in e.name or "Exemple" in e.name for e in entries)
     assert {e.centre for e in entries} == {c.code for c in centres}
     assert len({e.category for e in entries}) >= 5

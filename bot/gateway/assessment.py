@@ -8,7 +8,7 @@ answer; a button from an older question only brings the current one back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,6 +107,25 @@ class Who:
     # What the turn's profile read found open (True: not known, look).
     assessing: bool = True
     case_open: bool = True
+
+
+def suggested_topics(
+    definition: Definition, result: engine.Result, answers: Mapping[str, str]
+) -> list[str]:
+    """The topics offered after an assessment, each once: a flagged dimension's first, whatever
+    its score; then what an answer calls for (``suggests``: "no work" offers finding a job);
+    then the other weak dimensions', weakest first."""
+    below = definition.bands[-2].below
+    weak = sorted((s, d) for d, s in result.scores.items() if s < below and d not in result.flagged)
+    topics: list[str] = []
+    for dimension_id in sorted(result.flagged):
+        topics += definition.dimensions[dimension_id].suggestions
+    for question in definition.questions:
+        chosen = question.option(answers[question.id]) if question.id in answers else None
+        topics += chosen.suggests if chosen else ()
+    for _, dimension_id in weak:
+        topics += definition.dimensions[dimension_id].suggestions
+    return list(dict.fromkeys(topics))
 
 
 class AssessmentFlow:
@@ -366,7 +385,7 @@ class AssessmentFlow:
         if previous is not None and previous.result:
             lines += ["", *self._comparison(who, previous, result)]
         replies = [self._reply(who, "\n".join(lines))]
-        topics = self._suggested_topics(result)
+        topics = suggested_topics(self._definition, result, progress.answers)
         titles = self._renderer.topic_titles
         if topics or result.flags:
             replies.append(
@@ -453,22 +472,6 @@ class AssessmentFlow:
         if result.composite is None:
             return None
         return self._definition.band(result.composite).label
-
-    def _suggested_topics(self, result: engine.Result) -> list[str]:
-        # A flagged dimension comes first, whatever its score.
-        weakness = {
-            d: score
-            for d, score in result.scores.items()
-            if score < self._definition.bands[-2].below
-        }
-        weakness.update(dict.fromkeys(result.flagged, 0.0))
-        weak = sorted((score, d) for d, score in weakness.items())
-        topics: list[str] = []
-        for _, dimension_id in weak:
-            for topic in self._definition.dimensions[dimension_id].suggestions:
-                if topic not in topics:
-                    topics.append(topic)
-        return topics
 
     def _caseworker_choice(self, assessment: Assessment, who: Who, value: str) -> list[Reply]:
         """Yes leads to the handover (the gateway starts it); no is just noted."""
