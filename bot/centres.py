@@ -17,10 +17,11 @@ from typing import Any
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.constants import LANGUAGES
+from bot.constants import DEFAULT_LANGUAGE, LANGUAGES
 from bot.crisis.kinds import LINE_LABELS
 from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.i18n.bidi import LRI, PDI
+from bot.i18n.localised import in_language, parse_localised
 from bot.settings import field_error, read_yaml
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
@@ -32,6 +33,8 @@ LTR_ISOLATE, POP_ISOLATE = LRI, PDI
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
 PRIORITIES = ("urgent", "high", "normal")
 MAX_ALERT_MINUTES = 24 * 60
+# Characters of a name and an address, in each language: as the services' (bot.directory).
+MAX_LENGTH = {"name": 200, "address": 300}
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,20 @@ class Centre:
     phone: str
     opening_hours: tuple[OpeningHours, ...]
     emergency: dict[str, str]
+    # The name and address in languages other than French ("en", "ar", "es"): French is
+    # ``name`` and ``address`` themselves.
+    name_translations: dict[str, str] = field(default_factory=dict)
+    address_translations: dict[str, str] = field(default_factory=dict)
     # Minutes a case of each priority ("urgent", "high", "normal") may wait unclaimed before
     # the caseworkers are alerted; a priority missing here takes the deployment's setting.
     alert_minutes: dict[str, int] = field(default_factory=dict)
+
+    def name_in(self, language: str | None) -> str:
+        """The centre's name in ``language``, else in French."""
+        return in_language({DEFAULT_LANGUAGE: self.name, **self.name_translations}, language)
+
+    def address_in(self, language: str | None) -> str:
+        return in_language({DEFAULT_LANGUAGE: self.address, **self.address_translations}, language)
 
 
 class CentreDirectory:
@@ -114,8 +128,8 @@ def format_contacts(centre: Centre, language: str) -> str:
         language,
         N_("{name}\nAdresse : {address}\nTéléphone : {phone}\nHoraires :\n{hours}"),
         {
-            "name": centre.name,
-            "address": centre.address,
+            "name": centre.name_in(language),
+            "address": centre.address_in(language),
             "phone": phone(centre.phone, language),
             "hours": format_hours(centre.opening_hours, language),
         },
@@ -169,6 +183,10 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
         if not str(raw.get(key) or "").strip():
             raise field_error(path, f"{where}.{key}", "is missing")
     where = f"centres[{index}] ({raw['code']})"
+    name, address = (
+        parse_localised(path, f"{where}.{key}", raw[key], MAX_LENGTH[key])
+        for key in ("name", "address")
+    )
     if not CENTRE_CODE.match(str(raw["code"])):
         raise field_error(path, f"{where}.code", "must be 1-64 characters from A-Z a-z 0-9 _ -")
     if raw["default_language"] not in LANGUAGES:
@@ -194,16 +212,18 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
             )
     return Centre(
         code=str(raw["code"]),
-        name=str(raw["name"]),
+        name=name.pop(DEFAULT_LANGUAGE),
         country=country,
         default_language=str(raw["default_language"]),
-        address=str(raw["address"]),
+        address=address.pop(DEFAULT_LANGUAGE),
         phone=str(raw["phone"]),
         opening_hours=parse_hours(path, f"{where}.opening_hours", raw.get("opening_hours")),
         emergency={str(k): str(v) for k, v in emergency.items()},
         alert_minutes=_parse_alert_minutes(
             path, f"{where}.alert_minutes", raw.get("alert_minutes")
         ),
+        name_translations=name,
+        address_translations=address,
     )
 
 

@@ -13,17 +13,20 @@ from typing import Any
 import yaml
 
 from bot.constants import DEFAULT_LANGUAGE, LANGUAGES
-from bot.directory import REQUIRED_FIELDS, service_data
+from bot.directory import LOCALISED, REQUIRED_FIELDS, service_data
 from bot.storage.models import Service
 
-# Languages an eligibility note may be translated into (French is the note itself).
+# Languages a name, an address and an eligibility note may be translated into (French is the
+# field itself): form fields "name_ar", "address_en", "eligibility_es"...
 TRANSLATED = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
-FIELDS = REQUIRED_FIELDS + tuple(f"eligibility_{language}" for language in TRANSLATED)
+FIELDS = REQUIRED_FIELDS + tuple(
+    f"{key}_{language}" for key in LOCALISED for language in TRANSLATED
+)
 HOURS_EXAMPLE = (
     '- days: [mon, tue, wed, thu, fri]\n  open: "09:00"\n  close: "17:00"\n'
     '- days: [sat]\n  open: "09:00"\n  close: "12:00"'
 )
-# "console: service (dakar-sante).phone: ..." -> phone; "...eligibility_translations.en" -> en.
+# "console: service (dakar-sante).phone: ..." -> phone; "...).name.en: ..." -> name_en.
 _ERROR_FIELD = re.compile(r"^console: service(?: \(.*?\))?\.([a-z_]+)(?:\.([a-z]{2})\b)?")
 
 
@@ -46,12 +49,17 @@ def hours_text(hours: list[dict[str, Any]]) -> str:
 def form_from_service(service: Service) -> dict[str, str]:
     data = service_data(service)
     form = {
-        key: str(data[key]) for key in REQUIRED_FIELDS if key not in ("opening_hours", "languages")
+        key: str(data[key])
+        for key in REQUIRED_FIELDS
+        if key not in ("opening_hours", "languages", *LOCALISED)
     }
     form["opening_hours"] = hours_text(data["opening_hours"])
     form["languages"] = ", ".join(data["languages"])
-    translations = data["eligibility_translations"]
-    form.update({f"eligibility_{lang}": translations.get(lang, "") for lang in TRANSLATED})
+    for key in LOCALISED:
+        value = data[key]
+        texts = value if isinstance(value, dict) else {DEFAULT_LANGUAGE: value}
+        form[key] = texts[DEFAULT_LANGUAGE]
+        form.update({f"{key}_{lang}": texts.get(lang, "") for lang in TRANSLATED})
     return form
 
 
@@ -73,12 +81,13 @@ def _hours(text: str) -> Any:
 
 
 def data_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """What ``upsert_service`` takes: empty translations left out."""
+    """What ``upsert_service`` takes: texts per language, empty translations left out."""
     data: dict[str, Any] = {key: form[key] for key in REQUIRED_FIELDS}
     data["opening_hours"] = _hours(form["opening_hours"]) if form["opening_hours"] else None
-    data["eligibility_translations"] = {
-        lang: form[f"eligibility_{lang}"] for lang in TRANSLATED if form[f"eligibility_{lang}"]
-    }
+    for key in LOCALISED:
+        translations = {lang: form[f"{key}_{lang}"] for lang in TRANSLATED if form[f"{key}_{lang}"]}
+        if translations:
+            data[key] = {DEFAULT_LANGUAGE: form[key], **translations}
     return data
 
 
@@ -88,8 +97,8 @@ def error_fields(message: str) -> set[str]:
     if match is None:
         return set()
     field, language = match.groups()
-    if field == "eligibility_translations":
-        return {f"eligibility_{language}"} if language in TRANSLATED else set()
+    if field in LOCALISED and language:
+        field = f"{field}_{language}" if language in TRANSLATED else field
     return {field} if field in FIELDS else set()
 
 

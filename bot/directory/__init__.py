@@ -22,14 +22,16 @@ from bot.directory.storage import (
     list_services,
     regions,
     service_data,
-    service_eligibility,
     service_hours,
     service_languages,
+    service_text,
+    service_translations,
     upsert_service,
 )
 from bot.directory.validation import (
     CATEGORIES,
     DEFAULT_SERVICES_FILE,
+    LOCALISED,
     MAX_LANGUAGES,
     MAX_LENGTH,
     REQUIRED_FIELDS,
@@ -41,6 +43,7 @@ from bot.directory.validation import (
 
 __all__ = [
     "CATEGORIES",
+    "LOCALISED",
     "CONSOLE",
     "CONTACT_MESSAGE",
     "DEFAULT_SERVICES_FILE",
@@ -63,8 +66,9 @@ __all__ = [
     "region_id",
     "regions",
     "service_data",
-    "service_eligibility",
     "service_hours",
     "service_languages",
+    "service_text",
+    "service_translations",
     "upsert_service",
 ]

@@ -1,4 +1,5 @@
-"""Service directory formatting: a service's card in the reader's language."""
+"""Service directory formatting: a service's card in the reader's language (its name, address and
+eligibility note too, French when a service gives none in that language)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 from babel.lists import format_list
 
 from bot.centres import format_hours
-from bot.directory.storage import service_eligibility, service_hours, service_languages
+from bot.directory.storage import service_hours, service_languages, service_text
 from bot.directory.validation import ServiceEntry
 from bot.i18n import N_, babel_locale, translate
 from bot.storage.models import Service
@@ -31,8 +32,8 @@ def format_service(service: Service | ServiceEntry, language: str) -> str:
         language,
         CONTACT_MESSAGE,
         {
-            "name": service.name,
-            "address": service.address,
+            "name": service_text(service, "name", language),
+            "address": service_text(service, "address", language),
             "phone": service.phone,
             "hours": format_hours(service_hours(service), language),
         },
@@ -43,7 +44,7 @@ def format_service(service: Service | ServiceEntry, language: str) -> str:
         lines.append(
             translate(language, LANGUAGES_MESSAGE, {"languages": language_names(spoken, language)})
         )
-    eligibility = service_eligibility(service, language)
+    eligibility = service_text(service, "eligibility", language)
     if eligibility:
         lines.append(translate(language, ELIGIBILITY_MESSAGE, {"eligibility": eligibility}))
     return "\n".join(lines)

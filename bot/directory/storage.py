@@ -22,12 +22,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.centres import DAYS, CentreDirectory, OpeningHours
-from bot.directory.validation import ServiceEntry, fold_region, parse_entry
+from bot.constants import DEFAULT_LANGUAGE
+from bot.directory.validation import LOCALISED, ServiceEntry, fold_region, parse_entry
 from bot.i18n import resolve_language
 from bot.settings import field_error
 from bot.storage.models import Service
 
 CONSOLE = "console"
+_JSON: dict[str, Any] = {"ensure_ascii": False, "sort_keys": True}
 
 
 def _hours_json(hours: Iterable[OpeningHours]) -> str:
@@ -55,9 +57,9 @@ def _fill(service: Service, entry: ServiceEntry) -> Service:
     service.opening_hours = _hours_json(entry.opening_hours)
     service.languages = ",".join(entry.languages)
     service.eligibility = entry.eligibility
-    service.eligibility_translations = json.dumps(
-        entry.eligibility_translations, ensure_ascii=False, sort_keys=True
-    )
+    for key in LOCALISED:
+        translations = getattr(entry, f"{key}_translations")
+        setattr(service, f"{key}_translations", json.dumps(translations, **_JSON))
     service.updated_at = datetime.utcnow()
     return service
 
@@ -175,30 +177,46 @@ def service_languages(service: Service | ServiceEntry) -> tuple[str, ...]:
     return tuple(code for code in (service.languages or "").split(",") if code)
 
 
-def service_eligibility(service: Service | ServiceEntry, language: str) -> str:
-    """The eligibility note in ``language``, or in French when it has no translation."""
-    if isinstance(service, ServiceEntry):
-        translations = service.eligibility_translations
-    else:
-        translations = json.loads(service.eligibility_translations or "{}")
-    return translations.get(resolve_language(language)) or service.eligibility
+def service_translations(service: Service | ServiceEntry, key: str) -> dict[str, str]:
+    """The ``name``, ``address`` or ``eligibility`` of a service in languages other than French."""
+    translations = getattr(service, f"{key}_translations")
+    return translations if isinstance(service, ServiceEntry) else json.loads(translations or "{}")
+
+
+def service_text(service: Service | ServiceEntry, key: str, language: str) -> str:
+    """The service's ``name``, ``address`` or ``eligibility`` in ``language``, else in French."""
+    return service_translations(service, key).get(resolve_language(language)) or getattr(
+        service, key
+    )
 
 
 def service_data(service: Service) -> dict[str, Any]:
-    """A stored service as a ``services.yml`` entry: the console's edit form, or an export."""
+    """A stored service as a ``services.yml`` entry: the console's edit form, or an export.
+
+    A text with translations is a mapping ``{fr: ..., en: ...}``; one without is French alone.
+    """
+    localised = {key: _localised_value(service, key) for key in LOCALISED}
     return {
         "id": service.id,
         "centre": service.centre_code,
         "region": service.region,
         "category": service.category,
-        "name": service.name,
-        "address": service.address,
+        "name": localised["name"],
+        "address": localised["address"],
         "phone": service.phone,
         "opening_hours": json.loads(service.opening_hours),
         "languages": list(service_languages(service)),
-        "eligibility": service.eligibility,
-        "eligibility_translations": json.loads(service.eligibility_translations or "{}"),
+        "eligibility": localised["eligibility"],
     }
+
+
+def _localised_value(service: Service, key: str) -> str | dict[str, str]:
+    translations = service_translations(service, key)
+    return (
+        {DEFAULT_LANGUAGE: getattr(service, key), **translations}
+        if translations
+        else getattr(service, key)
+    )
 
 
 def entry_data(entry: ServiceEntry) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from babel import Locale
 
 from bot.centres import CentreDirectory, OpeningHours, parse_hours
 from bot.constants import DEFAULT_LANGUAGE, INFO_INTENTS, LANGUAGES
+from bot.i18n.localised import parse_localised
 from bot.questionnaire.parsing import fold
 from bot.settings import PROJECT_ROOT, field_error, read_yaml
 
@@ -40,6 +41,8 @@ REQUIRED_FIELDS = (
     "eligibility",
 )
 _OPTIONAL = ("eligibility_translations",)
+# Fields written per language (``bot.i18n.localised``): one French text, or {fr: ..., ar: ...}.
+LOCALISED = ("name", "address", "eligibility")
 # Characters per field: the columns of bot.storage.models.Service, and for the eligibility note
 # (each translation too) a few sentences. Up to four service cards go in one reply; a note as
 # long as a letter would bury the contacts beside it.
@@ -68,7 +71,10 @@ class ServiceEntry:
     opening_hours: tuple[OpeningHours, ...]
     languages: tuple[str, ...]
     eligibility: str
+    # The texts in the other languages ("en", "ar", "es"); French is the field itself.
     eligibility_translations: dict[str, str] = field(default_factory=dict)
+    name_translations: dict[str, str] = field(default_factory=dict)
+    address_translations: dict[str, str] = field(default_factory=dict)
 
 
 def fold_region(text: str) -> str:
@@ -102,10 +108,24 @@ def parse_entry(source: Path | str, where: str, raw: Any, centres: CentreDirecto
             f"{where}.{unknown[0]}",
             f"unknown field; use {', '.join(REQUIRED_FIELDS + _OPTIONAL)}",
         )
-    text = {key: " ".join(str(raw[key]).split()) for key in REQUIRED_FIELDS if key in MAX_LENGTH}
-    text.update({key: str(raw[key]).strip() for key in ("centre", "category", "eligibility")})
-    for key, limit in MAX_LENGTH.items():
-        _check_length(source, f"{where}.{key}", text[key], limit)
+    text = {key: " ".join(str(raw[key]).split()) for key in ("id", "region", "phone")}
+    text.update({key: str(raw[key]).strip() for key in ("centre", "category")})
+    for key in ("id", "region", "phone"):
+        _check_length(source, f"{where}.{key}", text[key], MAX_LENGTH[key])
+    localised = {
+        key: parse_localised(
+            source, f"{where}.{key}", raw[key], MAX_LENGTH[key], one_line=key != "eligibility"
+        )
+        for key in LOCALISED
+    }
+    localised["eligibility"].update(
+        _parse_translations(
+            source,
+            f"{where}.eligibility_translations",
+            raw.get("eligibility_translations"),
+            set(localised["eligibility"]),
+        )
+    )
     if not SERVICE_ID.match(text["id"]):
         raise field_error(
             source, f"{where}.id", "must be a slug: lower-case letters, digits and single hyphens"
@@ -130,20 +150,21 @@ def parse_entry(source: Path | str, where: str, raw: Any, centres: CentreDirecto
             f"{text['phone']!r} is not a phone number (digits and spaces, optionally a leading +)",
         )
     hours = parse_hours(source, f"{where}.opening_hours", raw["opening_hours"])
+    name, address, eligibility = (localised[key] for key in LOCALISED)
     return ServiceEntry(
         id=text["id"],
         centre=text["centre"],
         region=text["region"],
         category=text["category"],
-        name=text["name"],
-        address=text["address"],
+        name=name.pop(DEFAULT_LANGUAGE),
+        address=address.pop(DEFAULT_LANGUAGE),
         phone=text["phone"],
         opening_hours=hours,
         languages=_parse_languages(source, f"{where}.languages", raw["languages"]),
-        eligibility=text["eligibility"],
-        eligibility_translations=_parse_translations(
-            source, f"{where}.eligibility_translations", raw.get("eligibility_translations")
-        ),
+        eligibility=eligibility.pop(DEFAULT_LANGUAGE),
+        eligibility_translations=eligibility,
+        name_translations=name,
+        address_translations=address,
     )
 
 
@@ -175,7 +196,10 @@ def _parse_languages(source: Path | str, where: str, raw: Any) -> tuple[str, ...
     return tuple(codes)
 
 
-def _parse_translations(source: Path | str, where: str, raw: Any) -> dict[str, str]:
+def _parse_translations(
+    source: Path | str, where: str, raw: Any, given: set[str]
+) -> dict[str, str]:
+    """The older spelling of a note's translations, beside a French ``eligibility`` text."""
     if raw is None or raw == {}:
         return {}
     if not isinstance(raw, Mapping):
@@ -189,6 +213,8 @@ def _parse_translations(source: Path | str, where: str, raw: Any) -> dict[str, s
                 f"{where}.{language}",
                 f"unknown language; use {', '.join(others)} (French goes in eligibility)",
             )
+        if language in given:
+            raise field_error(source, f"{where}.{language}", "is also given in eligibility")
         value = str(value or "").strip()
         if not value:
             raise field_error(source, f"{where}.{language}", "is empty")

@@ -125,5 +125,7 @@ class Renderer:
             values["language_name"] = LANGUAGE_NATIVE_NAMES[language]
         if "centre_name" in needed:
             known = self._centres.get(centre)
-            values["centre_name"] = known.name if known else translate(language, UNKNOWN_CENTRE)
+            values["centre_name"] = (
+                known.name_in(language) if known else translate(language, UNKNOWN_CENTRE)
+            )
         return values
