@@ -23,6 +23,7 @@ from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.i18n.bidi import LRI, PDI
 from bot.i18n.localised import in_language, parse_localised
 from bot.settings import field_error, read_yaml
+from bot.towns import Town, parse_towns
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -61,6 +62,8 @@ class Centre:
     # Minutes a case of each priority ("urgent", "high", "normal") may wait unclaimed before
     # the caseworkers are alerted; a priority missing here takes the deployment's setting.
     alert_minutes: dict[str, int] = field(default_factory=dict)
+    # The towns it serves, named in every language (bot.towns).
+    towns: tuple[Town, ...] = ()
 
     def name_in(self, language: str | None) -> str:
         """The centre's name in ``language``, else in French."""
@@ -87,6 +90,20 @@ class CentreDirectory:
         centre = self.get(code)
         centres = [centre] if centre else list(self)
         return "\n\n".join(format_contacts(c, language) for c in centres)
+
+    def towns(self, code: str | None = None) -> list[Town]:
+        """The towns of centre ``code``, or of every centre when it is None or unknown."""
+        centre = self.get(code)
+        return list(centre.towns) if centre else [town for c in self for town in c.towns]
+
+    def only_centre(self, country: str) -> str | None:
+        """The code of ``country``'s centre when it has just one."""
+        codes = [centre.code for centre in self if centre.country == country]
+        return codes[0] if len(codes) == 1 else None
+
+    def countries(self) -> list[str]:
+        """The centres' countries, in the file's order."""
+        return list(self.by_country())
 
     def by_country(self) -> dict[str, Centre]:
         """The first centre of each country, in the file's order: national lines are alike."""
@@ -224,6 +241,7 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
         ),
         name_translations=name,
         address_translations=address,
+        towns=parse_towns(path, f"{where}.towns", raw.get("towns"), str(raw["code"])),
     )
 
 

@@ -27,6 +27,7 @@ from bot.directory.validation import LOCALISED, ServiceEntry, fold_region, parse
 from bot.i18n import resolve_language
 from bot.settings import field_error
 from bot.storage.models import Service
+from bot.towns import Town
 
 CONSOLE = "console"
 _JSON: dict[str, Any] = {"ensure_ascii": False, "sort_keys": True}
@@ -80,9 +81,14 @@ def import_services(session: Session, entries: Iterable[ServiceEntry]) -> int:
 
 
 def find_services(
-    session: Session, category: str, centre: str | None = None, region: str | None = None
+    session: Session,
+    category: str,
+    centre: str | None = None,
+    region: str | None = None,
+    town: Town | None = None,
 ) -> list[Service]:
-    """Services of ``category``, in ``centre`` (any centre if None) and ``region`` (any if None).
+    """Services of ``category``, in ``centre`` (any centre if None) and ``region`` (any if None),
+    or in ``town`` under any of its spellings ("Rabat", "الرباط").
 
     The region is matched without case, accents or punctuation: "thies" finds "Thiès".
     """
@@ -91,6 +97,8 @@ def find_services(
         query = query.where(Service.centre_code == centre)
     if region is not None:
         query = query.where(Service.region_key == fold_region(region))
+    if town is not None:
+        query = query.where(Service.region_key.in_(sorted(town.region_keys)))
     query = query.order_by(Service.region_key, Service.name, Service.id)
     return list(session.execute(query).scalars())
 

@@ -37,6 +37,7 @@ from bot.questionnaire.parsing import parse_answer
 from bot.storage import repository, statistics
 from bot.storage.keys import seal, unseal
 from bot.storage.models import Assessment
+from bot.towns import find_town
 
 INTRO = N_(
     "Cette auto-évaluation confidentielle vous aide, vous et un référent, à voir de quoi vous "
@@ -388,7 +389,8 @@ class AssessmentFlow:
                 ),
             )
         )
-        services = self._services_near(session, who, topics, progress.answers.get("prof_town"))
+        town = progress.answers.get("prof_town")
+        services = services_near(session, self._centres, who, topics, town)
         if services:
             replies.append(self._reply(who, "\n\n".join([self._t(who, SERVICES_NEAR), *services])))
         replies.append(
@@ -402,17 +404,6 @@ class AssessmentFlow:
             )
         )
         return replies
-
-    def _services_near(
-        self, session: Session, who: Who, topics: list[str], town: str | None
-    ) -> list[str]:
-        """Directory services for the suggested topics, in the person's town if it is known."""
-        found: list[str] = []
-        for topic in topics:
-            services = directory.find_services(session, topic, who.centre, town) if town else []
-            services = services or directory.find_services(session, topic, who.centre)
-            found += [directory.format_service(s, who.language) for s in services]
-        return found[:MAX_SERVICES]
 
     def _count_result(self, session: Session, who: Who, result: engine.Result) -> None:
         """Anonymous counters for the centre's report: completion and band per dimension."""
@@ -516,3 +507,22 @@ class AssessmentFlow:
     def _reply(self, who: Who, text: str, buttons: list[tuple[str, str]] = ()) -> Reply:
         translated = tuple((self._t(who, title), payload) for title, payload in buttons)
         return Reply(text, translated, rtl=is_rtl(who.language))
+
+
+def services_near(
+    session: Session, centres: CentreDirectory, who: Who, topics: list[str], town: str | None
+) -> list[str]:
+    """Directory services for the suggested topics, in the person's town if it is known
+    ("الرباط", "rbat" and "Rabat" are one town; a typed name the centres file lacks is
+    matched as a service's region), as cards in the person's language."""
+    known = find_town(town, centres.towns(who.centre)) if town else None
+    found: list[str] = []
+    for topic in topics:
+        services = []
+        if known is not None:
+            services = directory.find_services(session, topic, who.centre, town=known)
+        elif town:
+            services = directory.find_services(session, topic, who.centre, town)
+        services = services or directory.find_services(session, topic, who.centre)
+        found += [directory.format_service(s, who.language) for s in services]
+    return found[:MAX_SERVICES]

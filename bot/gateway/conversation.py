@@ -174,21 +174,30 @@ class Conversation:
         if payload.startswith(RATING_CALLBACK_PREFIX):
             return await self._handover.rate(await self._who(turn), payload)
         if payload.startswith(SERVICES_CALLBACK_PREFIX):
+            country = self._nearby.country_of(payload)
+            if country is not None:
+                await self._settle_in(turn, country)
             return await self._nearby.button(await self._who(turn), payload)
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
         if payload.startswith(CRISIS_CALLBACK_PREFIX):
-            profile = await self._profile(turn)
-            centre = self._crisis.only_centre(payload)
-            if centre and not profile.centre:
-                # Their country's only centre is theirs: its queue, contacts and numbers.
-                await self._people.update(turn.pseudonym, centre=centre)
-                turn.profile = Profile(profile.pseudonym, profile.language, centre)
-            return await self._crisis.button(payload, profile.language)
+            await self._settle_in(
+                turn, payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")[2]
+            )
+            return await self._crisis.button(payload, await self.language_of(turn))
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
         return await self._ask_rasa(turn, MENU_PAYLOAD)
+
+    async def _settle_in(self, turn: Turn, country: str) -> None:
+        """A person without a centre chose ``country``: its only centre, if so, is theirs (its
+        queue, contacts and numbers); with several, they stay without one."""
+        profile = await self._profile(turn)
+        centre = self._centres.only_centre(country)
+        if centre and not profile.centre:
+            await self._people.update(turn.pseudonym, centre=centre)
+            turn.profile = Profile(profile.pseudonym, profile.language, centre)
 
     async def switch_language(self, turn: Turn, language: str) -> list[Reply]:
         profile = await self._profile(turn)

@@ -122,7 +122,7 @@ def build_core(settings: Settings) -> Core:
         centres,
         assessment,
         handover,
-        NearbyServices(sessions),
+        NearbyServices(sessions, centres),
         crisis,
         settings.default_locale,
     )
