@@ -17,7 +17,7 @@ from typing import Any
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.constants import DEFAULT_LANGUAGE, LANGUAGES
+from bot.constants import CENTRE_CALLBACK_PREFIX, DEFAULT_LANGUAGE, LANGUAGES
 from bot.crisis.kinds import LINE_LABELS
 from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.i18n.bidi import LRI, PDI
@@ -34,6 +34,9 @@ LTR_ISOLATE, POP_ISOLATE = LRI, PDI
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
 PRIORITIES = ("urgent", "high", "normal")
 MAX_ALERT_MINUTES = 24 * 60
+CHOOSE_COUNTRY = N_(
+    "Choisissez votre pays ci-dessous : je vous donnerai les coordonnées de son centre."
+)
 # Characters of a name and an address, in each language: as the services' (bot.directory).
 MAX_LENGTH = {"name": 200, "address": 300}
 
@@ -86,10 +89,29 @@ class CentreDirectory:
         return self._by_code.get(code) if code else None
 
     def contacts(self, code: str | None, language: str) -> str:
-        """Contact block of the person's centre, or of every centre when it is unknown."""
+        """Contact block of the person's centre. When it is unknown: with centres in several
+        countries, an invitation to choose the country (``country_buttons``), else every
+        centre's block."""
         centre = self.get(code)
+        if centre is None and len(self.countries()) > 1:
+            return translate(language, CHOOSE_COUNTRY)
         centres = [centre] if centre else list(self)
         return "\n\n".join(format_contacts(c, language) for c in centres)
+
+    def country_buttons(self, code: str | None, language: str) -> list[tuple[str, str]]:
+        """The countries to choose from, named in ``language``, that go with ``contacts``
+        when the centre is unknown: none when it is known or all centres share a country."""
+        countries = self.countries()
+        if self.get(code) is not None or len(countries) < 2:
+            return []
+        return [
+            (country_name(country, language), f"{CENTRE_CALLBACK_PREFIX}{country}")
+            for country in countries
+        ]
+
+    def country_contacts(self, country: str, language: str) -> str:
+        """Contact blocks of ``country``'s centres (empty for a country without one)."""
+        return "\n\n".join(format_contacts(c, language) for c in self if c.country == country)
 
     def towns(self, code: str | None = None) -> list[Town]:
         """The towns of centre ``code``, or of every centre when it is None or unknown."""

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.centres import CentreDirectory, format_lines, load_centres
+from bot.centres import CHOOSE_COUNTRY, CentreDirectory, format_lines, load_centres
+from bot.i18n import translate
 from bot.settings import PROJECT_ROOT, ConfigError
 
 GOOD = yaml.safe_load((PROJECT_ROOT / "data" / "centres.yml").read_text(encoding="utf-8"))
@@ -114,6 +115,29 @@ def test_contacts_give_the_name_and_address_in_the_reader_s_language(
     contacts = centres.contacts("rabat-demo", language)
 
     assert contacts.startswith(f"{name}\n") and address in contacts
+
+
+def test_without_a_centre_the_person_chooses_the_country_first(centres: CentreDirectory) -> None:
+    assert centres.contacts(None, "es") == translate("es", CHOOSE_COUNTRY)
+    assert centres.country_buttons(None, "es") == [
+        ("Senegal", "k:SN"),
+        ("Marruecos", "k:MA"),
+        ("Túnez", "k:TN"),
+    ]
+    assert centres.country_buttons("rabat-demo", "es") == []
+    morocco = centres.country_contacts("MA", "ar")
+    assert morocco == centres.contacts("rabat-demo", "ar")
+    assert "Tunis" not in morocco and "تونس" not in morocco
+    assert centres.country_contacts("FR", "ar") == ""
+
+
+def test_centres_of_one_country_need_no_choice(tmp_path: Path) -> None:
+    document = yaml.safe_load(yaml.safe_dump(GOOD))
+    document["centres"] = [c for c in document["centres"] if c["country"] == "MA"]
+    morocco = load_centres(write(tmp_path, document))
+
+    assert morocco.country_buttons(None, "fr") == []
+    assert morocco.contacts(None, "fr") == morocco.contacts("rabat-demo", "fr")
 
 
 def test_a_centre_without_translations_is_shown_in_french(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from bot.centres import CentreDirectory
 from bot.console.texts import FLAG_LABELS
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
+    CENTRE_CALLBACK_PREFIX,
     CONSENT_KEEP,
     MENU_PAYLOAD,
     intent_payload,
@@ -387,6 +388,7 @@ class AssessmentFlow:
                     NEAR_YOU,
                     centre_contacts=self._centres.contacts(who.centre, who.language),
                 ),
+                self._centres.country_buttons(who.centre, who.language),
             )
         )
         town = progress.answers.get("prof_town")
@@ -505,7 +507,11 @@ class AssessmentFlow:
         return translate(who.language, message, values or None)
 
     def _reply(self, who: Who, text: str, buttons: list[tuple[str, str]] = ()) -> Reply:
-        translated = tuple((self._t(who, title), payload) for title, payload in buttons)
+        # Country buttons come named in the person's language already.
+        translated = tuple(
+            (title if payload.startswith(CENTRE_CALLBACK_PREFIX) else self._t(who, title), payload)
+            for title, payload in buttons
+        )
         return Reply(text, translated, rtl=is_rtl(who.language))
 
 

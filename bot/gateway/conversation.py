@@ -13,6 +13,7 @@ from typing import Any
 from bot.centres import CENTRE_CODE, CentreDirectory
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
+    CENTRE_CALLBACK_PREFIX,
     COMMAND_INTENTS,
     CRISIS_CALLBACK_PREFIX,
     CUSTOM_CRISIS,
@@ -180,6 +181,8 @@ class Conversation:
             return await self._nearby.button(await self._who(turn), payload)
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
+        if payload.startswith(CENTRE_CALLBACK_PREFIX):
+            return await self.centre_of_country(turn, payload.removeprefix(CENTRE_CALLBACK_PREFIX))
         if payload.startswith(CRISIS_CALLBACK_PREFIX):
             await self._settle_in(
                 turn, payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")[2]
@@ -189,6 +192,15 @@ class Conversation:
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
         return await self._ask_rasa(turn, MENU_PAYLOAD)
+
+    async def centre_of_country(self, turn: Turn, country: str) -> list[Reply]:
+        """The contacts of the centre of the country a person without a centre chose."""
+        await self._settle_in(turn, country)
+        language = await self.language_of(turn)
+        contacts = self._centres.country_contacts(country, language)
+        if not contacts:
+            return await self._ask_rasa(turn, MENU_PAYLOAD)
+        return [Reply(contacts, rtl=is_rtl(language))]
 
     async def _settle_in(self, turn: Turn, country: str) -> None:
         """A person without a centre chose ``country``: its only centre, if so, is theirs (its

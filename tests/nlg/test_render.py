@@ -50,6 +50,15 @@ def test_contact_details_come_from_the_centres_file(renderer: Renderer) -> None:
     assert "Rabat" not in text
 
 
+def test_without_a_centre_the_contacts_start_with_a_choice_of_country(
+    renderer: Renderer,
+) -> None:
+    rendered = renderer.render("utter_info_contact_centre", "ar", None)
+
+    assert "Centre de ressources" not in rendered.text and "+221" not in rendered.text
+    assert rendered.buttons[:3] == (("السنغال", "k:SN"), ("المغرب", "k:MA"), ("تونس", "k:TN"))
+
+
 def test_the_centre_s_name_is_in_the_reader_s_language(renderer: Renderer) -> None:
     text = renderer.render("utter_info_contact_centre", "ar", "rabat-demo").text
 
