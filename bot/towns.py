@@ -16,6 +16,7 @@ perfectly. A service's ``region`` names one of its centre's towns by any of thes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +47,12 @@ class Town:
     def spellings(self) -> tuple[str, ...]:
         return (*self.names.values(), *self.aliases)
 
-    @property
+    @functools.cached_property
     def keys(self) -> frozenset[str]:
         """Every spelling as typed words are compared to it."""
         return frozenset(key for key in (town_key(s) for s in self.spellings) if key)
 
-    @property
+    @functools.cached_property
     def region_keys(self) -> frozenset[str]:
         """Every spelling folded as a service's region is stored (``Service.region_key``)."""
         return frozenset(fold(s) for s in self.spellings)

@@ -103,18 +103,6 @@ def find_services(
     return list(session.execute(query).scalars())
 
 
-def regions(session: Session, category: str, centre: str | None = None) -> list[str]:
-    """Distinct regions having a service of ``category`` (in ``centre`` if given), sorted."""
-    query = select(Service.region_key, Service.region).where(Service.category == category)
-    if centre is not None:
-        query = query.where(Service.centre_code == centre)
-    query = query.order_by(Service.region_key, Service.region)
-    names: dict[str, str] = {}
-    for key, name in session.execute(query):
-        names.setdefault(key, name)
-    return list(names.values())
-
-
 def list_services(session: Session, centre: str | None = None) -> list[Service]:
     """Every service (of ``centre`` if given), for the console, by centre, region and name."""
     query = select(Service)

@@ -13,7 +13,9 @@ from bot.gateway import nearby as texts
 from bot.gateway.assessment import Who
 from bot.gateway.conversation import Conversation, Turn
 from bot.gateway.nearby import NearbyServices
+from bot.gateway.replies import merged
 from bot.i18n import translate
+from bot.i18n.bidi import LRI, PDI
 from bot.settings import PROJECT_ROOT
 
 
@@ -164,3 +166,20 @@ async def test_the_country_chosen_gives_its_only_centre(
     await offline_conversation.button(Turn("c-9", "es"), "s:info_health:TN")
 
     assert (await people.profile("c-9", "es")).centre == "tunis-demo"
+
+
+async def test_a_french_name_in_an_arabic_reply_keeps_its_order(
+    sessions: sessionmaker, centres: CentreDirectory
+) -> None:
+    """A service without an Arabic name: its French name is isolated in the Arabic text."""
+    entries = directory.load_services(PROJECT_ROOT / "data" / "services.yml", centres)
+    rabat = next(e for e in entries if e.id == "rabat-sante-exemple")
+    with sessions.begin() as session:
+        directory.import_services(session, [dataclasses.replace(rabat, name_translations={})])
+    nearby = NearbyServices(sessions, centres)
+
+    replies = await nearby.after_answer(RABAT_AR, "info_health", "الرباط")
+
+    (message,) = merged(replies)
+    assert f"{LRI}Centre de santé Exemple Agdal (fictif){PDI}" in message.text
+    assert "الشروط: مفتوح للجميع" in message.text
