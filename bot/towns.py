@@ -17,11 +17,13 @@ perfectly. A service's ``region`` names one of its centre's towns by any of thes
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.constants import DEFAULT_LANGUAGE
 from bot.crisis.normalise import words
 from bot.i18n.localised import in_language, parse_localised
 from bot.questionnaire.parsing import fold
@@ -32,6 +34,7 @@ MAX_NAME = 100  # as a service's region
 TYPO_MIN_LETTERS = 5
 # A town's name spans at most this many words ("Ben Arous", "Dar es Salam").
 MAX_WORDS = 3
+ID_LENGTH = 10  # hex digits of a town's id: 40 bits, no two towns share one
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ class Town:
     def region_keys(self) -> frozenset[str]:
         """Every spelling folded as a service's region is stored (``Service.region_key``)."""
         return frozenset(fold(s) for s in self.spellings)
+
+
+def town_id(town: Town) -> str:
+    """A short id for a town, for button data: its centre and French name hashed (Telegram
+    takes 64 bytes of button data)."""
+    name = f"{town.centre}:{fold(town.names[DEFAULT_LANGUAGE])}"
+    return hashlib.sha256(name.encode()).hexdigest()[:ID_LENGTH]
 
 
 def town_key(text: str) -> str:
