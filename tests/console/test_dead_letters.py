@@ -85,7 +85,7 @@ def test_the_page_speaks_the_admins_language(client, sessions, box, ada) -> None
 
 
 def test_only_the_latest_are_listed_with_the_total(client, sessions, box, ada, monkeypatch):
-    monkeypatch.setattr("bot.console.app.DEAD_LETTERS_SHOWN", 2)
+    monkeypatch.setattr("bot.console.routes.dead_letters.DEAD_LETTERS_SHOWN", 2)
     ids = [
         dead_letter(sessions, box, outbox.REJECTED, dead_at=T0 + timedelta(minutes=n))
         for n in range(3)
