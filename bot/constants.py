@@ -84,6 +84,8 @@ WITHDRAW_CALLBACK_PREFIX = "c:"
 SERVICES_CALLBACK_PREFIX = "s:"
 # A crisis answer for a person whose centre is unknown: "x:<crisis kind>:<country code>".
 CRISIS_CALLBACK_PREFIX = "x:"
+# A centre's contacts asked by a person whose centre is unknown: "k:<country code>".
+CENTRE_CALLBACK_PREFIX = "k:"
 
 
 # Row ids in button data fit the database's 32-bit integers; anything else is forged.

@@ -13,10 +13,11 @@ from typing import Any
 
 from bot.centres import DAYS
 from bot.constants import DEFAULT_LANGUAGE, LANGUAGES
-from bot.directory import REQUIRED_FIELDS, service_data
+from bot.directory import LOCALISED, REQUIRED_FIELDS, service_data
 from bot.storage.models import Service
 
-# Languages an eligibility note may be translated into (French is the note itself).
+# Languages a name, an address and an eligibility note may be translated into (French is the
+# field itself): form fields "name_ar", "address_en", "eligibility_es"...
 TRANSLATED = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
 # Slots offered on the form; a service needs one for each set of days with the same hours.
 MAX_SLOTS = 4
@@ -25,10 +26,10 @@ HOUR_FIELDS = tuple(
 )
 FIELDS = (
     tuple(field for field in REQUIRED_FIELDS if field != "opening_hours")
-    + tuple(f"eligibility_{language}" for language in TRANSLATED)
+    + tuple(f"{key}_{language}" for key in LOCALISED for language in TRANSLATED)
     + HOUR_FIELDS
 )
-# "console: service (dakar-sante).phone: ..." -> phone; "...eligibility_translations.en" -> en.
+# "console: service (dakar-sante).phone: ..." -> phone; "...).name.en: ..." -> name_en.
 _ERROR_FIELD = re.compile(r"^console: service(?: \(.*?\))?\.([a-z_]+)(?:\.([a-z]{2})\b)?")
 
 
@@ -63,12 +64,17 @@ def hours_from_form(form: dict[str, str]) -> list[dict[str, Any]] | None:
 def form_from_service(service: Service) -> dict[str, str]:
     data = service_data(service)
     form = {
-        key: str(data[key]) for key in REQUIRED_FIELDS if key not in ("opening_hours", "languages")
+        key: str(data[key])
+        for key in REQUIRED_FIELDS
+        if key not in ("opening_hours", "languages", *LOCALISED)
     }
     form.update(hours_fields(data["opening_hours"]))
     form["languages"] = ", ".join(data["languages"])
-    translations = data["eligibility_translations"]
-    form.update({f"eligibility_{lang}": translations.get(lang, "") for lang in TRANSLATED})
+    for key in LOCALISED:
+        value = data[key]
+        texts = value if isinstance(value, dict) else {DEFAULT_LANGUAGE: value}
+        form[key] = texts[DEFAULT_LANGUAGE]
+        form.update({f"{key}_{lang}": texts.get(lang, "") for lang in TRANSLATED})
     return form
 
 
@@ -78,12 +84,13 @@ def form_from_post(posted: dict[str, str]) -> dict[str, str]:
 
 
 def data_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """What ``upsert_service`` takes: empty translations left out."""
+    """What ``upsert_service`` takes: texts per language, empty translations left out."""
     data: dict[str, Any] = {key: form[key] for key in REQUIRED_FIELDS if key != "opening_hours"}
     data["opening_hours"] = hours_from_form(form)
-    data["eligibility_translations"] = {
-        lang: form[f"eligibility_{lang}"] for lang in TRANSLATED if form[f"eligibility_{lang}"]
-    }
+    for key in LOCALISED:
+        translations = {lang: form[f"{key}_{lang}"] for lang in TRANSLATED if form[f"{key}_{lang}"]}
+        if translations:
+            data[key] = {DEFAULT_LANGUAGE: form[key], **translations}
     return data
 
 
@@ -93,8 +100,8 @@ def error_fields(message: str) -> set[str]:
     if match is None:
         return set()
     field, language = match.groups()
-    if field == "eligibility_translations":
-        return {f"eligibility_{language}"} if language in TRANSLATED else set()
+    if field in LOCALISED and language:
+        field = f"{field}_{language}" if language in TRANSLATED else field
     if field == "opening_hours":
         return {"opening_hours"}  # the template marks the slots' time inputs
     return {field} if field in FIELDS else set()

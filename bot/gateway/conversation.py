@@ -13,6 +13,7 @@ from typing import Any
 from bot.centres import CENTRE_CODE, CentreDirectory
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
+    CENTRE_CALLBACK_PREFIX,
     COMMAND_INTENTS,
     CRISIS_CALLBACK_PREFIX,
     CUSTOM_CRISIS,
@@ -200,21 +201,41 @@ class Conversation:
         if payload.startswith(RATING_CALLBACK_PREFIX):
             return await self._handover.rate(await self._who(turn), payload)
         if payload.startswith(SERVICES_CALLBACK_PREFIX):
+            country = self._nearby.country_of(payload)
+            if country is not None:
+                await self._settle_in(turn, country)
             return await self._nearby.button(await self._who(turn), payload)
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
+        if payload.startswith(CENTRE_CALLBACK_PREFIX):
+            return await self.centre_of_country(turn, payload.removeprefix(CENTRE_CALLBACK_PREFIX))
         if payload.startswith(CRISIS_CALLBACK_PREFIX):
-            profile = await self._profile(turn)
-            centre = self._crisis.only_centre(payload)
-            if centre and not profile.centre:
-                # Their country's only centre is theirs: its queue, contacts and numbers.
-                await self._people.update(turn.pseudonym, centre=centre)
-                turn.profile = Profile(profile.pseudonym, profile.language, centre)
-            return await self._crisis.button(payload, profile.language)
+            await self._settle_in(
+                turn, payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")[2]
+            )
+            return await self._crisis.button(payload, await self.language_of(turn))
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
         return await self._ask_rasa(turn, MENU_PAYLOAD)
+
+    async def centre_of_country(self, turn: Turn, country: str) -> list[Reply]:
+        """The contacts of the centre of the country a person without a centre chose."""
+        await self._settle_in(turn, country)
+        language = await self.language_of(turn)
+        contacts = self._centres.country_contacts(country, language)
+        if not contacts:
+            return await self._ask_rasa(turn, MENU_PAYLOAD)
+        return [Reply(contacts, rtl=is_rtl(language))]
+
+    async def _settle_in(self, turn: Turn, country: str) -> None:
+        """A person without a centre chose ``country``: its only centre, if so, is theirs (its
+        queue, contacts and numbers); with several, they stay without one."""
+        profile = await self._profile(turn)
+        centre = self._centres.only_centre(country)
+        if centre and not profile.centre:
+            await self._people.update(turn.pseudonym, centre=centre)
+            turn.profile = Profile(profile.pseudonym, profile.language, centre)
 
     async def switch_language(self, turn: Turn, language: str) -> list[Reply]:
         profile = await self._profile(turn)

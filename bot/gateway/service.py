@@ -123,7 +123,7 @@ def build_core(settings: Settings) -> Core:
         centres,
         assessment,
         handover,
-        NearbyServices(sessions),
+        NearbyServices(sessions, centres),
         crisis,
         settings.default_locale,
         AttachmentFlow(sessions, box, settings.attachment_max_bytes),

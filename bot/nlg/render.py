@@ -98,6 +98,12 @@ class Renderer:
         template = self._templates[response]
         text = translate(language, template.text, self._values(template.text, language, centre))
         buttons = list(template.buttons)
+        if "centre_contacts" in placeholders(template.text):
+            # A person whose centre is unknown chooses their country first.
+            buttons += [
+                ButtonTemplate(title, payload)
+                for title, payload in self._centres.country_buttons(centre, language)
+            ]
         if response.startswith(INFO_PREFIX):
             if response not in NO_DISCLAIMER:
                 text = f"{text}\n\n{translate(language, DISCLAIMER)}"
@@ -127,5 +133,7 @@ class Renderer:
             values["language_name"] = LANGUAGE_NATIVE_NAMES[language]
         if "centre_name" in needed:
             known = self._centres.get(centre)
-            values["centre_name"] = known.name if known else translate(language, UNKNOWN_CENTRE)
+            values["centre_name"] = (
+                known.name_in(language) if known else translate(language, UNKNOWN_CENTRE)
+            )
         return values

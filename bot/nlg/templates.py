@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.constants import INFO_INTENTS, LANGUAGE_CALLBACK_PREFIX
+from bot.constants import CENTRE_CALLBACK_PREFIX, INFO_INTENTS, LANGUAGE_CALLBACK_PREFIX
 from bot.settings import PROJECT_ROOT, ConfigError
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
@@ -22,8 +22,9 @@ class ButtonTemplate:
 
     @property
     def translatable(self) -> bool:
-        """Language buttons name each language in itself and are never translated."""
-        return not self.payload.startswith(LANGUAGE_CALLBACK_PREFIX)
+        """Language buttons name each language in itself, and country buttons come named in
+        the reader's language: neither is translated."""
+        return not self.payload.startswith((LANGUAGE_CALLBACK_PREFIX, CENTRE_CALLBACK_PREFIX))
 
 
 @dataclass(frozen=True)

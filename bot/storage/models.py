@@ -316,7 +316,10 @@ class Service(Base):
     opening_hours = Column(String, nullable=False)
     # ISO 639-1 codes, comma-separated: "fr,wo".
     languages = Column(String(100), nullable=False)
-    # French; eligibility_translations is a JSON object {"en": ..., "ar": ..., "es": ...}.
+    # French; eligibility_translations is a JSON object {"en": ..., "ar": ..., "es": ...}, and
+    # so are the name's and the address's (French is name and address).
     eligibility = Column(String, nullable=False)
     eligibility_translations = Column(String, nullable=False, default="{}")
+    name_translations = Column(String, nullable=False, default="{}", server_default="{}")
+    address_translations = Column(String, nullable=False, default="{}", server_default="{}")
     updated_at = Column(DateTime, nullable=False, default=datetime.utcnow, onupdate=datetime.utcnow)

@@ -302,6 +302,7 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     admin.fill("#region", "Thiès")
     admin.select_option("#category", label="Santé")
     admin.fill("#name", "Clinique du téléphone")
+    admin.fill("#name_ar", "عيادة الهاتف")
     admin.fill("#address", "1 rue Exemple")
     admin.fill("#phone", "not a number")
     admin.check("input[name=hours_0_mon]")
@@ -318,7 +319,8 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     expect(admin.locator("#phone")).to_have_attribute("aria-invalid", "true")
     expect(admin.locator("#name")).to_have_value("Clinique du téléphone")
     expect(admin.locator("#eligibility_ar")).to_have_value("مفتوح للجميع")
-    assert admin.locator("#eligibility_ar").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    for field in ("#eligibility_ar", "#name_ar"):
+        assert admin.locator(field).evaluate("e => getComputedStyle(e).direction") == "rtl"
     assert_fits_a_phone(admin)
     admin.fill("#phone", "+221 33 000 00 00")
     admin.get_by_role("button", name="Enregistrer").click()
@@ -329,6 +331,7 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     with sessions() as session:
         service = directory.get_service(session, "dakar-test-phone")
         assert service is not None and service.phone == "+221 33 000 00 00"
+        assert directory.service_text(service, "name", "ar") == "عيادة الهاتف"
 
     supervisor = new_page(**PHONE, locale="ar")
     log_in(supervisor, server, sam)

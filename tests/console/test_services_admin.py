@@ -24,7 +24,9 @@ FORM = {
     "region": "Thiès",
     "category": "info_health",
     "name": "Clinique <Test> de Thiès",
+    "name_ar": "عيادة تييس",
     "address": "12 rue Exemple, Thiès",
+    "address_es": "12 calle Ejemplo, Thiès",
     "phone": "+221 33 000 00 00",
     **HOURS,
     "languages": "fr, wo",
@@ -82,15 +84,14 @@ def test_an_admin_creates_a_service(client, sessions, ada) -> None:
         "centre": "dakar-demo",
         "region": "Thiès",
         "category": "info_health",
-        "name": "Clinique <Test> de Thiès",
-        "address": "12 rue Exemple, Thiès",
+        "name": {"fr": "Clinique <Test> de Thiès", "ar": "عيادة تييس"},
+        "address": {"fr": "12 rue Exemple, Thiès", "es": "12 calle Ejemplo, Thiès"},
         "phone": "+221 33 000 00 00",
         "opening_hours": [
             {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "08:30", "close": "17:00"}
         ],
         "languages": ["fr", "wo"],
-        "eligibility": "Ouvert à tous.",
-        "eligibility_translations": {"ar": "مفتوح للجميع.", "en": "Open to everyone."},
+        "eligibility": {"fr": "Ouvert à tous.", "ar": "مفتوح للجميع.", "en": "Open to everyone."},
     }
     with sessions() as session:
         (entry,) = audit_actions(session, "service_created")
@@ -115,8 +116,9 @@ def test_the_edit_form_shows_the_service(client, sessions, ada) -> None:
 
     page = client.get(EDIT).text
 
-    for name in ("id", "region", "name", "address", "phone", "eligibility", "eligibility_ar"):
-        assert field_value(page, name) == FORM[name]
+    shown = ("id", "region", "name", "name_ar", "address", "address_es", "phone", "eligibility")
+    for name in (*shown, "eligibility_ar", "name_en", "address_ar"):
+        assert field_value(page, name) == FORM.get(name, "")
     assert field_value(page, "languages") == "fr, wo"
     assert field_value(page, "hours_0_open") == "08:30"
     assert field_value(page, "hours_0_close") == "17:00"
@@ -130,6 +132,9 @@ def test_the_edit_form_shows_the_service(client, sessions, ada) -> None:
     assert re.search(r'<input id="region" name="region"[^>]* maxlength="100"', page)
     for name in ("eligibility", "eligibility_en", "eligibility_ar", "eligibility_es"):
         assert re.search(rf'<textarea id="{name}" name="{name}"[^>]* maxlength="500"', page)
+    for name in ("name_en", "name_ar", "name_es"):
+        assert re.search(rf'<input id="{name}" name="{name}"[^>]* maxlength="200"', page)
+    assert re.search(r'<input id="address_ar" name="address_ar"[^>]* lang="ar"', page)
 
 
 def test_an_invalid_phone_is_shown_with_the_values_kept(client, sessions, ada) -> None:
@@ -160,7 +165,7 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
     post(client, NEW, **FORM)
 
     edited = {**FORM, "id": "ignored-the-url-names-it", "name": "Clinique rénovée"}
-    edited.update(eligibility_ar="", category="info_psychosocial", languages="fr")
+    edited.update(eligibility_ar="", name_ar="", category="info_psychosocial", languages="fr")
     response = post(client, EDIT, **edited)
 
     assert response.url.path == "/console/services"
@@ -170,7 +175,7 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
     assert (data["name"], data["category"], data["languages"]) == (
         "Clinique rénovée", "info_psychosocial", ["fr"],
     )  # fmt: skip
-    assert data["eligibility_translations"] == {"en": "Open to everyone."}
+    assert data["eligibility"] == {"fr": "Ouvert à tous.", "en": "Open to everyone."}
     with sessions() as session:
         assert session.get(Service, "ignored-the-url-names-it") is None
         (entry,) = audit_actions(session, "service_updated")
@@ -194,8 +199,10 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
         (
             {"eligibility_ar": "ع" * 501},
             "eligibility_ar",
-            "eligibility_translations.ar: is too long: 501 characters, at most 500",
+            "eligibility.ar: is too long: 501 characters, at most 500",
         ),
+        ({"name_es": "n" * 201}, "name_es", "name.es: is too long: 201 characters, at most 200"),
+        ({"name": ""}, "name", "name.fr: is missing"),
     ],
 )
 def test_directory_validation_errors_are_shown(client, sessions, ada, change, field, message):

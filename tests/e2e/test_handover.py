@@ -129,7 +129,11 @@ async def test_without_contact_consent_the_person_gets_the_centre(
         core = running_gateway.core
         (ask,) = await send(fake_api, user, "je veux parler a un conseiller svp")
         (reply,) = await press(fake_api, user, texts.NO, ask)
-        assert "Centre de ressources Exemple" in reply["text"]
+        # Centres in three countries: the person's country first, then its centre.
+        assert "Centre de ressources Exemple" not in reply["text"]
+        assert list(buttons(reply)) == ["Sénégal", "Maroc", "Tunisie"]
+        (centre,) = await press(fake_api, user, "Maroc", reply)
+        assert centre["text"].startswith("Centre de ressources Exemple Rabat (fictif)\n")
         with core.sessions.begin() as session:
             assert not session.execute(
                 select(Case).where(Case.pseudonym == pseudonym(core.keys, user))
