@@ -87,7 +87,7 @@ PACKET_LABELS = {
     "flags": N_("Signaux d'alerte"),
     "crisis": N_("Message de crise détecté"),
     "help_with": N_("Sa demande, dans ses mots"),
-    "contact_time": N_("Moment préféré pour être contacté"),
+    "contact_time": N_("Moment préféré pour le contact"),
 }
 CONTACT_TIME_LABELS = {
     "morning": N_("Le matin"),
@@ -133,7 +133,7 @@ NOTICES = {
     "bad_outcome": N_("Choisissez une issue. Pour une orientation, précisez le service."),
     "confirm_needed": N_("Cochez la case de confirmation pour continuer."),
     "not_open": N_("Ce cas n'est plus ouvert."),
-    "logged_out": N_("Vous êtes déconnecté."),
+    "logged_out": N_("Session fermée."),
     "session_ended": N_(
         "Votre session est terminée (déconnexion, inactivité, durée maximale ou décision d'un "
         "administrateur). Reconnectez-vous."

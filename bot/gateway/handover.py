@@ -549,7 +549,7 @@ PURPOSE_LABELS = {
     CONSENT_KEEP: N_("garder mes réponses"),
     SHARE: N_("partager mon auto-évaluation avec un référent"),
     CONTACT: N_("qu'un référent m'écrive ici"),
-    FOLLOW_UP: N_("être recontacté pour un suivi"),
+    FOLLOW_UP: N_("qu'on me recontacte pour un suivi"),
 }
 GRANTED = N_("oui")
 REFUSED = N_("non")

@@ -143,7 +143,7 @@ def test_logout_ends_the_session(client, sessions, alice) -> None:
     login(client, alice)
     response = post(client, "/console/logout")
     assert response.url.path == "/console/login"
-    assert "Vous êtes déconnecté" in response.text
+    assert "Session fermée." in response.text
     assert client.get("/console/", follow_redirects=False).status_code == 303
     with sessions() as session:
         assert [e.username for e in audit_actions(session, "logout")] == ["alice"]

@@ -213,7 +213,7 @@ async def test_my_data_lists_assessments_consents_and_the_open_case(flow: Handov
     assert reply.text.startswith("Voici ce que je garde")
     assert translate("fr", texts.OPEN_CASE_LINE) in reply.text
     assert "qu'un référent m'écrive ici : oui" in reply.text
-    assert "être recontacté pour un suivi : non" in reply.text
+    assert "qu'on me recontacte pour un suivi : non" in reply.text
     assert [payload for _, payload in reply.buttons] == ["c:caseworker_contact", "/help"]
 
 
