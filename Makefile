@@ -6,7 +6,6 @@ PYBABEL := $(VENV)/bin/pybabel
 STAMP := $(VENV)/.installed
 BABEL_STAMP := $(VENV)/.babel-installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
-LANGS := fr en ar es
 
 .DEFAULT_GOAL := help
 # No usage data leaves the machine: Rasa's telemetry is off for every command run from here.
@@ -31,7 +30,7 @@ $(BABEL_STAMP): requirements.lock | $(PY)
 
 setup: $(STAMP) i18n-compile ## create the Python 3.10 venv, install pinned packages, compile catalogues
 
-train: setup ## train the Rasa model if nlu/, flows/, domain.yml or config.yml changed
+train: setup ## train the Rasa model if nlu/, flows/rasa/, domain.yml or config.yml changed
 	@$(PY) -m bot.cli train
 
 run: train ## set up, train if needed, and start every process (terminal chat without a token)
@@ -41,9 +40,18 @@ run-scaled: train ## replicas on PostgreSQL and Redis in webhook mode (see READM
 	$(PY) -m bot.cli run --scaled
 
 validate: setup ## rasa data validate (fails on any warning)
-	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows --domain domain.yml --config config.yml
+	$(VENV)/bin/rasa data validate --fail-on-warnings --data nlu flows/rasa --domain domain.yml --config config.yml
 
-test: validate train ## set up, validate data, train if needed, run the whole test suite
+# axe-core checks the console's pages in the browser tests; from the npm registry, pinned.
+AXE := node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
+
+axe: $(AXE) ## install axe-core (npm) for the console's accessibility tests
+
+$(AXE):
+	npm install --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+test: validate train $(AXE) ## set up, validate data, train if needed, run the whole test suite
 	$(PY) -m pytest
 
 lint: setup ## ruff lint and format check
@@ -62,6 +70,9 @@ i18n-update: i18n-extract ## merge new message ids into every language's message
 	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --width 100 --ignore-obsolete
 	$(PY) -m bot.i18n.catalogue fill-french
 
+i18n-init: $(STAMP) ## create a new language's catalogue: make i18n-init LANG=xx (see README)
+	@$(PY) -m bot.i18n.catalogue init "$(LANG)"
+
 i18n-compile: $(MO_FILES) ## compile messages.po into messages.mo where the .po changed
 
 # One catalogue at a time, and only when its .po changed: `make run` then prints nothing here.
@@ -75,7 +86,7 @@ bench: train ## run the benchmarks and print their figures (not part of `make te
 	$(PY) bench/baseline_rasa.py
 	$(PY) bench/load.py --json var/bench/load.json
 
-clean: ## remove the venv, trained models and local state (var/)
-	rm -rf $(VENV) models var
+clean: ## remove the venv, trained models, axe-core and local state (var/)
+	rm -rf $(VENV) models var node_modules
 
-.PHONY: help setup train run validate test lint format i18n-extract i18n-update i18n-compile bench clean
+.PHONY: help setup train run validate test axe lint format i18n-extract i18n-update i18n-init i18n-compile bench clean

@@ -17,11 +17,13 @@ from typing import Any
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.constants import LANGUAGES
+from bot.constants import CENTRE_CALLBACK_PREFIX, DEFAULT_LANGUAGE, LANGUAGES
 from bot.crisis.kinds import LINE_LABELS
 from bot.i18n import N_, babel_locale, is_rtl, translate
 from bot.i18n.bidi import LRI, PDI
+from bot.i18n.localised import in_language, parse_localised
 from bot.settings import field_error, read_yaml
+from bot.towns import Town, parse_towns
 
 CENTRE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -32,6 +34,12 @@ LTR_ISOLATE, POP_ISOLATE = LRI, PDI
 _REQUIRED = ("code", "name", "country", "default_language", "address", "phone")
 PRIORITIES = ("urgent", "high", "normal")
 MAX_ALERT_MINUTES = 24 * 60
+MAX_TITLE = 40
+CHOOSE_COUNTRY = N_(
+    "Choisissez votre pays ci-dessous : je vous donnerai les coordonnées de son centre."
+)
+# Characters of a name and an address, in each language: as the services' (bot.directory).
+MAX_LENGTH = {"name": 200, "address": 300}
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,25 @@ class Centre:
     phone: str
     opening_hours: tuple[OpeningHours, ...]
     emergency: dict[str, str]
+    # The name and address in languages other than French ("en", "ar", "es"): French is
+    # ``name`` and ``address`` themselves.
+    name_translations: dict[str, str] = field(default_factory=dict)
+    address_translations: dict[str, str] = field(default_factory=dict)
     # Minutes a case of each priority ("urgent", "high", "normal") may wait unclaimed before
     # the caseworkers are alerted; a priority missing here takes the deployment's setting.
     alert_minutes: dict[str, int] = field(default_factory=dict)
+    # What caseworkers are called in messages to people, per language ("référente"); a language
+    # missing here takes the catalogue's word.
+    caseworker_title: dict[str, str] = field(default_factory=dict)
+    # The towns it serves, named in every language (bot.towns).
+    towns: tuple[Town, ...] = ()
+
+    def name_in(self, language: str | None) -> str:
+        """The centre's name in ``language``, else in French."""
+        return in_language({DEFAULT_LANGUAGE: self.name, **self.name_translations}, language)
+
+    def address_in(self, language: str | None) -> str:
+        return in_language({DEFAULT_LANGUAGE: self.address, **self.address_translations}, language)
 
 
 class CentreDirectory:
@@ -69,10 +93,43 @@ class CentreDirectory:
         return self._by_code.get(code) if code else None
 
     def contacts(self, code: str | None, language: str) -> str:
-        """Contact block of the person's centre, or of every centre when it is unknown."""
+        """Contact block of the person's centre. When it is unknown: with centres in several
+        countries, an invitation to choose the country (``country_buttons``), else every
+        centre's block."""
         centre = self.get(code)
+        if centre is None and len(self.countries()) > 1:
+            return translate(language, CHOOSE_COUNTRY)
         centres = [centre] if centre else list(self)
         return "\n\n".join(format_contacts(c, language) for c in centres)
+
+    def country_buttons(self, code: str | None, language: str) -> list[tuple[str, str]]:
+        """The countries to choose from, named in ``language``, that go with ``contacts``
+        when the centre is unknown: none when it is known or all centres share a country."""
+        countries = self.countries()
+        if self.get(code) is not None or len(countries) < 2:
+            return []
+        return [
+            (country_name(country, language), f"{CENTRE_CALLBACK_PREFIX}{country}")
+            for country in countries
+        ]
+
+    def country_contacts(self, country: str, language: str) -> str:
+        """Contact blocks of ``country``'s centres (empty for a country without one)."""
+        return "\n\n".join(format_contacts(c, language) for c in self if c.country == country)
+
+    def towns(self, code: str | None = None) -> list[Town]:
+        """The towns of centre ``code``, or of every centre when it is None or unknown."""
+        centre = self.get(code)
+        return list(centre.towns) if centre else [town for c in self for town in c.towns]
+
+    def only_centre(self, country: str) -> str | None:
+        """The code of ``country``'s centre when it has just one."""
+        codes = [centre.code for centre in self if centre.country == country]
+        return codes[0] if len(codes) == 1 else None
+
+    def countries(self) -> list[str]:
+        """The centres' countries, in the file's order."""
+        return list(self.by_country())
 
     def by_country(self) -> dict[str, Centre]:
         """The first centre of each country, in the file's order: national lines are alike."""
@@ -114,8 +171,8 @@ def format_contacts(centre: Centre, language: str) -> str:
         language,
         N_("{name}\nAdresse : {address}\nTéléphone : {phone}\nHoraires :\n{hours}"),
         {
-            "name": centre.name,
-            "address": centre.address,
+            "name": centre.name_in(language),
+            "address": centre.address_in(language),
             "phone": phone(centre.phone, language),
             "hours": format_hours(centre.opening_hours, language),
         },
@@ -169,6 +226,10 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
         if not str(raw.get(key) or "").strip():
             raise field_error(path, f"{where}.{key}", "is missing")
     where = f"centres[{index}] ({raw['code']})"
+    name, address = (
+        parse_localised(path, f"{where}.{key}", raw[key], MAX_LENGTH[key])
+        for key in ("name", "address")
+    )
     if not CENTRE_CODE.match(str(raw["code"])):
         raise field_error(path, f"{where}.code", "must be 1-64 characters from A-Z a-z 0-9 _ -")
     if raw["default_language"] not in LANGUAGES:
@@ -194,17 +255,40 @@ def _parse_centre(path: Path, index: int, raw: Any) -> Centre:
             )
     return Centre(
         code=str(raw["code"]),
-        name=str(raw["name"]),
+        name=name.pop(DEFAULT_LANGUAGE),
         country=country,
         default_language=str(raw["default_language"]),
-        address=str(raw["address"]),
+        address=address.pop(DEFAULT_LANGUAGE),
         phone=str(raw["phone"]),
         opening_hours=parse_hours(path, f"{where}.opening_hours", raw.get("opening_hours")),
         emergency={str(k): str(v) for k, v in emergency.items()},
         alert_minutes=_parse_alert_minutes(
             path, f"{where}.alert_minutes", raw.get("alert_minutes")
         ),
+        caseworker_title=_parse_titles(
+            path, f"{where}.caseworker_title", raw.get("caseworker_title")
+        ),
+        name_translations=name,
+        address_translations=address,
+        towns=parse_towns(path, f"{where}.towns", raw.get("towns"), str(raw["code"])),
     )
+
+
+def _parse_titles(path: Path, where: str, raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise field_error(path, where, f"must map languages ({', '.join(LANGUAGES)}) to a title")
+    titles = {}
+    for language, title in raw.items():
+        if language not in LANGUAGES:
+            raise field_error(path, f"{where}.{language}", f"unknown; use {', '.join(LANGUAGES)}")
+        if not isinstance(title, str) or not 1 <= len(title.strip()) <= MAX_TITLE:
+            raise field_error(
+                path, f"{where}.{language}", f"{title!r} is not a title of 1-{MAX_TITLE} characters"
+            )
+        titles[str(language)] = title.strip()
+    return titles
 
 
 def _parse_alert_minutes(path: Path, where: str, raw: Any) -> dict[str, int]:

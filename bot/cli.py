@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bot.cli")
 MODELS_DIR = PROJECT_ROOT / "models"
-TRAINING_INPUTS = ("nlu", "flows", "domain.yml", "config.yml")
-# Read by the gateway, not learned: a new crisis phrase needs no new model.
-NOT_TRAINED = ("flows/crisis/",)
+# Rasa's rules live in flows/rasa/; the questionnaire and the crisis phrase lists beside it in
+# flows/ are read by the gateway, not learned: changing them needs no new model.
+RASA_RULES = "flows/rasa"
+TRAINING_INPUTS = ("nlu", RASA_RULES, "domain.yml", "config.yml")
 # What the processes write (var/, the database and its WAL, the data key, logs, reports) holds
 # people's data or opens it: the operator's alone, files 0600 and directories 0700.
 PRIVATE_UMASK = 0o077
@@ -60,8 +61,7 @@ def training_hash(root: Path = PROJECT_ROOT) -> str:
     for name in TRAINING_INPUTS:
         path = root / name
         files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    trained = [f for f in files if not f.relative_to(root).as_posix().startswith(NOT_TRAINED)]
-    return content_hash(trained, root)[:16]
+    return content_hash(files, root)[:16]
 
 
 def model_path() -> Path:
@@ -85,7 +85,7 @@ def train(log_dir: Path, force: bool = False) -> Path:
     command = [
         str(Path(sys.executable).parent / "rasa"),
         "train",
-        "--data", "nlu", "flows",
+        "--data", "nlu", RASA_RULES,
         "--config", "config.yml",
         "--domain", "domain.yml",
         "--out", str(MODELS_DIR),

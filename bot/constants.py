@@ -1,43 +1,28 @@
 """Names shared by the gateway, the Rasa glue, the actions and the NLG server.
 
 Intent names are fixed: tests, evaluation sets and analytics rely on them. ``docs/intents.md``
-lists each with its meaning and examples. Button payloads and callback prefixes are a contract
-between what Rasa/NLG sends and what the gateway understands, so they live here and nowhere
-else.
+lists each with its meaning and examples; the information topics are registered in
+``data/topics.yml``, the languages in ``data/languages.yml``. Button payloads and callback
+prefixes are a contract between what Rasa/NLG sends and what the gateway understands, so they
+live here and nowhere else.
 """
 
 from __future__ import annotations
 
-LANGUAGES: tuple[str, ...] = ("fr", "en", "ar", "es")
-DEFAULT_LANGUAGE = "fr"
-RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
+from bot import languages, topics
+
+# The supported languages, from their registry (data/languages.yml, bot.languages); the first
+# is the source language of every text.
+LANGUAGES: tuple[str, ...] = languages.codes()
+DEFAULT_LANGUAGE = LANGUAGES[0]
+RTL_LANGUAGES: frozenset[str] = frozenset(lang.code for lang in languages.languages() if lang.rtl)
 # Each language named in itself, as the picker shows it.
 LANGUAGE_NATIVE_NAMES: dict[str, str] = {
-    "fr": "Français",
-    "en": "English",
-    "ar": "العربية",
-    "es": "Español",
+    lang.code: lang.native_name for lang in languages.languages()
 }
 
-INFO_INTENTS: tuple[str, ...] = (
-    "info_counselling",
-    "info_financial_aid",
-    "info_business",
-    "info_education_training",
-    "info_housing_food",
-    "info_legal_documents",
-    "info_health",
-    "info_transport",
-    "info_security",
-    "info_psychosocial",
-    "info_community_projects",
-    "info_social_rights",
-    "info_reintegration",
-    "info_eligibility",
-    "info_how_to_apply",
-    "info_contact_centre",
-    "info_privacy",
-)
+# The information topics, in the order of their registry (data/topics.yml, bot.topics).
+INFO_INTENTS: tuple[str, ...] = topics.intents()
 CONVERSATION_INTENTS: tuple[str, ...] = (
     "start_assessment",
     "request_caseworker",
@@ -99,6 +84,8 @@ WITHDRAW_CALLBACK_PREFIX = "c:"
 SERVICES_CALLBACK_PREFIX = "s:"
 # A crisis answer for a person whose centre is unknown: "x:<crisis kind>:<country code>".
 CRISIS_CALLBACK_PREFIX = "x:"
+# A centre's contacts asked by a person whose centre is unknown: "k:<country code>".
+CENTRE_CALLBACK_PREFIX = "k:"
 
 
 # Row ids in button data fit the database's 32-bit integers; anything else is forged.

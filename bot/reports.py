@@ -26,10 +26,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot import topics
 from bot.console.texts import OUTCOME_LABELS, PRIORITY_LABELS
 from bot.constants import INFO_INTENTS, LANGUAGE_NATIVE_NAMES, LANGUAGES
 from bot.i18n import N_, ngettext, resolve_language, translate, translate_count
-from bot.nlg.templates import load_templates, topic_titles
+from bot.questionnaire.definition import load_definition
 from bot.storage import cases
 from bot.storage import statistics as counters
 from bot.storage.models import Case, Statistic
@@ -117,24 +118,26 @@ def centre_name(centre: str | None, language: str = "fr") -> str:
     return centre or translate(language, NO_CENTRE)
 
 
-@functools.cache
-def _topic_titles() -> dict[str, str]:
-    return topic_titles(load_templates())
-
-
 def topic_label(intent: str, language: str) -> str:
-    """The menu button title of a topic, translated; the intent name when it has none."""
-    title = _topic_titles().get(intent)
+    """The registered title of a topic, translated; the intent name when it has none."""
+    title = topics.titles().get(intent)
     return translate(language, title) if title else intent
 
 
+@functools.cache
+def _dimension_titles() -> dict[str, str]:
+    return {name: dimension.title for name, dimension in load_definition().dimensions.items()}
+
+
 def profile_label(value: str, language: str) -> str:
-    """A profile counter's value, shown as it is; ``dimension:band`` reads ``dimension: band``.
+    """A profile counter's value in words: ``economic:band`` reads "Situation économique: band",
+    the dimension's title for its id.
 
     Each part is passed through the catalogue, which leaves anything it does not know unchanged.
     """
-    parts = [translate(language, part) if part else part for part in value.split(":", 1)]
-    return ": ".join(parts)
+    parts = value.split(":", 1)
+    parts[0] = _dimension_titles().get(parts[0], parts[0])
+    return ": ".join(translate(language, part) if part else part for part in parts)
 
 
 def _ordered(known: Iterable[str], found: Iterable[str]) -> list[str]:

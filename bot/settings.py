@@ -57,6 +57,10 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: invalid YAML: {error}") from error
 
 
+# The largest file the Bot API's getFile lets a bot download.
+TELEGRAM_DOWNLOAD_MB = 20
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None
@@ -95,6 +99,8 @@ class Settings:
     # Telegram's limits, messages per second: for the bot, and for one chat.
     send_rate: float
     chat_send_rate: float
+    # The largest file a person may send into a case's thread; bigger ones are not kept.
+    attachment_max_bytes: int
 
     @property
     def mode(self) -> str:
@@ -177,7 +183,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gateway_replicas=max(1, _integer(env, "GATEWAY_REPLICAS", 1)),
         send_rate=_rate(env, "TELEGRAM_SEND_RATE", 30.0),
         chat_send_rate=_rate(env, "TELEGRAM_CHAT_SEND_RATE", 1.0),
+        attachment_max_bytes=_attachment_cap(env),
     )
+
+
+def _attachment_cap(env: Mapping[str, str]) -> int:
+    """``ATTACHMENT_MAX_MB`` in bytes: 1 to 20 MB, since bots cannot download bigger files."""
+    megabytes = _integer(env, "ATTACHMENT_MAX_MB", 10)
+    if not 1 <= megabytes <= TELEGRAM_DOWNLOAD_MB:
+        raise ConfigError(
+            f"ATTACHMENT_MAX_MB={megabytes} is not between 1 and {TELEGRAM_DOWNLOAD_MB} (Telegram "
+            "lets bots download files up to 20 MB)"
+        )
+    return megabytes * 1024 * 1024
 
 
 def _rate(env: Mapping[str, str], name: str, default: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,6 @@ from bot.directory import (
     list_services,
     load_services,
     region_id,
-    regions,
     service_data,
     service_hours,
     upsert_service,
@@ -74,7 +74,7 @@ def loaded(sessions, centres: CentreDirectory):
 def test_shipped_services_are_valid_fictitious_and_varied(centres: CentreDirectory) -> None:
     entries = load_services(DEFAULT_SERVICES_FILE, centres)
 
-    assert 10 <= len(entries) <= 14
+    assert 10 <= len(entries) <= 20
     assert all("fictif" in e.name or "Exemple" in e.name for e in entries)
     assert {e.centre for e in entries} == {c.code for c in centres}
     assert len({e.category for e in entries}) >= 5
@@ -146,9 +146,17 @@ def test_failed_import_leaves_the_previous_directory(loaded, centres) -> None:
             r"509 characters, at most 500",
         ),
         (
+            "eligibility",
+            {"fr": "Sur rendez-vous.", "ar": "بموعد مسبق. " * 50},
+            r"\.eligibility\.ar: is too long: 599 characters, at most 500",
+        ),
+        ("name", {"en": "Example desk"}, r"\(dakar-etat-civil-exemple\)\.name\.fr: is missing"),
+        ("name", {"fr": "Guichet", "de": "Schalter"}, r"\.name\.de: unknown language"),
+        ("address", {"fr": "8 rue Exemple", "ar": "  "}, r"\.address\.ar: is empty"),
+        (
             "eligibility_translations",
-            {"ar": "بموعد مسبق. " * 50},
-            r"\.eligibility_translations\.ar: is too long: 599 characters, at most 500",
+            {"ar": "بموعد مسبق."},
+            r"\.eligibility_translations\.ar: is also given in eligibility",
         ),
         ("languages", ["fr"] + ["wo"] * 20, r"\.languages: lists 21 languages, at most 20"),
     ],
@@ -217,12 +225,19 @@ def test_find_services_filters_by_category_centre_and_region(loaded) -> None:
     assert wrong_centre == [] and none_there == []
 
 
-def test_regions_offers_the_towns_having_the_category(loaded) -> None:
+@pytest.mark.parametrize("spelling", ["Salé", "سلا", "Sla"])
+def test_a_town_finds_its_services_under_any_of_its_spellings(
+    loaded, centres, spelling: str
+) -> None:
+    sale = next(town for town in centres.towns("rabat-demo") if town.names["fr"] == "Salé")
+    with loaded.begin() as session:
+        moved = service_data(session.get(Service, "rabat-sante-exemple"))
+        upsert_service(session, {**moved, "region": spelling}, centres)
     with loaded() as session:
-        assert regions(session, "info_health", "dakar-demo") == ["Dakar", "Thiès"]
-        assert regions(session, "info_health", None) == ["Dakar", "Rabat", "Sfax", "Thiès"]
-        assert regions(session, "info_psychosocial", "rabat-demo") == ["Rabat"]
-        assert regions(session, "info_transport", None) == []
+        found = find_services(session, "info_health", "rabat-demo", town=sale)
+        rabat = find_services(session, "info_health", "rabat-demo", "Rabat")
+
+    assert [s.id for s in found] == ["rabat-sante-exemple"] and rabat == []
 
 
 # --- cards -----------------------------------------------------------------------------------
@@ -235,12 +250,19 @@ def test_format_service_translates_labels_languages_and_eligibility(loaded, lang
         card = format_service(service, language)
 
     locale = Locale.parse(language)
+    name, address = {
+        "fr": (
+            "Centre de formation professionnelle Exemple de Thiès (fictif)",
+            "5 boulevard de l'Exemple, Thiès",
+        ),
+        "ar": ("مركز التكوين المهني النموذجي في تييس (وهمي)", "5 شارع المثال الكبير، تييس"),
+    }[language]
     contact = translate(
         language,
         CONTACT_MESSAGE,
         {
-            "name": "Centre de formation professionnelle Exemple de Thiès (fictif)",
-            "address": "5 boulevard de l'Exemple, Thiès",
+            "name": name,
+            "address": address,
             "phone": "+221 33 000 01 05",
             "hours": format_hours(service_hours(service), language),
         },
@@ -260,11 +282,43 @@ def test_format_service_translates_labels_languages_and_eligibility(loaded, lang
     assert locale.languages["wo"] in card
 
 
-def test_eligibility_falls_back_to_french(loaded) -> None:
-    with loaded() as session:
-        card = format_service(session.get(Service, "thies-sante-exemple"), "ar")
+def test_texts_without_a_translation_fall_back_to_french(centres) -> None:
+    entry = load_services(DEFAULT_SERVICES_FILE, centres)[3]
+    untranslated = dataclasses.replace(
+        entry, name_translations={}, eligibility_translations={"en": "Open to everyone."}
+    )
 
+    card = format_service(untranslated, "ar")
+    assert card.startswith("Poste de santé Exemple de Thiès (fictif)\n")
+    assert "17 طريق المثال، تييس" in card
     assert "Ouvert à tous ; carte de santé non exigée" in card
+
+
+def test_an_arabic_reader_gets_the_arabic_note_never_the_french_one(loaded) -> None:
+    with loaded() as session:
+        card = format_service(session.get(Service, "sale-microcredit-exemple"), "ar")
+
+    assert "صندوق المثال للقروض الصغرى في سلا (وهمي)" in card
+    assert "الشروط: مشروع يُقدَّم" in card
+    assert "Projet présenté" not in card and "Fonds Exemple" not in card
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "es"])
+def test_every_shipped_service_has_its_texts_in_every_language(centres, language) -> None:
+    for entry in load_services(DEFAULT_SERVICES_FILE, centres):
+        for key in ("name", "address", "eligibility"):
+            assert getattr(entry, f"{key}_translations").get(language), (entry.id, key)
+
+
+def test_the_older_spelling_of_a_note_s_translations_is_still_read(tmp_path, centres) -> None:
+    document = broken("eligibility", "Sur rendez-vous.")
+    document["services"][1]["eligibility_translations"] = {"en": "By appointment."}
+
+    entry = load_services(write(tmp_path, document), centres)[1]
+    assert (entry.eligibility, entry.eligibility_translations) == (
+        "Sur rendez-vous.",
+        {"en": "By appointment."},
+    )
 
 
 def test_format_service_also_takes_a_file_entry(centres) -> None:
@@ -290,13 +344,13 @@ def test_upsert_creates_updates_and_validates(loaded, centres) -> None:
         "opening_hours": "- days: [mon, tue]\n  open: '09:00'\n  close: '12:00'\n",
         "languages": "ar, fr",
         "eligibility": "Ouvert à tous.",
-        "eligibility_translations": {},
     }
     with loaded.begin() as session:
         created = upsert_service(session, form, centres)
         assert created.languages == "ar,fr" and created.region_key == "sale"
     with loaded.begin() as session:
-        assert regions(session, "info_education_training", "rabat-demo") == ["Salé"]
+        found = find_services(session, "info_education_training", "rabat-demo")
+        assert [s.region for s in found] == ["Salé"]
         data = service_data(session.get(Service, "sale-formation-exemple"))
         assert data["opening_hours"] == [
             {"days": ["mon", "tue"], "open": "09:00", "close": "12:00"}
@@ -305,7 +359,7 @@ def test_upsert_creates_updates_and_validates(loaded, centres) -> None:
     with loaded() as session:
         [updated] = find_services(session, "info_education_training", "rabat-demo", "rabat")
         assert updated.id == "sale-formation-exemple" and updated.phone == "+212 500 00 09 98"
-        assert regions(session, "info_education_training", "rabat-demo") == ["Rabat"]
+        assert find_services(session, "info_education_training", "rabat-demo", "Salé") == []
 
     with pytest.raises(ConfigError, match=r"^console: service \(x-exemple\)\.category: unknown"):
         upsert_service(loaded(), {**form, "id": "x-exemple", "category": "food"}, centres)

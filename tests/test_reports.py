@@ -72,7 +72,8 @@ def test_counts_of_five_or_more_are_exact_and_one_to_four_suppressed(sessions) -
         fr(reports.LABEL_STARTED): "7", fr(reports.LABEL_COMPLETED): "<5",
     }  # fmt: skip
     assert values(report, reports.SECTION_PROFILES) == {
-        "economic: plutôt stable": "<5", "social: un soutien serait utile": "9",
+        "Situation économique: plutôt stable": "<5",
+        "Situation sociale: un soutien serait utile": "9",
     }  # fmt: skip
     assert values(report, reports.SECTION_HANDOVERS) == {
         fr("urgente"): "<5", fr("haute"): "0", fr("normale"): "5",
@@ -189,3 +190,13 @@ def test_chart_without_data_still_renders(sessions, tmp_path) -> None:
     path = reports.write_chart(report, tmp_path / "empty.png")
 
     assert path.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_profile_dimensions_are_named_not_shown_as_ids() -> None:
+    english = reports.profile_label("economic:plutôt stable", "en")
+
+    assert (
+        english == f"{translate('en', 'Situation économique')}: {translate('en', 'plutôt stable')}"
+    )
+    assert not english.startswith("economic")
+    assert reports.profile_label("unknown:band", "fr") == "unknown: band"

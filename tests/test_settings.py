@@ -41,6 +41,9 @@ def test_token_selects_polling_and_webhook_url_selects_webhook() -> None:
         ({"TELEGRAM_WEBHOOK_SECRET": "clé-secrète"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"TELEGRAM_WEBHOOK_SECRET": "سر٣"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"TELEGRAM_WEBHOOK_SECRET": "a" * 257}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"ATTACHMENT_MAX_MB": "21"}, "ATTACHMENT_MAX_MB"),
+        ({"ATTACHMENT_MAX_MB": "0"}, "ATTACHMENT_MAX_MB"),
+        ({"ATTACHMENT_MAX_MB": "ten"}, "ATTACHMENT_MAX_MB"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
@@ -61,3 +64,8 @@ def test_a_refused_webhook_secret_is_explained_without_being_shown() -> None:
         "TELEGRAM_WEBHOOK_SECRET has 11 characters; Telegram takes 1-256 characters, "
         "each one of A-Z, a-z, 0-9, _ and -"
     )
+
+
+def test_the_attachment_cap_is_ten_megabytes_unless_set() -> None:
+    assert load_settings({}).attachment_max_bytes == 10 * 1024 * 1024
+    assert load_settings({"ATTACHMENT_MAX_MB": "20"}).attachment_max_bytes == 20 * 1024 * 1024

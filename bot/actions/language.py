@@ -10,19 +10,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.constants import CUSTOM_SET_LANGUAGE, META_LANGUAGE
+from bot.languages import languages
 
-# How people name each language, in the supported languages and common transliterations.
-# Matched on word starts after removing accents, so "anglais", "inglés" and "ingles" all count;
-# Arabic-script stems match inside a word, because of prefixes such as "بال" in "بالعربية".
-LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
-    "fr": ("franc", "french", "fransh", "fransa", "fransi", "فرنس", "فرانس", "فرونس"),
-    "en": ("angl", "english", "engl", "ingl", "انجليز", "إنجليز", "انكليز", "انقليز", "نجليز"),
-    "ar": (
-        "arab", "arabic", "darija", "darja", "3arb", "3rb", "arbi", "عرب", "العرب", "الدارج",
-        "دارج", "داريج",
-    ),
-    "es": ("espa", "spani", "spagn", "castellano", "sbanio", "اسبان", "إسبان", "الاسبان"),
-}  # fmt: skip
+# How people name each language (data/languages.yml, ``called``). Matched on word starts after
+# removing accents, so "anglais", "inglés" and "ingles" all count; Arabic-script stems match
+# inside a word, because of prefixes such as "بال" in "بالعربية".
+LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {lang.code: lang.called for lang in languages()}
 
 
 def _fold(text: str) -> str:

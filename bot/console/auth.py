@@ -36,6 +36,7 @@ MAX_FAILED_LOGINS = 20
 LOCK_DURATION = timedelta(minutes=15)
 TOTP_ISSUER = "Returnee assistant"
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MAX_AUDIT_DETAIL = 200  # the audit log's detail column
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown or the account locked, so that every answer
@@ -79,6 +80,19 @@ def _existing(session: Session, username: str) -> Caseworker:
     return account
 
 
+def _audit(
+    session: Session, action: str, account: Caseworker, by: Caseworker | None,
+    detail: str | None = None,
+) -> None:  # fmt: skip
+    """An audit entry about ``account``: in its own name from the command line, in the admin's
+    (naming the account) from the console."""
+    if by is None:
+        cases.audit(session, action, account.id, account.username, detail=detail)
+        return
+    about = f"{account.username} {detail}" if detail else account.username
+    cases.audit(session, action, by.id, by.username, detail=about[:MAX_AUDIT_DETAIL])
+
+
 def _check_role_and_centre(role: str, centre: str | None, known_centres: Collection[str]) -> None:
     if role not in ROLES:
         raise ValueError(f"the role must be one of {', '.join(ROLES)}")
@@ -90,12 +104,14 @@ def _check_role_and_centre(role: str, centre: str | None, known_centres: Collect
 
 def create_account(
     session: Session, box: MultiFernet, username: str, password: str, role: str,
-    centre: str | None = None, known_centres: Collection[str] = (),
+    centre: str | None = None, known_centres: Collection[str] = (), by: Caseworker | None = None,
 ) -> tuple[Caseworker, Enrolment]:  # fmt: skip
     """A new active account, with its TOTP provisioning URI ("otpauth://...") and recovery
     codes.
 
-    ``centre``, when given, must be one of ``known_centres`` (the centres file's codes).
+    ``centre``, when given, must be one of ``known_centres`` (the centres file's codes). ``by``
+    is the admin who creates it in the console (None from the command line), as in every
+    function below that changes an account.
     """
     if not USERNAME.match(username):
         raise ValueError("the username must be 1-64 characters from A-Z a-z 0-9 _ . @ -")
@@ -116,8 +132,21 @@ def create_account(
     session.add(account)
     session.flush()
     enrolment = _enrol(session, box, account)
-    cases.audit(session, "account_created", account.id, username, detail=role)
+    _audit(session, "account_created", account, by, role)
     return account, enrolment
+
+
+def _set_password(account: Caseworker, password: str) -> None:
+    """The new password; unlocks, since a reset is also how a locked-out person gets back."""
+    _check_password(password, account.username)
+    account.password_hash = _hasher.hash(password)
+    account.failed_logins = 0
+    account.locked_until = None
+
+
+def _new_second_factor(session: Session, box: MultiFernet, account: Caseworker) -> Enrolment:
+    account.totp_last_step = None  # the steps of the old secret mean nothing for the new one
+    return _enrol(session, box, account)
 
 
 def reset_account(session: Session, box: MultiFernet, username: str, password: str) -> Enrolment:
@@ -125,34 +154,61 @@ def reset_account(session: Session, box: MultiFernet, username: str, password: s
     reason); unlocks."""
     _check_password(password, username)
     account = _existing(session, username)
-    account.password_hash = _hasher.hash(password)
-    account.failed_logins = 0
-    account.locked_until = None
-    account.totp_last_step = None  # the steps of the old secret mean nothing for the new one
-    enrolment = _enrol(session, box, account)
-    cases.audit(session, "account_reset", account.id, username)
+    _set_password(account, password)
+    enrolment = _new_second_factor(session, box, account)
+    _audit(session, "account_reset", account, None)
     _end_sessions(session, account, "reset")
     return enrolment
 
 
-def set_active(session: Session, username: str, active: bool) -> None:
+def reset_password(
+    session: Session, username: str, password: str, by: Caseworker | None = None
+) -> None:
+    """A new password only (forgotten, not a lost phone); unlocks and ends the sessions."""
+    account = _existing(session, username)
+    _set_password(account, password)
+    _audit(session, "password_reset", account, by)
+    _end_sessions(session, account, "reset")
+
+
+def reset_second_factor(
+    session: Session, box: MultiFernet, username: str, by: Caseworker | None = None
+) -> Enrolment:
+    """A new TOTP secret and new recovery codes (a lost phone); ends the sessions."""
+    account = _existing(session, username)
+    enrolment = _new_second_factor(session, box, account)
+    _audit(session, "totp_reset", account, by)
+    _end_sessions(session, account, "reset")
+    return enrolment
+
+
+def unlock(session: Session, username: str, by: Caseworker | None = None) -> None:
+    """Lifts a lock after too many failed logins, before it runs out."""
+    account = _existing(session, username)
+    account.failed_logins = 0
+    account.locked_until = None
+    _audit(session, "account_unlocked", account, by)
+
+
+def set_active(session: Session, username: str, active: bool, by: Caseworker | None = None) -> None:
     account = _existing(session, username)
     account.active = active
-    cases.audit(session, "account_enabled" if active else "account_disabled", account.id, username)
+    _audit(session, "account_enabled" if active else "account_disabled", account, by)
     if not active:
         _end_sessions(session, account, "disabled")
 
 
 def change_account(
-    session: Session, username: str, role: str, centre: str | None, known_centres: Collection[str]
-) -> bool:
+    session: Session, username: str, role: str, centre: str | None,
+    known_centres: Collection[str], by: Caseworker | None = None,
+) -> bool:  # fmt: skip
     """Gives the account this role and centre; True when either changed (its sessions end)."""
     _check_role_and_centre(role, centre, known_centres)
     account = _existing(session, username)
     if (account.role, account.centre_code) == (role, centre):
         return False
     account.role, account.centre_code = role, centre
-    cases.audit(session, "account_changed", account.id, username, detail=f"{role} {centre or '-'}")
+    _audit(session, "account_changed", account, by, f"{role} {centre or '-'}")
     _end_sessions(session, account, "changed")
     return True
 

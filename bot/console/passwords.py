@@ -59,19 +59,36 @@ def _is_run(password: str) -> bool:
     return any(folded in run or folded in run[::-1] for run in _RUNS)
 
 
-def weakness(password: str, username: str = "") -> str | None:
-    """Why the password is refused, or None when it is acceptable."""
+# Why a password is refused, by reason code (the console shows each in the reader's language).
+REASONS = {
+    "too_short": f"the password must have at least {MIN_LENGTH} characters",
+    "too_long": f"the password must have at most {MAX_LENGTH} characters",
+    "too_few_distinct": f"the password must have at least {MIN_DISTINCT} different characters",
+    "run": "the password must not be a run of keys or letters",
+    "username": "the password must not contain the username",
+    "common": "the password is too common: choose a passphrase of several unrelated words",
+}
+
+
+def weak_reason(password: str, username: str = "") -> str | None:
+    """The code (a key of ``REASONS``) of why the password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return f"the password must have at least {MIN_LENGTH} characters"
+        return "too_short"
     if len(password) > MAX_LENGTH:
-        return f"the password must have at most {MAX_LENGTH} characters"
+        return "too_long"
     if len(set(password.lower())) < MIN_DISTINCT:
-        return f"the password must have at least {MIN_DISTINCT} different characters"
+        return "too_few_distinct"
     if _is_run(password) or _is_run(_unit(password.lower())):
-        return "the password must not be a run of keys or letters"
+        return "run"
     if username and username.lower() in password.lower():
-        return "the password must not contain the username"
+        return "username"
     base = _unit(_letters(password))
     if not base or base in COMMON_BASES or _is_run(base):
-        return "the password is too common: choose a passphrase of several unrelated words"
+        return "common"
     return None
+
+
+def weakness(password: str, username: str = "") -> str | None:
+    """Why the password is refused, or None when it is acceptable."""
+    reason = weak_reason(password, username)
+    return REASONS[reason] if reason else None

@@ -48,6 +48,20 @@ KIND_LABELS = {
     cases.SYSTEM: N_("Système"),
 }
 
+# Where a caseworker's message to the person is, under it in the thread.
+DELIVERY_LABELS = {
+    cases.DELIVERY_QUEUED: N_("En file d'envoi"),
+    cases.DELIVERY_SENT: N_("Envoyé : Telegram l'a reçu"),
+    cases.DELIVERY_FAILED: N_("Non remis"),
+}
+# Why it failed, in words; an unknown reason shows as it is.
+DELIVERY_FAILURES = {
+    outbox.BLOCKED: N_("La personne a bloqué le bot"),
+    outbox.REJECTED: N_("Telegram a refusé le message"),
+    outbox.NO_CHAT: N_("Pas de conversation où l'envoyer"),
+    outbox.GAVE_UP: N_("Abandonné après plusieurs tentatives"),
+}
+
 # The thread's system lines (bot.storage.cases.EVENTS), put into the reader's language.
 EVENT_TEXTS = {
     cases.CLAIMED_EVENT: N_("Pris en charge par {by}."),
@@ -56,6 +70,7 @@ EVENT_TEXTS = {
     cases.REQUEUED_EVENT: N_("Remis dans la file : aucune activité depuis {hours} h."),
     cases.CANCELLED_EVENT: N_("La personne a annulé sa demande."),
     cases.CLOSED_EVENT: N_("Clos par {by} : {outcome}."),
+    cases.REASSIGNED_EVENT: N_("Réattribué par {by} : de {holder} à {to}."),
     cases.CRISIS_EVENT: N_(
         "Message de crise détecté : le cas passe en priorité urgente ({kinds})."
     ),
@@ -110,11 +125,13 @@ NOTICES = {
     "replied": N_("Réponse envoyée. Elle part par le bot dans quelques secondes."),
     "noted": N_("Note enregistrée."),
     "transferred": N_("Cas transféré."),
+    "reassigned": N_("Cas réattribué."),
     "closed": N_("Cas clos. La personne est invitée à donner une note."),
     "empty": N_("Le texte est vide."),
     "too_long": N_("Le texte est trop long."),
     "bad_transfer": N_("Choisissez un référent actif ou un centre connu."),
     "bad_outcome": N_("Choisissez une issue. Pour une orientation, précisez le service."),
+    "confirm_needed": N_("Cochez la case de confirmation pour continuer."),
     "not_open": N_("Ce cas n'est plus ouvert."),
     "logged_out": N_("Vous êtes déconnecté."),
     "session_ended": N_(
@@ -127,6 +144,16 @@ NOTICES = {
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
     "sessions_ended": N_("Les sessions de ce compte sont terminées."),
+    "profile_saved": N_("Profil enregistré."),
+    "bad_display_name": N_("Le nom doit tenir sur une ligne de 40 caractères au plus."),
+    "password_reset": N_(
+        "Nouveau mot de passe enregistré. Le compte est débloqué et ses sessions sont terminées."
+    ),
+    "account_unlocked": N_("Compte débloqué."),
+    "account_disabled": N_("Compte désactivé. Ses sessions sont terminées."),
+    "account_enabled": N_("Compte réactivé."),
+    "account_changed": N_("Rôle et centre enregistrés. Les sessions du compte sont terminées."),
+    "account_unchanged": N_("Rien n'a changé."),
     "login_failed": N_(
         "Connexion refusée. Vérifiez l'identifiant, le mot de passe et le code. Après de "
         "nombreux échecs, le compte est bloqué 15 minutes."
@@ -152,6 +179,79 @@ ERROR_TEXTS = {
     "dead_letter_not_found": N_(
         "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "
         "renvoyé."
+    ),
+}
+
+# The audit log's actions in words; an action missing here shows as its code.
+AUDIT_ACTIONS = {
+    "login": N_("Connexion"),
+    "login_failed": N_("Connexion refusée"),
+    "login_locked": N_("Compte bloqué après trop d'échecs"),
+    "logout": N_("Déconnexion"),
+    "recovery_code_used": N_("Connexion avec un code de secours"),
+    "sessions_ended": N_("Sessions terminées"),
+    "end_sessions": N_("Sessions terminées par un administrateur"),
+    "unauthenticated": N_("Accès sans connexion"),
+    "forbidden": N_("Accès refusé"),
+    "csrf_refused": N_("Formulaire expiré refusé"),
+    "case_not_found": N_("Cas introuvable"),
+    "service_not_found": N_("Service introuvable"),
+    "account_not_found": N_("Compte introuvable"),
+    "dead_letter_not_found": N_("Message non remis introuvable"),
+    "queued": N_("Cas mis en file"),
+    "case_view": N_("Cas consulté"),
+    "claim": N_("Prise en charge"),
+    "claim_refused": N_("Prise en charge refusée (déjà prise)"),
+    "reply": N_("Réponse envoyée"),
+    "note": N_("Note interne"),
+    "transfer": N_("Transfert"),
+    "transfer_refused": N_("Transfert refusé"),
+    "reassign": N_("Réattribution"),
+    "reassign_refused": N_("Réattribution refusée"),
+    "close": N_("Cas clos"),
+    "crisis_escalated": N_("Passage en priorité urgente (crise)"),
+    "cancelled_by_person": N_("Annulé par la personne"),
+    "share_withdrawn": N_("Partage retiré par la personne"),
+    "unclaimed_alert": N_("Alerte : cas non pris en charge"),
+    "requeued_inactive": N_("Remis en file faute d'activité"),
+    "report_viewed": N_("Rapport consulté"),
+    "report_downloaded": N_("Rapport téléchargé"),
+    "service_created": N_("Service ajouté"),
+    "service_updated": N_("Service modifié"),
+    "service_deleted": N_("Service supprimé"),
+    "service_invalid": N_("Service refusé à la validation"),
+    "services_imported": N_("Annuaire importé"),
+    "dead_letter_requeued": N_("Message renvoyé"),
+    "account_created": N_("Compte créé"),
+    "account_reset": N_("Compte réinitialisé"),
+    "password_reset": N_("Nouveau mot de passe"),
+    "totp_reset": N_("Nouvelle clé d'authentification"),
+    "account_unlocked": N_("Compte débloqué"),
+    "account_disabled": N_("Compte désactivé"),
+    "account_enabled": N_("Compte réactivé"),
+    "account_changed": N_("Rôle ou centre changé"),
+    "account_refused": N_("Modification de compte refusée"),
+}
+
+# Why the account form was refused (``bot.console.passwords.REASONS`` for the password).
+ACCOUNT_ERRORS = {
+    "username": N_("L'identifiant doit compter de 1 à 64 caractères parmi A-Z a-z 0-9 _ . @ -"),
+    "exists": N_("Un compte porte déjà cet identifiant."),
+    "self_lockout": N_(
+        "Vous ne pouvez pas désactiver votre propre compte ni lui retirer le rôle "
+        "d'administrateur : demandez-le à un autre administrateur."
+    ),
+    "role": N_("Choisissez un rôle."),
+    "centre": N_("Choisissez un centre connu, ou aucun centre."),
+    "password_too_short": N_("Le mot de passe doit compter au moins 12 caractères."),
+    "password_too_long": N_("Le mot de passe doit compter au plus 1024 caractères."),
+    "password_too_few_distinct": N_(
+        "Le mot de passe doit compter au moins 5 caractères différents."
+    ),
+    "password_run": N_("Le mot de passe ne doit pas être une suite de touches ou de lettres."),
+    "password_username": N_("Le mot de passe ne doit pas contenir l'identifiant."),
+    "password_common": N_(
+        "Ce mot de passe est trop courant : choisissez une phrase de plusieurs mots sans lien."
     ),
 }
 

@@ -8,7 +8,7 @@ answer; a button from an older question only brings the current one back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,11 +17,13 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import directory
-from bot.centres import CentreDirectory
+from bot.centres import CentreDirectory, country_name
 from bot.console.texts import FLAG_LABELS
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
+    CENTRE_CALLBACK_PREFIX,
     CONSENT_KEEP,
+    DEFAULT_LANGUAGE,
     MENU_PAYLOAD,
     intent_payload,
     row_id,
@@ -37,6 +39,7 @@ from bot.questionnaire.parsing import parse_answer
 from bot.storage import repository, statistics
 from bot.storage.keys import seal, unseal
 from bot.storage.models import Assessment
+from bot.towns import Town, find_town, town_id
 
 INTRO = N_(
     "Cette auto-évaluation confidentielle vous aide, vous et un référent, à voir de quoi vous "
@@ -62,6 +65,12 @@ SKIP = N_("Passer")
 BACK = N_("Retour")
 STOP = N_("Arrêter")
 TYPE_ANSWER = N_("Écrivez votre réponse.")
+# The town question offers the towns the centres serve as buttons (named in the person's
+# language; the answer is the town's French name, as the caseworkers read it), or first the
+# countries when the person's centre is unknown. Typing a town still works.
+TOWN_QUESTION = "prof_town"
+TOWN_VALUE, COUNTRY_VALUE = "@", "@@"
+MAX_TOWNS = 8
 REASK = N_("Je n'ai pas compris cette réponse. Choisissez l'un des boutons sous la question.")
 PAUSED = N_(
     "D'accord, on s'arrête là. Vos réponses sont gardées : tapez /assessment pour reprendre "
@@ -107,6 +116,25 @@ class Who:
     # What the turn's profile read found open (True: not known, look).
     assessing: bool = True
     case_open: bool = True
+
+
+def suggested_topics(
+    definition: Definition, result: engine.Result, answers: Mapping[str, str]
+) -> list[str]:
+    """The topics offered after an assessment, each once: a flagged dimension's first, whatever
+    its score; then what an answer calls for (``suggests``: "no work" offers finding a job);
+    then the other weak dimensions', weakest first."""
+    below = definition.bands[-2].below
+    weak = sorted((s, d) for d, s in result.scores.items() if s < below and d not in result.flagged)
+    topics: list[str] = []
+    for dimension_id in sorted(result.flagged):
+        topics += definition.dimensions[dimension_id].suggestions
+    for question in definition.questions:
+        chosen = question.option(answers[question.id]) if question.id in answers else None
+        topics += chosen.suggests if chosen else ()
+    for _, dimension_id in weak:
+        topics += definition.dimensions[dimension_id].suggestions
+    return list(dict.fromkeys(topics))
 
 
 class AssessmentFlow:
@@ -311,8 +339,15 @@ class AssessmentFlow:
             progress = engine.back(progress, question_id)
         elif value == "~skip":
             progress = engine.skip(definition, progress, question_id)
+        elif question_id == TOWN_QUESTION and not typed and value.startswith(COUNTRY_VALUE):
+            return self._ask(assessment, who, value.removeprefix(COUNTRY_VALUE))
         else:
             question = definition.question(question_id)
+            if question_id == TOWN_QUESTION and not typed and value.startswith(TOWN_VALUE):
+                town = self._town(who, value.removeprefix(TOWN_VALUE))
+                if town is None:
+                    return self._ask(assessment, who)
+                value, typed = town.names[DEFAULT_LANGUAGE], True
             # Buttons carry option ids only; numbers and free text come typed, via _typed.
             if question.option(value) is None and not typed:
                 return self._ask(assessment, who)
@@ -366,7 +401,7 @@ class AssessmentFlow:
         if previous is not None and previous.result:
             lines += ["", *self._comparison(who, previous, result)]
         replies = [self._reply(who, "\n".join(lines))]
-        topics = self._suggested_topics(result)
+        topics = suggested_topics(self._definition, result, progress.answers)
         titles = self._renderer.topic_titles
         if topics or result.flags:
             replies.append(
@@ -386,9 +421,11 @@ class AssessmentFlow:
                     NEAR_YOU,
                     centre_contacts=self._centres.contacts(who.centre, who.language),
                 ),
+                self._centres.country_buttons(who.centre, who.language),
             )
         )
-        services = self._services_near(session, who, topics, progress.answers.get("prof_town"))
+        town = progress.answers.get(TOWN_QUESTION)
+        services = services_near(session, self._centres, who, topics, town)
         if services:
             replies.append(self._reply(who, "\n\n".join([self._t(who, SERVICES_NEAR), *services])))
         replies.append(
@@ -402,17 +439,6 @@ class AssessmentFlow:
             )
         )
         return replies
-
-    def _services_near(
-        self, session: Session, who: Who, topics: list[str], town: str | None
-    ) -> list[str]:
-        """Directory services for the suggested topics, in the person's town if it is known."""
-        found: list[str] = []
-        for topic in topics:
-            services = directory.find_services(session, topic, who.centre, town) if town else []
-            services = services or directory.find_services(session, topic, who.centre)
-            found += [directory.format_service(s, who.language) for s in services]
-        return found[:MAX_SERVICES]
 
     def _count_result(self, session: Session, who: Who, result: engine.Result) -> None:
         """Anonymous counters for the centre's report: completion and band per dimension."""
@@ -454,22 +480,6 @@ class AssessmentFlow:
             return None
         return self._definition.band(result.composite).label
 
-    def _suggested_topics(self, result: engine.Result) -> list[str]:
-        # A flagged dimension comes first, whatever its score.
-        weakness = {
-            d: score
-            for d, score in result.scores.items()
-            if score < self._definition.bands[-2].below
-        }
-        weakness.update(dict.fromkeys(result.flagged, 0.0))
-        weak = sorted((score, d) for d, score in weakness.items())
-        topics: list[str] = []
-        for _, dimension_id in weak:
-            for topic in self._definition.dimensions[dimension_id].suggestions:
-                if topic not in topics:
-                    topics.append(topic)
-        return topics
-
     def _caseworker_choice(self, assessment: Assessment, who: Who, value: str) -> list[Reply]:
         """Yes leads to the handover (the gateway starts it); no is just noted."""
         assessment.wants_caseworker = value == "yes"
@@ -477,7 +487,7 @@ class AssessmentFlow:
             return []
         return [self._reply(who, self._t(who, CASEWORKER_DECLINED))]
 
-    def _ask(self, assessment: Assessment, who: Who) -> list[Reply]:
+    def _ask(self, assessment: Assessment, who: Who, country: str | None = None) -> list[Reply]:
         progress = self._progress(assessment)
         question = self._definition.question(progress.current)
         position = self._definition.position(question.id) + 1
@@ -486,6 +496,10 @@ class AssessmentFlow:
             (option.text, self._payload(assessment.id, question.id, option.id))
             for option in question.options
         ]
+        # Town and country names come in the person's language already: never translated.
+        places = (
+            self._place_buttons(assessment.id, who, country) if question.id == TOWN_QUESTION else []
+        )
         if question.type in ("text", "number"):
             text = f"{text}\n{self._t(who, TYPE_ANSWER)}"
         buttons += [
@@ -493,7 +507,39 @@ class AssessmentFlow:
             (BACK, self._payload(assessment.id, question.id, "~back")),
             (STOP, self._payload(assessment.id, question.id, "~stop")),
         ]
-        return [self._reply(who, text, buttons)]
+        reply = self._reply(who, text, buttons)
+        if places:
+            reply = Reply(reply.text, (*places, *reply.buttons), rtl=reply.rtl)
+        return [reply]
+
+    def _town(self, who: Who, key: str) -> Town | None:
+        return next((t for t in self._centres.towns(who.centre) if town_id(t) == key), None)
+
+    def _place_buttons(
+        self, assessment_id: int, who: Who, country: str | None
+    ) -> list[tuple[str, str]]:
+        """The towns of the person's centre (or of ``country``), else the countries first."""
+        countries = self._centres.countries()
+        if who.centre is None and country is None and len(countries) > 1:
+            return [
+                (
+                    country_name(c, who.language),
+                    self._payload(assessment_id, TOWN_QUESTION, f"{COUNTRY_VALUE}{c}"),
+                )
+                for c in countries
+            ]
+        towns = [
+            town
+            for town in self._centres.towns(who.centre)
+            if country is None or self._centres.get(town.centre).country == country
+        ]
+        return [
+            (
+                town.name_in(who.language),
+                self._payload(assessment_id, TOWN_QUESTION, f"{TOWN_VALUE}{town_id(town)}"),
+            )
+            for town in towns[:MAX_TOWNS]
+        ]
 
     # Small helpers ------------------------------------------------------------------------
 
@@ -514,5 +560,28 @@ class AssessmentFlow:
         return translate(who.language, message, values or None)
 
     def _reply(self, who: Who, text: str, buttons: list[tuple[str, str]] = ()) -> Reply:
-        translated = tuple((self._t(who, title), payload) for title, payload in buttons)
+        # Country buttons come named in the person's language already.
+        translated = tuple(
+            (title if payload.startswith(CENTRE_CALLBACK_PREFIX) else self._t(who, title), payload)
+            for title, payload in buttons
+        )
         return Reply(text, translated, rtl=is_rtl(who.language))
+
+
+def services_near(
+    session: Session, centres: CentreDirectory, who: Who, topics: list[str], town: str | None
+) -> list[str]:
+    """Directory services for the suggested topics, in the person's town if it is known
+    ("الرباط", "rbat" and "Rabat" are one town; a typed name the centres file lacks is
+    matched as a service's region), as cards in the person's language."""
+    known = find_town(town, centres.towns(who.centre)) if town else None
+    found: list[str] = []
+    for topic in topics:
+        services = []
+        if known is not None:
+            services = directory.find_services(session, topic, who.centre, town=known)
+        elif town:
+            services = directory.find_services(session, topic, who.centre, town)
+        services = services or directory.find_services(session, topic, who.centre)
+        found += [directory.format_service(s, who.language) for s in services]
+    return found[:MAX_SERVICES]

@@ -13,6 +13,7 @@ from typing import Any
 from bot.centres import CENTRE_CODE, CentreDirectory
 from bot.constants import (
     ASSESSMENT_CALLBACK_PREFIX,
+    CENTRE_CALLBACK_PREFIX,
     COMMAND_INTENTS,
     CRISIS_CALLBACK_PREFIX,
     CUSTOM_CRISIS,
@@ -38,6 +39,7 @@ from bot.constants import (
 )
 from bot.gateway import messages, metrics
 from bot.gateway.assessment import PAUSED, REASK, AssessmentFlow, Who
+from bot.gateway.attachments import AttachmentFlow, SentFile
 from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow
 from bot.gateway.nearby import NearbyServices
@@ -90,6 +92,7 @@ class Conversation:
         nearby: NearbyServices,
         crisis: CrisisHelp,
         default_language: str = "fr",
+        attachments: AttachmentFlow | None = None,
     ) -> None:
         self._rasa = rasa
         self._people = people
@@ -100,6 +103,8 @@ class Conversation:
         self._nearby = nearby
         self._crisis = crisis
         self._default_language = default_language
+        # Without it (the terminal chat sends no files), files get the kind notice.
+        self._attachments = attachments
 
     async def _profile(self, turn: Turn, centre: str | None = None) -> Profile:
         if turn.profile is None:
@@ -128,6 +133,28 @@ class Conversation:
                 return helped
         language = await self.language_of(turn)
         return [Reply(translate(language, message), rtl=is_rtl(language))]
+
+    async def attachment(
+        self, turn: Turn, sent: SentFile, caption: str | None, notice: str, final: bool = False
+    ) -> list[Reply]:
+        """A photo, voice note, audio, document or video. During an open case it goes to the
+        thread with its caption; otherwise the kind ``notice`` (files are not read).
+
+        A crisis in the caption gets help first, as for any message; the file then does not
+        hold that help up: if Telegram cannot give it at once, it is recorded as not retrieved
+        instead of being waited for (``final``, also set on the update's last attempt).
+        """
+        caption = (caption or "").strip()
+        helped = await self._crisis_check(turn, caption) if caption else None
+        passed = None
+        if self._attachments is not None:
+            who = await self._who(turn)
+            passed = await self._attachments.receive(
+                who, sent, caption, final or helped is not None
+            )
+        if passed is None:
+            return helped if helped is not None else await self.notice(turn, notice)
+        return [*(helped or []), *passed]
 
     async def text(self, turn: Turn, text: str) -> list[Reply]:
         """A typed message (commands included)."""
@@ -174,21 +201,41 @@ class Conversation:
         if payload.startswith(RATING_CALLBACK_PREFIX):
             return await self._handover.rate(await self._who(turn), payload)
         if payload.startswith(SERVICES_CALLBACK_PREFIX):
+            country = self._nearby.country_of(payload)
+            if country is not None:
+                await self._settle_in(turn, country)
             return await self._nearby.button(await self._who(turn), payload)
         if payload.startswith(WITHDRAW_CALLBACK_PREFIX):
             return await self._handover.withdraw(await self._who(turn), payload)
+        if payload.startswith(CENTRE_CALLBACK_PREFIX):
+            return await self.centre_of_country(turn, payload.removeprefix(CENTRE_CALLBACK_PREFIX))
         if payload.startswith(CRISIS_CALLBACK_PREFIX):
-            profile = await self._profile(turn)
-            centre = self._crisis.only_centre(payload)
-            if centre and not profile.centre:
-                # Their country's only centre is theirs: its queue, contacts and numbers.
-                await self._people.update(turn.pseudonym, centre=centre)
-                turn.profile = Profile(profile.pseudonym, profile.language, centre)
-            return await self._crisis.button(payload, profile.language)
+            await self._settle_in(
+                turn, payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")[2]
+            )
+            return await self._crisis.button(payload, await self.language_of(turn))
         if payload.startswith("/"):
             return await self._ask_rasa(turn, payload)
         logger.warning("ignored unknown button payload")
         return await self._ask_rasa(turn, MENU_PAYLOAD)
+
+    async def centre_of_country(self, turn: Turn, country: str) -> list[Reply]:
+        """The contacts of the centre of the country a person without a centre chose."""
+        await self._settle_in(turn, country)
+        language = await self.language_of(turn)
+        contacts = self._centres.country_contacts(country, language)
+        if not contacts:
+            return await self._ask_rasa(turn, MENU_PAYLOAD)
+        return [Reply(contacts, rtl=is_rtl(language))]
+
+    async def _settle_in(self, turn: Turn, country: str) -> None:
+        """A person without a centre chose ``country``: its only centre, if so, is theirs (its
+        queue, contacts and numbers); with several, they stay without one."""
+        profile = await self._profile(turn)
+        centre = self._centres.only_centre(country)
+        if centre and not profile.centre:
+            await self._people.update(turn.pseudonym, centre=centre)
+            turn.profile = Profile(profile.pseudonym, profile.language, centre)
 
     async def switch_language(self, turn: Turn, language: str) -> list[Reply]:
         profile = await self._profile(turn)

@@ -55,12 +55,6 @@ class CrisisHelp:
         kinds = (kind,) if kind in BY_ID else ()
         return await self.replies(kinds, language, centre.code if centre else None)
 
-    def only_centre(self, payload: str) -> str | None:
-        """The centre of the country a crisis button names, when it has just one."""
-        country = payload.removeprefix(CRISIS_CALLBACK_PREFIX).partition(":")[2]
-        codes = [centre.code for centre in self._centres if centre.country == country]
-        return codes[0] if len(codes) == 1 else None
-
     def render(
         self,
         kinds: tuple[str, ...],

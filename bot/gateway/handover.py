@@ -281,7 +281,9 @@ class HandoverFlow:
             if not self._consent(session, who, CONTACT, value == "yes"):
                 session.delete(case)
                 contacts = self._centres.contacts(who.centre, who.language)
-                return [self._reply(who, NO_CONSENT, centre_contacts=contacts)]
+                text = translate(who.language, NO_CONSENT, {"centre_contacts": contacts})
+                countries = self._centres.country_buttons(who.centre, who.language)
+                return [Reply(text, tuple(countries), rtl=is_rtl(who.language))]
             case.step = "follow_up"
         elif step == "follow_up":
             self._consent(session, who, FOLLOW_UP, value == "yes")

@@ -4,7 +4,8 @@ Turn replies arrive with their update (``bot.gateway.inbox``); caseworkers' repl
 requests from the console (``bot.storage.cases.send_later``). Rows are leased like the inbox's,
 one chat at a time and in order, so that replicas never send the same row: its id is its
 idempotency key, and it is deleted once Telegram has it. Rows that cannot be delivered move to
-the dead letters, which admins see in the console.
+the dead letters, which admins see in the console. A caseworker's message keeps its case
+thread's entry current: queued, sent, or failed with the dead letter's reason.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.gateway.replies import Reply
 from bot.i18n import is_rtl
+from bot.storage import cases
 from bot.storage.db import engine_of
 from bot.storage.keys import unseal
-from bot.storage.models import DeadLetter, OutboxMessage, Person
+from bot.storage.models import CaseMessage, DeadLetter, OutboxMessage, Person
 
 LEASE = timedelta(seconds=60)
 # Rows leased at once for one chat: a turn's replies go out together.
@@ -71,6 +73,21 @@ _LEASE = (
 )
 _SENT = delete(OutboxMessage).where(
     OutboxMessage.id == bindparam("row_id"), OutboxMessage.lease_owner == bindparam("owner")
+)
+# A caseworker's message is sent once its last part is: the thread's entry says so.
+_LINKED = select(OutboxMessage.case_message_id).where(
+    OutboxMessage.id.in_(bindparam("row_ids", expanding=True)),
+    OutboxMessage.lease_owner == bindparam("owner"),
+    OutboxMessage.case_message_id.is_not(None),
+)
+_DELIVERED = (
+    update(CaseMessage)
+    .where(
+        CaseMessage.id.in_(bindparam("entries", expanding=True)),
+        CaseMessage.delivery == cases.DELIVERY_QUEUED,
+        ~exists().where(OutboxMessage.case_message_id == CaseMessage.id),
+    )
+    .values(delivery=cases.DELIVERY_SENT)
 )
 
 
@@ -147,9 +164,17 @@ class Outbox:
         )
 
     def sent(self, *message_ids: int) -> None:
-        """Telegram has the messages: their rows go (nothing is kept that is not needed)."""
+        """Telegram has the messages: their rows go (nothing is kept that is not needed), and
+        a caseworker's message whose parts are all sent is marked sent in its case's thread."""
         with self._engine.begin() as connection:
+            entries = (
+                connection.execute(_LINKED, {"row_ids": list(message_ids), "owner": self.owner})
+                .scalars()
+                .all()
+            )
             connection.execute(_SENT, [{"row_id": i, "owner": self.owner} for i in message_ids])
+            if entries:
+                connection.execute(_DELIVERED, {"entries": sorted(set(entries))})
 
     def release(self, message_ids: list[int], pause: float = 0.0, attempt: bool = False) -> None:
         """Give messages back, to be tried again after ``pause`` seconds."""
@@ -190,6 +215,14 @@ class Outbox:
             dead.attempts += tried
             session.add(dead)
             session.delete(message)
+        # The caseworker sees on the case page, and counted in the queue, what did not arrive.
+        entries = {m.case_message_id for m in messages if m.case_message_id is not None}
+        if entries:
+            session.execute(
+                update(CaseMessage)
+                .where(CaseMessage.id.in_(entries))
+                .values(delivery=cases.DELIVERY_FAILED, delivery_reason=reason)
+            )
         return len(messages)
 
     def release_own(self) -> int:
@@ -218,4 +251,10 @@ def requeue(session: Session, dead_letter_id: int) -> bool:
         return False
     session.add(OutboxMessage(**{**letter.contents(), "attempts": 0}))
     session.delete(letter)
+    if letter.case_message_id is not None:
+        session.execute(
+            update(CaseMessage)
+            .where(CaseMessage.id == letter.case_message_id)
+            .values(delivery=cases.DELIVERY_QUEUED, delivery_reason=None)
+        )
     return True

@@ -39,6 +39,7 @@ from bot.crisis.detector import CrisisDetector
 from bot.gateway import metrics
 from bot.gateway.alerts import CaseworkerAlerts
 from bot.gateway.assessment import AssessmentFlow
+from bot.gateway.attachments import AttachmentFlow
 from bot.gateway.conversation import Conversation
 from bot.gateway.crisis import CrisisHelp
 from bot.gateway.handover import HandoverFlow, alert_unclaimed, requeue_idle, unclaimed_limits
@@ -122,9 +123,10 @@ def build_core(settings: Settings) -> Core:
         centres,
         assessment,
         handover,
-        NearbyServices(sessions),
+        NearbyServices(sessions, centres),
         crisis,
         settings.default_locale,
+        AttachmentFlow(sessions, box, settings.attachment_max_bytes),
     )
     limits = Limits(
         bot_rate=settings.send_rate,

@@ -33,11 +33,13 @@ from telegram.ext import (
 
 from bot.constants import LANGUAGES
 from bot.gateway import messages
+from bot.gateway.attachments import FileUnavailable
 from bot.gateway.bot_api_transport import AiohttpRequest, call
 from bot.gateway.conversation import DELETE_MESSAGES_PAYLOAD, Conversation, Turn
 from bot.gateway.inbox import Outgoing
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply, checked, merged
+from bot.gateway.telegram_files import sent_file
 from bot.i18n import resolve_language, translate
 from bot.settings import Settings
 from bot.storage.keys import pseudonym
@@ -45,7 +47,10 @@ from bot.storage.keys import pseudonym
 logger = logging.getLogger(__name__)
 
 # Failures that pass: the update stays in the inbox and is handled again.
-RETRIABLE = (SQLAlchemyError, RasaUnavailable)
+RETRIABLE = (SQLAlchemyError, RasaUnavailable, FileUnavailable)
+# A file Telegram cannot give is tried for about a minute (bot.gateway.inbox.pause_after); the
+# chat's later messages wait behind it meanwhile, so after that it is recorded as not retrieved.
+DOWNLOAD_ATTEMPTS = 8
 # How many message ids back the "delete our messages" offer reaches; older ones are past 48 h.
 DELETE_SPAN = 1000
 # Short titles share a row; longer ones get a row each so that nothing is cut off on a phone.
@@ -118,6 +123,8 @@ class Handled:
 
     replies: list[Outgoing] = field(default_factory=list)
     error: BaseException | None = None
+    # How many times the inbox has given this update to a worker, this one included.
+    attempt: int = 1
 
     @property
     def retriable(self) -> bool:
@@ -128,20 +135,28 @@ class TelegramFront:
     """Handlers bound to one conversation core and one key set."""
 
     def __init__(
-        self, conversation: Conversation, keys: list[bytes], caseworker_chat_id: int | None = None
+        self,
+        conversation: Conversation,
+        keys: list[bytes],
+        caseworker_chat_id: int | None = None,
+        attachment_max_bytes: int = 10 * 1024 * 1024,
     ) -> None:
         self.conversation = conversation
         self._keys = keys
+        self._attachment_max_bytes = attachment_max_bytes
         # The caseworkers' alert group: the one group the bot stays in (it reads nothing there).
         self._caseworker_chat_id = caseworker_chat_id
         self._handling: dict[int, Handled] = {}
 
-    async def handle(self, application: Application, data: dict[str, Any]) -> Handled:
-        """Run one stored update through the handlers and collect what it produced; an update
-        PTB cannot read, or a forged one (``check_ids``), raises."""
+    async def handle(
+        self, application: Application, data: dict[str, Any], attempt: int = 1
+    ) -> Handled:
+        """Run one stored update (given to a worker for the ``attempt``-th time) through the
+        handlers and collect what it produced; an update PTB cannot read, or a forged one
+        (``check_ids``), raises."""
         update = Update.de_json(data, application.bot)
         check_ids(update)
-        handled = self._handling[update.update_id] = Handled()
+        handled = self._handling[update.update_id] = Handled(attempt=attempt)
         try:
             await application.process_update(update)
         finally:
@@ -221,6 +236,21 @@ class TelegramFront:
         replies = await self.conversation.notice(self.turn(update), message, words)
         self.deliver(update, replies)
 
+    async def on_attachment(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
+    ) -> None:
+        """A file: into an open case's thread, else the kind ``message``."""
+        sent = update.effective_message
+        file = sent_file(context.bot, sent, self._attachment_max_bytes)
+        if file is None:
+            await self.on_notice(update, context, message)
+            return
+        final = self._handling[update.update_id].attempt >= DOWNLOAD_ATTEMPTS
+        replies = await self.conversation.attachment(
+            self.turn(update), file, sent.caption, message, final
+        )
+        self.deliver(update, replies)
+
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Say why, then leave: in a group, others would read what a person discloses. The
         caseworkers' alert group excepted: there the bot says nothing and stays.
@@ -278,6 +308,13 @@ def _notice(front: TelegramFront, message: str):
     return handler
 
 
+def _attachment(front: TelegramFront, message: str):
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await front.on_attachment(update, context, message)
+
+    return handler
+
+
 def build_application(
     settings: Settings, conversation: Conversation, keys: list[bytes]
 ) -> tuple[Application, TelegramFront]:
@@ -296,7 +333,9 @@ def build_application(
         .updater(None)
         .build()
     )
-    front = TelegramFront(conversation, keys, settings.caseworker_chat_id)
+    front = TelegramFront(
+        conversation, keys, settings.caseworker_chat_id, settings.attachment_max_bytes
+    )
     private = filters.ChatType.PRIVATE
 
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
@@ -311,10 +350,17 @@ def build_application(
         MessageHandler(filters.FORWARDED & private, _notice(front, messages.FORWARDED))
     )
     application.add_handler(MessageHandler(filters.TEXT & private, front.on_text))
+    # Files go to an open case's thread; outside one, the kind answer for what they are.
     application.add_handler(
         MessageHandler(
             (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE) & private,
-            _notice(front, messages.VOICE),
+            _attachment(front, messages.VOICE),
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            (filters.PHOTO | filters.Document.ALL | filters.VIDEO) & private,
+            _attachment(front, messages.NON_TEXT),
         )
     )
     application.add_handler(

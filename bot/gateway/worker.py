@@ -134,7 +134,7 @@ class Worker:
     async def _handle(self, item: Claimed) -> None:
         try:
             try:
-                handled = await self._front.handle(self._application, item.data)
+                handled = await self._front.handle(self._application, item.data, item.attempts)
             except Exception as error:  # noqa: BLE001 - an update PTB cannot even read, or forged
                 logger.warning("unreadable update dropped: %s", type(error).__name__)
                 metrics.TURNS.labels("unreadable").inc()

@@ -11,27 +11,17 @@ import functools
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from bot.constants import LANGUAGES
+from bot.languages import languages
 
-_LINGUA = {
-    "fr": Language.FRENCH,
-    "en": Language.ENGLISH,
-    "ar": Language.ARABIC,
-    "es": Language.SPANISH,
-}
+# Each registered language's lingua name (data/languages.yml, ``detector``).
+_LINGUA = {lang.code: getattr(Language, lang.detector) for lang in languages()}
 MIN_WORDS = 4
 MIN_CONFIDENCE = 0.9
 # Lingua knows no Arabizi or Darija in Latin letters and calls them Spanish or English with high
-# confidence. A Latin-script guess therefore also needs two of the language's common words.
-_COMMON_WORDS = {
-    "fr": "je tu il elle nous vous le la les un une des de du et est pas pour avec que qui dans "
-    "mon ma mes sur suis ai aide besoin bonjour",
-    "en": "i you he she we the a an of and is are not for with that to in my me on am have can "
-    "how what help need please hello",
-    "es": "yo tu el ella nosotros la los las un una de del y es no para con que en mi me estoy "
-    "tengo quiero como ayuda necesito hola por",
-}
+# confidence. A Latin-script guess therefore also needs two of the language's common words
+# (``detector_words`` of the registry).
 COMMON_WORDS: dict[str, frozenset[str]] = {
-    code: frozenset(words.split(" ")) for code, words in _COMMON_WORDS.items()
+    lang.code: lang.detector_words for lang in languages() if lang.detector_words
 }
 
 

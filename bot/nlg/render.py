@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot import topics
 from bot.centres import CentreDirectory
 from bot.constants import (
     ASSESSMENT_PAYLOAD,
@@ -18,11 +19,11 @@ from bot.constants import (
     intent_payload,
 )
 from bot.i18n import N_, placeholders, resolve_language, translate
-from bot.nlg.templates import ButtonTemplate, ResponseTemplate, topic_titles
+from bot.nlg.templates import ButtonTemplate, ResponseTemplate, action_titles
 
 INFO_PREFIX = "utter_info_"
 # Practical answers that need no reminder that assistance depends on the programme.
-NO_DISCLAIMER = frozenset({"utter_info_contact_centre", "utter_info_privacy"})
+NO_DISCLAIMER = frozenset(t.answer for t in topics.topics() if not t.disclaimer)
 # The answers say themselves that help depends on the programme and the centre: this line
 # adds only what none of them says, so that nothing is read twice.
 DISCLAIMER = N_(
@@ -64,7 +65,7 @@ class Renderer:
     def __init__(self, templates: Mapping[str, ResponseTemplate], centres: CentreDirectory):
         self._templates = dict(templates)
         self._centres = centres
-        self._topic_titles = topic_titles(self._templates)
+        self._topic_titles = {**action_titles(self._templates), **topics.titles()}
 
     @property
     def response_names(self) -> frozenset[str]:
@@ -72,7 +73,8 @@ class Renderer:
 
     @property
     def topic_titles(self) -> dict[str, str]:
-        """Intent -> untranslated short title (a msgid), as the menus name the topics."""
+        """Intent -> untranslated short title (a msgid): the topic registry's, and the menu's
+        for the actions a fallback may offer (emergency, caseworker)."""
         return dict(self._topic_titles)
 
     def render(
@@ -96,6 +98,12 @@ class Renderer:
         template = self._templates[response]
         text = translate(language, template.text, self._values(template.text, language, centre))
         buttons = list(template.buttons)
+        if "centre_contacts" in placeholders(template.text):
+            # A person whose centre is unknown chooses their country first.
+            buttons += [
+                ButtonTemplate(title, payload)
+                for title, payload in self._centres.country_buttons(centre, language)
+            ]
         if response.startswith(INFO_PREFIX):
             if response not in NO_DISCLAIMER:
                 text = f"{text}\n\n{translate(language, DISCLAIMER)}"
@@ -125,5 +133,7 @@ class Renderer:
             values["language_name"] = LANGUAGE_NATIVE_NAMES[language]
         if "centre_name" in needed:
             known = self._centres.get(centre)
-            values["centre_name"] = known.name if known else translate(language, UNKNOWN_CENTRE)
+            values["centre_name"] = (
+                known.name_in(language) if known else translate(language, UNKNOWN_CENTRE)
+            )
         return values

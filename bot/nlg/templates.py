@@ -7,13 +7,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.constants import LANGUAGE_CALLBACK_PREFIX
+from bot.constants import CENTRE_CALLBACK_PREFIX, INFO_INTENTS, LANGUAGE_CALLBACK_PREFIX
 from bot.settings import PROJECT_ROOT, ConfigError
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+MENU_RESPONSE = "utter_menu"
 ACTION_RESPONSES_FILE = Path(__file__).with_name("action_responses.yml")
-# Responses whose buttons name the topics; the fallback borrows their titles for suggestions.
-TOPIC_RESPONSES = ("utter_menu", "utter_more_topics")
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,9 @@ class ButtonTemplate:
 
     @property
     def translatable(self) -> bool:
-        """Language buttons name each language in itself and are never translated."""
-        return not self.payload.startswith(LANGUAGE_CALLBACK_PREFIX)
+        """Language buttons name each language in itself, and country buttons come named in
+        the reader's language: neither is translated."""
+        return not self.payload.startswith((LANGUAGE_CALLBACK_PREFIX, CENTRE_CALLBACK_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,12 @@ def load_templates(
     return templates
 
 
-def topic_titles(templates: dict[str, ResponseTemplate]) -> dict[str, str]:
-    """Intent name -> short button title, taken from the menu responses."""
+def action_titles(templates: dict[str, ResponseTemplate]) -> dict[str, str]:
+    """Intent -> title of the menu's buttons that are not topics ("Urgence", "Parler à un
+    référent"): a fallback may offer them too. Topics' titles come from their registry."""
     titles: dict[str, str] = {}
-    for name in TOPIC_RESPONSES:
-        for button in templates[name].buttons:
-            intent = button.payload.lstrip("/")
-            if intent.isidentifier():
-                titles.setdefault(intent, button.title)
+    for button in templates[MENU_RESPONSE].buttons:
+        intent = button.payload.removeprefix("/")
+        if intent.isidentifier() and intent not in INFO_INTENTS:
+            titles[intent] = button.title
     return titles

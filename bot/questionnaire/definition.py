@@ -35,6 +35,8 @@ class Option:
     red_flag: str | None = None
     # DONT_KNOW or A_LITTLE: the option typed "don't know" or "a little" chooses, in any words.
     means: str | None = None
+    # Topics this answer calls for, offered first after the assessment ("no work" -> info_jobs).
+    suggests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,12 @@ class _Reader:
         means = raw.get("means")
         if means is not None and means not in MEANINGS:
             raise self.fail(f"{where}.means", f"must be one of {', '.join(MEANINGS)}")
-        return Option(option_id, str(text), self.score(where, raw.get("score")), flag, means)
+        suggests = tuple(raw.get("suggests") or ())
+        unknown = [topic for topic in suggests if topic not in INFO_INTENTS]
+        if unknown:
+            raise self.fail(f"{where}.suggests", f"unknown topics {unknown}")
+        score = self.score(where, raw.get("score"))
+        return Option(option_id, str(text), score, flag, means, suggests)
 
     def question(self, index: int, raw: Any, dimensions: dict, flags: dict) -> Question:
         where = f"questions[{index}]"

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import MultiFernet
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.i18n.bidi import directed
 from bot.storage.keys import seal, unseal
-from bot.storage.models import AuditEntry, Case, CaseMessage, DeadLetter, OutboxMessage
+from bot.storage.models import (
+    AuditEntry,
+    Case,
+    CaseAttachment,
+    CaseMessage,
+    DeadLetter,
+    OutboxMessage,
+)
 from bot.telegram_limits import check_message, split_text
 
 DRAFT, QUEUED, CLAIMED, CLOSED = "draft", "queued", "claimed", "closed"
@@ -36,19 +44,29 @@ FROM_PERSON, FROM_CASEWORKER, NOTE, SYSTEM = "person", "caseworker", "note", "sy
 # code and parameters, never words: the console puts them into its reader's language.
 CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT = "claimed", "transferred", "to_centre"
 REQUEUED_EVENT, CANCELLED_EVENT, CLOSED_EVENT = "requeued", "cancelled", "closed"
-CRISIS_EVENT = "crisis"
+CRISIS_EVENT, REASSIGNED_EVENT = "crisis", "reassigned"
 EVENTS = (
     CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT, REQUEUED_EVENT, CANCELLED_EVENT,
-    CLOSED_EVENT, CRISIS_EVENT,
+    CLOSED_EVENT, CRISIS_EVENT, REASSIGNED_EVENT,
 )  # fmt: skip
+# The events after which someone else holds the case than the one who claimed it.
+HANDOVER_EVENTS = (TRANSFERRED_EVENT, REASSIGNED_EVENT)
+
+
+# Where a caseworker's message to the person is: in the outbox, accepted by Telegram, or given
+# up on (its reason is the dead letter's, bot.gateway.outbox).
+DELIVERY_QUEUED, DELIVERY_SENT, DELIVERY_FAILED = "queued", "sent", "failed"
 
 
 @dataclass(frozen=True)
 class ThreadEntry:
+    id: int
     kind: str
     text: str
     at: datetime
     caseworker_id: int | None
+    delivery: str | None = None
+    delivery_reason: str | None = None
 
 
 def open_case(session: Session, pseudonym: str) -> Case | None:
@@ -216,16 +234,16 @@ def close(
 def add_message(
     session: Session, box: MultiFernet, case: Case, kind: str, text: str, now: datetime,
     caseworker_id: int | None = None, update_id: int | None = None,
-) -> None:  # fmt: skip
-    session.add(
-        CaseMessage(
-            case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
-            created_at=now, update_id=update_id,
-        )
+) -> CaseMessage:  # fmt: skip
+    message = CaseMessage(
+        case_id=case.id, kind=kind, caseworker_id=caseworker_id, body=seal(box, text),
+        created_at=now, update_id=update_id,
     )  # fmt: skip
+    session.add(message)
     case.last_activity_at = now
     if kind == FROM_CASEWORKER and case.first_reply_at is None:
         case.first_reply_at = now
+    return message
 
 
 def add_event(
@@ -263,11 +281,50 @@ def has_message_from(session: Session, case: Case, update_id: int) -> bool:
     )
 
 
-def thread(session: Session, box: MultiFernet, case_id: int) -> list[ThreadEntry]:
+def thread(
+    session: Session, box: MultiFernet, case_id: int, after: int = 0,
+    delivered: Iterable[int] = (),
+) -> list[ThreadEntry]:  # fmt: skip
+    """The case's thread in order; ``after`` an entry's id: only what came after it, and of the
+    entries ``delivered`` lists, those no longer queued (a page shows them as queued)."""
+    newer = CaseMessage.id > after
+    watched = list(delivered)
+    changed = CaseMessage.id.in_(watched) & (CaseMessage.delivery != DELIVERY_QUEUED)
     rows = session.execute(
-        select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case_id, or_(newer, changed) if watched else newer)
+        .order_by(CaseMessage.id)
     ).scalars()
-    return [ThreadEntry(m.kind, unseal(box, m.body), m.created_at, m.caseworker_id) for m in rows]
+    return [
+        ThreadEntry(
+            m.id,
+            m.kind,
+            unseal(box, m.body),
+            m.created_at,
+            m.caseworker_id,
+            m.delivery,
+            m.delivery_reason,
+        )  # fmt: skip
+        for m in rows
+    ]
+
+
+def failed_deliveries(session: Session, case_ids: list[int]) -> dict[int, int]:
+    """How many of each case's messages to the person could not be delivered."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(CaseMessage.case_id, func.count(CaseMessage.id))
+        .where(CaseMessage.case_id.in_(case_ids), CaseMessage.delivery == DELIVERY_FAILED)
+        .group_by(CaseMessage.case_id)
+    ).all()
+    return {case_id: count for case_id, count in rows}
+
+
+def delete_thread(session: Session, case_id: int) -> None:
+    """The case's messages and the files that came with them (``bot.storage.attachments``)."""
+    session.execute(delete(CaseAttachment).where(CaseAttachment.case_id == case_id))
+    session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id))
 
 
 def audit(
@@ -285,20 +342,26 @@ def audit(
 def send_later(
     session: Session, box: MultiFernet, pseudonym: str, text: str,
     buttons: list[tuple[str, str]] | None = None, rtl: bool = False,
+    message: CaseMessage | None = None,
 ) -> None:  # fmt: skip
     """Queue a message for the person; the gateway's sender delivers it. A text too long for one
     message goes as several, in order, the buttons under the last; ``UnsendableMessage`` when
     Telegram would refuse it (a button's data too long). In a right-to-left language numbers,
-    commands and Latin names are isolated, as in the gateway's replies."""
+    commands and Latin names are isolated, as in the gateway's replies. ``message``: the
+    thread's entry it is, whose delivery state the sender then keeps."""
     *first, last = split_text(directed(text, rtl))
     parts = [(part, None) for part in first] + [(last, buttons or None)]
     for part, part_buttons in parts:
         check_message(part, part_buttons or ())
+    if message is not None:
+        session.flush([message])
+        message.delivery = DELIVERY_QUEUED
     for part, part_buttons in parts:
         session.add(
             OutboxMessage(
                 pseudonym=pseudonym, body=seal(box, part),
                 buttons=seal(box, part_buttons) if part_buttons else None, attempts=0,
+                case_message_id=message.id if message is not None else None,
             )
         )  # fmt: skip
 
@@ -306,7 +369,7 @@ def send_later(
 def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
     """On /forget: open cases close as erased; every case loses its link, packet and thread.
 
-    The case row stays (without content) so that the caseworker sees what happened.
+    The case row stays (without content or files) so that the caseworker sees what happened.
     """
     for case in session.execute(select(Case).where(Case.pseudonym == pseudonym)).scalars():
         if case.status != CLOSED:
@@ -316,6 +379,6 @@ def erase_cases(session: Session, pseudonym: str, now: datetime) -> None:
         case.pseudonym = None
         case.packet = b""
         case.outcome_detail = None
-        session.execute(delete(CaseMessage).where(CaseMessage.case_id == case.id))
+        delete_thread(session, case.id)
     session.execute(delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym))
     session.execute(delete(DeadLetter).where(DeadLetter.pseudonym == pseudonym))

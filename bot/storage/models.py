@@ -105,6 +105,8 @@ class Caseworker(Base):
     totp_last_step = Column(Integer, nullable=True)
     role = Column(String(16), nullable=False)
     centre_code = Column(String(64), nullable=True)
+    # How the person sees who writes to them ("Amina"); never the username. None: the role only.
+    display_name = Column(String(40), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime, nullable=True)
@@ -184,6 +186,36 @@ class CaseMessage(Base):
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
     # The person's Telegram update it came from: handled again after a crash, it is not re-added.
     update_id = Column(BigInteger, nullable=True)
+    # A caseworker's message to the person: queued, sent (Telegram has it) or failed, with the
+    # dead letter's reason (``bot.gateway.outbox``); the sender keeps it current.
+    delivery = Column(String(16), nullable=True)
+    delivery_reason = Column(String(32), nullable=True)
+
+
+class CaseAttachment(Base):
+    """A file the person sent into a case's thread (``bot.storage.attachments``), linked to the
+    thread message that holds its caption. Content and original name are encrypted; the type
+    and size stay clear, to serve it and to say what it is without decrypting it.
+
+    A file that was not kept (too large, or Telegram would not give it) has a row without
+    content, so that the thread says a file came and why it is missing.
+    """
+
+    __tablename__ = "case_attachments"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    case_id = Column(Integer, nullable=False, index=True)
+    message_id = Column(Integer, nullable=False, index=True)
+    # photo, voice, audio, document, video.
+    kind = Column(String(16), nullable=False)
+    # kept, too_large, unavailable.
+    status = Column(String(16), nullable=False)
+    # As Telegram says it (the sender's app chose it for a document): never trusted to serve.
+    mime_type = Column(String(128), nullable=False)
+    size = Column(Integer, nullable=True)
+    file_name = Column(LargeBinary, nullable=True)
+    content = Column(LargeBinary, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
 
 class AuditEntry(Base):
@@ -213,10 +245,15 @@ class QueuedMessage:
     rtl = Column(Boolean, nullable=True)
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    # The case thread's entry this is (a part of), whose delivery state follows it.
+    case_message_id = Column(Integer, nullable=True, index=True)
 
     def contents(self) -> dict:
         """The message itself, to move it between the outbox and the dead letters."""
-        names = ("pseudonym", "chat_ref", "body", "buttons", "rtl", "attempts", "created_at")
+        names = (
+            "pseudonym", "chat_ref", "body", "buttons", "rtl", "attempts", "created_at",
+            "case_message_id",
+        )  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
 
@@ -279,7 +316,10 @@ class Service(Base):
     opening_hours = Column(String, nullable=False)
     # ISO 639-1 codes, comma-separated: "fr,wo".
     languages = Column(String(100), nullable=False)
-    # French; eligibility_translations is a JSON object {"en": ..., "ar": ..., "es": ...}.
+    # French; eligibility_translations is a JSON object {"en": ..., "ar": ..., "es": ...}, and
+    # so are the name's and the address's (French is name and address).
     eligibility = Column(String, nullable=False)
     eligibility_translations = Column(String, nullable=False, default="{}")
+    name_translations = Column(String, nullable=False, default="{}", server_default="{}")
+    address_translations = Column(String, nullable=False, default="{}", server_default="{}")
     updated_at = Column(DateTime, nullable=False, default=datetime.utcnow, onupdate=datetime.utcnow)

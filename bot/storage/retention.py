@@ -2,7 +2,8 @@
 
 - People who did not consent to keeping their answers are erased after ``inactive_days``
   without a message (unless a case of theirs is still open).
-- Closed cases are deleted after ``closed_case_days``; the audit log keeps only ids.
+- Closed cases are deleted after ``closed_case_days``, their thread and files with them; the
+  audit log keeps only ids.
 - Handled Telegram update ids (kept to ignore repeats) and dead letters go after
   ``delivered_days``; sent messages are deleted as soon as Telegram has them.
 - Audit log entries (logins, case views, account changes) go after ``audit_days``: kept for
@@ -27,6 +28,7 @@ from bot.storage.models import (
     Assessment,
     AuditEntry,
     Case,
+    CaseAttachment,
     CaseMessage,
     Consent,
     DeadLetter,
@@ -38,6 +40,7 @@ from bot.storage.models import (
 # Every table a purge deletes from (erasing a person included), vacuumed after it on PostgreSQL.
 PURGED_TABLES = (
     *(model.__tablename__ for model in (Person, Assessment, Consent, Case, CaseMessage)),
+    CaseAttachment.__tablename__,
     *(model.__tablename__ for model in (OutboxMessage, DeadLetter, InboxUpdate, AuditEntry)),
     repository.RASA_EVENTS.name,
 )
@@ -102,7 +105,7 @@ def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str,
         )
     ).scalars()
     for case_id in list(old_cases):
-        session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id))
+        cases.delete_thread(session, case_id)
         session.execute(delete(Case).where(Case.id == case_id))
         counts["closed_cases"] += 1
     delivered_before = now - timedelta(days=policy.delivered_days)

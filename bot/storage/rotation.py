@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.storage.models import (
     Assessment,
     Case,
+    CaseAttachment,
     CaseMessage,
     Caseworker,
     DeadLetter,
@@ -33,6 +34,7 @@ ENCRYPTED_COLUMNS = (
     (Assessment.__table__, "id", ("progress", "result")),
     (Case.__table__, "id", ("packet", "outcome_detail")),
     (CaseMessage.__table__, "id", ("body",)),
+    (CaseAttachment.__table__, "id", ("file_name", "content")),
     (Caseworker.__table__, "id", ("totp_secret",)),
     (OutboxMessage.__table__, "id", ("chat_ref", "body", "buttons")),
     (DeadLetter.__table__, "id", ("chat_ref", "body", "buttons")),
@@ -42,16 +44,20 @@ ENCRYPTED_COLUMNS = (
 
 def _rotate_table(session: Session, box: MultiFernet, table: Table, key: str, columns) -> int:
     rotated = 0
-    for row in session.execute(select(table.c[key], *(table.c[c] for c in columns))).all():
+    # One row at a time: a table of files would not fit in memory at once.
+    for (row_key,) in session.execute(select(table.c[key])).all():
+        row = session.execute(
+            select(*(table.c[c] for c in columns)).where(table.c[key] == row_key)
+        ).one()
         values = {}
-        for name, token in zip(columns, row[1:], strict=True):
+        for name, token in zip(columns, row, strict=True):
             if token:
                 # Rasa stores the token as text, our tables as bytes.
                 raw = token.encode() if isinstance(token, str) else bytes(token)
                 new = box.rotate(raw)
                 values[name] = new.decode() if isinstance(token, str) else new
         if values:
-            session.execute(update(table).where(table.c[key] == row[0]).values(**values))
+            session.execute(update(table).where(table.c[key] == row_key).values(**values))
             rotated += 1
     return rotated
 

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from bot.centres import CentreDirectory
 from bot.console.app import build_console
+from tests.console.browsing import browser, new_page, server  # noqa: F401 (fixtures)
 from tests.console.helpers import Account, make_account
 
 

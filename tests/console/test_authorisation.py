@@ -60,7 +60,7 @@ def test_a_caseworker_cannot_see_or_act_on_another_caseworkers_case(
 
     page = bob_browser.get(f"/console/cases/{case_id}")
     reply = post(bob_browser, f"/console/cases/{case_id}/reply", text="hello")
-    close = post(bob_browser, f"/console/cases/{case_id}/close", outcome="other")
+    close = post(bob_browser, f"/console/cases/{case_id}/close", confirm="1", outcome="other")
 
     assert [r.status_code for r in (page, reply, close)] == [404, 404, 404]
     assert "only for alice" not in page.text

@@ -29,6 +29,7 @@ from starlette.routing import Mount
 from bot import directory
 from bot.centres import CentreDirectory
 from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
+from bot.console.signature import signed
 from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
 from bot.i18n.bidi import directed
@@ -200,12 +201,13 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
     reply = "Bonjour, appelez le centre demain.\nمرحبا، سنساعدك"
     page.fill("#reply", reply)
     page.locator(f"form[action='/console/cases/{case_id}/reply'] button").click()
-    expect(page.locator(".notice")).to_contain_text("Réponse envoyée")
+    expect(page.locator("#reply-result")).to_contain_text("Réponse envoyée")
+    expect(page.locator("#reply")).to_have_value("")
     expect(page.locator(".thread .msg-caseworker .body")).to_have_text(reply)
     # The person was told when the case was taken, in their language, then got the reply.
     # Its Latin words are isolated, as in every Arabic reply.
     taken = (directed(translate("ar", CLAIMED_NOTICE), True), None)
-    sent = (directed(reply, True), None)
+    sent = (directed(signed(reply, None, None, "ar", True), True), None)
     assert outbox(sessions, box) == [taken, sent]
     expect(page.locator(".thread .msg-system .body")).to_have_text("Pris en charge par alice.")
 
@@ -224,6 +226,7 @@ def test_a_caseworker_logs_in_claims_replies_and_closes(
 
     # Closing: back to the queue, the person is asked for a rating in their language.
     page.select_option("#outcome", "assisted")
+    page.locator(f"form[action='/console/cases/{case_id}/close'] input[name=confirm]").check()
     page.locator(f"form[action='/console/cases/{case_id}/close'] button").click()
     expect(page).to_have_url(f"{server.url}/")
     expect(page.locator(".notice")).to_have_text(
@@ -299,9 +302,13 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     admin.fill("#region", "Thiès")
     admin.select_option("#category", label="Santé")
     admin.fill("#name", "Clinique du téléphone")
+    admin.fill("#name_ar", "عيادة الهاتف")
     admin.fill("#address", "1 rue Exemple")
     admin.fill("#phone", "not a number")
-    admin.fill("#opening_hours", "- days: [mon, tue]\n  open: 09:00\n  close: 17:00")
+    admin.check("input[name=hours_0_mon]")
+    admin.check("input[name=hours_0_tue]")
+    admin.fill("#hours_0_open", "09:00")
+    admin.fill("#hours_0_close", "17:00")
     admin.fill("#languages", "fr, wo")
     admin.fill("#eligibility", "Ouvert à tous.")
     admin.fill("#eligibility_ar", "مفتوح للجميع")
@@ -312,7 +319,8 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     expect(admin.locator("#phone")).to_have_attribute("aria-invalid", "true")
     expect(admin.locator("#name")).to_have_value("Clinique du téléphone")
     expect(admin.locator("#eligibility_ar")).to_have_value("مفتوح للجميع")
-    assert admin.locator("#eligibility_ar").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    for field in ("#eligibility_ar", "#name_ar"):
+        assert admin.locator(field).evaluate("e => getComputedStyle(e).direction") == "rtl"
     assert_fits_a_phone(admin)
     admin.fill("#phone", "+221 33 000 00 00")
     admin.get_by_role("button", name="Enregistrer").click()
@@ -323,6 +331,7 @@ def test_an_admin_edits_the_directory_and_a_supervisor_reads_reports_on_a_phone(
     with sessions() as session:
         service = directory.get_service(session, "dakar-test-phone")
         assert service is not None and service.phone == "+221 33 000 00 00"
+        assert directory.service_text(service, "name", "ar") == "عيادة الهاتف"
 
     supervisor = new_page(**PHONE, locale="ar")
     log_in(supervisor, server, sam)

@@ -136,7 +136,7 @@ def test_my_cases_list_the_claimed_ones_and_flag_new_messages(client, sessions, 
     assert f'href="/console/cases/{case_id}"' in html
     assert "Nouveau message de la personne" in html
     assert client.get("/console/queue.json").json()["mine"] == [
-        {"id": case_id, "awaiting_reply": True}
+        {"id": case_id, "awaiting_reply": True, "failed_deliveries": 0}
     ]
 
 
@@ -150,7 +150,8 @@ def test_a_reply_goes_to_the_thread_and_to_the_outbox_as_plain_text(
 
     assert page.url.path == f"/console/cases/{case_id}"
     assert "Appelez le centre &lt;b&gt;demain&lt;/b&gt; &amp; venez." in page.text
-    assert outbox(sessions, box) == [(text, None)]
+    # Headed with the role only: alice chose no name, and her username never reaches the person.
+    assert outbox(sessions, box) == [(f"Référent : {text}", None)]
     with sessions() as session:
         (entry,) = said(session, box, case_id)
         case = session.get(Case, case_id)
@@ -231,10 +232,18 @@ def test_transfer_to_an_unknown_target_is_refused(client, sessions, box, alice) 
 def test_closing_sends_the_rating_prompt_with_five_buttons(client, sessions, box, alice) -> None:
     case_id = claimed_case(client, sessions, box, alice, language="ar")
 
-    refused = post(client, f"/console/cases/{case_id}/close", outcome="referred", detail="")
+    unconfirmed = post(client, f"/console/cases/{case_id}/close", outcome="assisted")
+    assert "Cochez la case de confirmation" in unconfirmed.text
+    refused = post(
+        client, f"/console/cases/{case_id}/close", confirm="1", outcome="referred", detail=""
+    )
     assert "précisez le service" in refused.text
     response = post(
-        client, f"/console/cases/{case_id}/close", outcome="referred", detail="Clinique de Thiès"
+        client,
+        f"/console/cases/{case_id}/close",
+        confirm="1",
+        outcome="referred",
+        detail="Clinique de Thiès",
     )
 
     assert response.url.path == "/console/"
@@ -255,7 +264,7 @@ def test_closing_sends_the_rating_prompt_with_five_buttons(client, sessions, box
 
 def test_cancelled_and_erased_are_not_outcomes_a_caseworker_picks(client, sessions, box, alice):
     case_id = claimed_case(client, sessions, box, alice)
-    post(client, f"/console/cases/{case_id}/close", outcome="erased")
+    post(client, f"/console/cases/{case_id}/close", confirm="1", outcome="erased")
     with sessions() as session:
         assert session.get(Case, case_id).status == cases.CLAIMED
 
@@ -305,7 +314,7 @@ def test_the_supervisor_sees_figures_the_audit_log_and_any_case(
     caseworker, supervisor = new_client(), new_client()
     case_id = claimed_case(caseworker, sessions, box, alice)
     post(caseworker, f"/console/cases/{case_id}/reply", text="Bonjour")
-    post(caseworker, f"/console/cases/{case_id}/close", outcome="assisted")
+    post(caseworker, f"/console/cases/{case_id}/close", confirm="1", outcome="assisted")
     queued_case(sessions, box, pseudonym="w" * 32, priority=cases.URGENT)
     login(supervisor, sam)
 
@@ -314,7 +323,7 @@ def test_the_supervisor_sees_figures_the_audit_log_and_any_case(
     assert page.status_code == 200
     assert "Journal d&#39;audit" in page.text
     assert "Aidé directement" in page.text
-    assert "<code>close</code>" in page.text and "<code>case_view</code>" in page.text
+    assert "<td>Cas clos</td>" in page.text and "<td>Cas consulté</td>" in page.text
     assert 'href="/console/supervisor"' in page.text
     assert SECRET in supervisor.get(f"/console/cases/{case_id}").text
     assert 'href="/console/supervisor"' not in caseworker.get("/console/").text
@@ -328,6 +337,23 @@ def test_the_ui_language_switches_and_is_remembered(client, sessions, box, alice
     assert '<html lang="ar" dir="rtl">' in client.get("/console/").text
     assert '<html lang="en" dir="ltr">' in client.get("/console/?lang=en").text
     assert '<html lang="en" dir="ltr">' in client.get("/console/?lang=xx").text
+
+
+def test_language_links_keep_the_query_and_after_a_post_lead_to_a_page_to_get(
+    new_client, sessions, box, alice, ada
+) -> None:
+    caseworker, admin = new_client(), new_client()
+    login(caseworker, alice)
+    login(admin, ada)
+
+    filtered = caseworker.get("/console/?language=ar&priority=0&lang=fr").text
+    refused = caseworker.post("/console/cases/1/reply", data={"text": "no token"})
+    invalid = post(admin, "/console/services/new", id="x")
+
+    assert 'href="/console/?language=ar&amp;priority=0&amp;lang=en"' in filtered
+    assert refused.status_code == 403 and 'href="/console/?lang=en"' in refused.text
+    assert invalid.status_code == 422 and 'href="/console/services/new?lang=en"' in invalid.text
+    assert admin.get("/console/services/new?lang=en").status_code == 200
 
 
 def test_pages_carry_protective_headers(client, alice) -> None:
@@ -374,7 +400,7 @@ def test_the_thread_shows_what_happened_to_the_case_in_the_readers_language(
     case_id = claimed_case(first, sessions, box, alice)
     post(first, f"/console/cases/{case_id}/transfer", to_caseworker="bob")
     login(second, bob)
-    post(second, f"/console/cases/{case_id}/close", outcome="assisted")
+    post(second, f"/console/cases/{case_id}/close", confirm="1", outcome="assisted")
 
     french = second.get(f"/console/cases/{case_id}").text
     arabic = second.get(f"/console/cases/{case_id}?lang=ar").text

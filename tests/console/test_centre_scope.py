@@ -99,7 +99,9 @@ def test_a_supervisor_cannot_open_read_or_answer_another_centres_case(
     page = supervisor.get(f"/console/cases/{ids['dakar-demo']}")
     reply = post(supervisor, f"/console/cases/{ids['dakar-demo']}/reply", text="from rabat")
     transfer = post(supervisor, f"/console/cases/{ids['dakar-demo']}/transfer", to_centre="x")
-    close = post(supervisor, f"/console/cases/{ids['dakar-demo']}/close", outcome="other")
+    close = post(
+        supervisor, f"/console/cases/{ids['dakar-demo']}/close", confirm="1", outcome="other"
+    )
 
     assert [r.status_code for r in (page, reply, transfer, close)] == [404] * 4
     assert SECRET not in page.text and THREAD_TEXT not in page.text

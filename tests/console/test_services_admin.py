@@ -12,16 +12,23 @@ from bot import directory
 from bot.storage.models import AuditEntry, Service
 from tests.console.helpers import audit_actions, csrf, login, post
 
-HOURS = '- days: [mon, tue, wed, thu, fri]\n  open: "08:30"\n  close: "17:00"'
+# Monday to Friday, 08:30-17:00, as the form's first slot sends it.
+HOURS = {
+    **{f"hours_0_{day}": "1" for day in ("mon", "tue", "wed", "thu", "fri")},
+    "hours_0_open": "08:30",
+    "hours_0_close": "17:00",
+}
 FORM = {
     "id": "dakar-clinique-test",
     "centre": "dakar-demo",
     "region": "Thiès",
     "category": "info_health",
     "name": "Clinique <Test> de Thiès",
+    "name_ar": "عيادة تييس",
     "address": "12 rue Exemple, Thiès",
+    "address_es": "12 calle Ejemplo, Thiès",
     "phone": "+221 33 000 00 00",
-    "opening_hours": HOURS,
+    **HOURS,
     "languages": "fr, wo",
     "eligibility": "Ouvert à tous.",
     "eligibility_en": "Open to everyone.",
@@ -77,30 +84,29 @@ def test_an_admin_creates_a_service(client, sessions, ada) -> None:
         "centre": "dakar-demo",
         "region": "Thiès",
         "category": "info_health",
-        "name": "Clinique <Test> de Thiès",
-        "address": "12 rue Exemple, Thiès",
+        "name": {"fr": "Clinique <Test> de Thiès", "ar": "عيادة تييس"},
+        "address": {"fr": "12 rue Exemple, Thiès", "es": "12 calle Ejemplo, Thiès"},
         "phone": "+221 33 000 00 00",
         "opening_hours": [
             {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "08:30", "close": "17:00"}
         ],
         "languages": ["fr", "wo"],
-        "eligibility": "Ouvert à tous.",
-        "eligibility_translations": {"ar": "مفتوح للجميع.", "en": "Open to everyone."},
+        "eligibility": {"fr": "Ouvert à tous.", "ar": "مفتوح للجميع.", "en": "Open to everyone."},
     }
     with sessions() as session:
         (entry,) = audit_actions(session, "service_created")
     assert (entry.username, entry.detail) == ("ada", "dakar-clinique-test")
 
 
-def test_unquoted_times_are_read_as_times(client, sessions, ada) -> None:
-    """YAML 1.1 alone would read 18:00 as the number 1080."""
+def test_several_slots_are_stored_in_order_and_empty_ones_left_out(client, sessions, ada):
     login(client, ada)
-    hours = "- days: [sat]\n  open: 09:00\n  close: 18:00"
-    post(client, NEW, **{**FORM, "opening_hours": hours})
+    saturday = {"hours_2_sat": "1", "hours_2_open": "09:00", "hours_2_close": "12:00"}
+    post(client, NEW, **FORM, **saturday)
     service = stored(sessions)
     assert service is not None
     assert directory.service_data(service)["opening_hours"] == [
-        {"days": ["sat"], "open": "09:00", "close": "18:00"}
+        {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "08:30", "close": "17:00"},
+        {"days": ["sat"], "open": "09:00", "close": "12:00"},
     ]
 
 
@@ -110,16 +116,25 @@ def test_the_edit_form_shows_the_service(client, sessions, ada) -> None:
 
     page = client.get(EDIT).text
 
-    for name in ("id", "region", "name", "address", "phone", "eligibility", "eligibility_ar"):
-        assert field_value(page, name) == FORM[name]
+    shown = ("id", "region", "name", "name_ar", "address", "address_es", "phone", "eligibility")
+    for name in (*shown, "eligibility_ar", "name_en", "address_ar"):
+        assert field_value(page, name) == FORM.get(name, "")
     assert field_value(page, "languages") == "fr, wo"
-    assert field_value(page, "opening_hours") == HOURS
+    assert field_value(page, "hours_0_open") == "08:30"
+    assert field_value(page, "hours_0_close") == "17:00"
+    for day in ("mon", "fri", "sat"):
+        ticked = f'name="hours_0_{day}" value="1" checked' in page
+        assert ticked == (day != "sat")
+    assert field_value(page, "hours_1_open") == ""
     assert (selected(page, "centre"), selected(page, "category")) == ("dakar-demo", "info_health")
     assert re.search(r'<input id="id" name="id"[^>]* readonly', page)
     # The browser keeps to the directory's limits before anything is sent.
     assert re.search(r'<input id="region" name="region"[^>]* maxlength="100"', page)
     for name in ("eligibility", "eligibility_en", "eligibility_ar", "eligibility_es"):
         assert re.search(rf'<textarea id="{name}" name="{name}"[^>]* maxlength="500"', page)
+    for name in ("name_en", "name_ar", "name_es"):
+        assert re.search(rf'<input id="{name}" name="{name}"[^>]* maxlength="200"', page)
+    assert re.search(r'<input id="address_ar" name="address_ar"[^>]* lang="ar"', page)
 
 
 def test_an_invalid_phone_is_shown_with_the_values_kept(client, sessions, ada) -> None:
@@ -135,7 +150,7 @@ def test_an_invalid_phone_is_shown_with_the_values_kept(client, sessions, ada) -
         response.text
     )
     assert re.search(r'<input id="phone" name="phone"[^>]* aria-invalid="true"', response.text)
-    for name in ("name", "phone", "eligibility_es", "opening_hours"):
+    for name in ("name", "phone", "eligibility_es", "hours_0_open"):
         assert field_value(response.text, name) == changed[name]
     assert selected(response.text, "category") == "info_health"
     service = stored(sessions)
@@ -150,7 +165,7 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
     post(client, NEW, **FORM)
 
     edited = {**FORM, "id": "ignored-the-url-names-it", "name": "Clinique rénovée"}
-    edited.update(eligibility_ar="", category="info_psychosocial", languages="fr")
+    edited.update(eligibility_ar="", name_ar="", category="info_psychosocial", languages="fr")
     response = post(client, EDIT, **edited)
 
     assert response.url.path == "/console/services"
@@ -160,7 +175,7 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
     assert (data["name"], data["category"], data["languages"]) == (
         "Clinique rénovée", "info_psychosocial", ["fr"],
     )  # fmt: skip
-    assert data["eligibility_translations"] == {"en": "Open to everyone."}
+    assert data["eligibility"] == {"fr": "Ouvert à tous.", "en": "Open to everyone."}
     with sessions() as session:
         assert session.get(Service, "ignored-the-url-names-it") is None
         (entry,) = audit_actions(session, "service_updated")
@@ -173,19 +188,21 @@ def test_an_admin_edits_a_service(client, sessions, ada) -> None:
         ({"category": "info_weather"}, "category", "unknown category"),
         ({"languages": "french"}, "languages", "is not an ISO 639-1 code"),
         (
-            {"opening_hours": "- days: [mon]\n  open: 18:00\n  close: 09:00"},
-            "opening_hours",
+            {"hours_0_open": "18:00", "hours_0_close": "09:00"},
+            "hours_0_open",
             "closes before it opens",
         ),
-        ({"opening_hours": "[unclosed"}, "opening_hours", "invalid YAML"),
+        ({"hours_1_sat": "1"}, "hours_1_close", "opening_hours"),
         ({"address": ""}, "address", "is missing"),
         ({"id": "Not A Slug"}, "id", "must be a slug"),
         ({"eligibility": "x" * 501}, "eligibility", "is too long: 501 characters, at most 500"),
         (
             {"eligibility_ar": "ع" * 501},
             "eligibility_ar",
-            "eligibility_translations.ar: is too long: 501 characters, at most 500",
+            "eligibility.ar: is too long: 501 characters, at most 500",
         ),
+        ({"name_es": "n" * 201}, "name_es", "name.es: is too long: 201 characters, at most 200"),
+        ({"name": ""}, "name", "name.fr: is missing"),
     ],
 )
 def test_directory_validation_errors_are_shown(client, sessions, ada, change, field, message):
@@ -215,7 +232,10 @@ def test_an_admin_deletes_a_service(client, sessions, ada) -> None:
     post(client, NEW, **FORM)
     assert "Supprimer ce service" in client.get(EDIT).text
 
-    response = post(client, DELETE)
+    unconfirmed = post(client, DELETE)
+    assert unconfirmed.url.path == "/console/services/dakar-clinique-test/edit"
+    assert "Cochez la case de confirmation" in unconfirmed.text and stored(sessions) is not None
+    response = post(client, DELETE, confirm="1")
 
     assert response.url.path == "/console/services"
     assert "Service supprimé" in response.text
@@ -224,7 +244,7 @@ def test_an_admin_deletes_a_service(client, sessions, ada) -> None:
         (entry,) = audit_actions(session, "service_deleted")
     assert (entry.username, entry.detail) == ("ada", FORM["id"])
     assert client.get(EDIT).status_code == 404
-    assert post(client, DELETE).status_code == 404
+    assert post(client, DELETE, confirm="1").status_code == 404
 
 
 def test_the_list_filters_by_centre(client, sessions, ada) -> None:

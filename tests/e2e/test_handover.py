@@ -95,7 +95,7 @@ async def test_consent_queue_reply_answer_close_and_rating(
         fake_api.clear()
         post(console, f"/console/cases/{case_id}/reply", text="Bonjour, je suis Awa. On en parle ?")
         (reply,) = await fake_api.wait_for_messages(user, 1)
-        assert reply["text"] == "Bonjour, je suis Awa. On en parle ?"
+        assert reply["text"] == "Référent : Bonjour, je suis Awa. On en parle ?"
 
         # 3. The returnee answers; it goes to the thread (not to Rasa), and the caseworker sees it.
         (told,) = await send(fake_api, user, "oui merci, demain <b>matin</b> ?")
@@ -105,7 +105,7 @@ async def test_consent_queue_reply_answer_close_and_rating(
 
         # 4. The caseworker closes the case; the bot asks for a rating and takes over again.
         fake_api.clear()
-        post(console, f"/console/cases/{case_id}/close", outcome="assisted", detail="")
+        post(console, f"/console/cases/{case_id}/close", confirm="1", outcome="assisted", detail="")
         (prompt,) = await fake_api.wait_for_messages(user, 1)
         assert prompt["text"] == translate("fr", RATING_PROMPT)
         fake_api.clear()
@@ -129,7 +129,11 @@ async def test_without_contact_consent_the_person_gets_the_centre(
         core = running_gateway.core
         (ask,) = await send(fake_api, user, "je veux parler a un conseiller svp")
         (reply,) = await press(fake_api, user, texts.NO, ask)
-        assert "Centre de ressources Exemple" in reply["text"]
+        # Centres in three countries: the person's country first, then its centre.
+        assert "Centre de ressources Exemple" not in reply["text"]
+        assert list(buttons(reply)) == ["Sénégal", "Maroc", "Tunisie"]
+        (centre,) = await press(fake_api, user, "Maroc", reply)
+        assert centre["text"].startswith("Centre de ressources Exemple Rabat (fictif)\n")
         with core.sessions.begin() as session:
             assert not session.execute(
                 select(Case).where(Case.pseudonym == pseudonym(core.keys, user))

@@ -79,6 +79,7 @@ async def test_unsupported_app_language_gets_french(bot: FakeBotAPI, renderer: R
         ("en", "i lost my passport and birth certificate what can i do", "info_legal_documents"),
         ("ar", "أريد أن أتعلم مهنة، هل يوجد تكوين مهني؟", "info_education_training"),
         ("es", "quiero montar un negocio pequeño, me pueden ayudar?", "info_business"),
+        ("ar", "بغيت نخدم فشي شركة، عندكم عروض؟", "info_jobs"),
     ],
 )
 async def test_info_question_gets_the_answer_in_the_persons_language(

@@ -94,6 +94,8 @@ BOT_FIRST_NAME = "Returnee Test Bot"
 JSONDict = dict[str, Any]
 T = TypeVar("T")
 
+# The largest file getFile lets a bot download (https://core.telegram.org/bots/api#getfile).
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_GROUP_CHAT_ID = -100
 DEFAULT_SUPERGROUP_CHAT_ID = -1001000000000
 
@@ -304,7 +306,9 @@ class FakeBotAPI:
         self._webhook: JSONDict | None = None
         self._commands: dict[str, list[JSONDict]] = {}
         self._menu_buttons: dict[str, JSONDict] = {}
-        self._files: dict[str, bytes] = {}
+        # Files people sent, by file_id: their content, or only a size for a huge one.
+        self._files: dict[str, bytes | int] = {}
+        self._downloads: list[JSONDict] = []
 
         handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": self._get_me,
@@ -470,9 +474,21 @@ class FakeBotAPI:
         return JSONResponse({"ok": True, "result": result})
 
     async def _handle_file(self, request: Request) -> Response:
-        file_id = request.path_params["file_path"].rsplit("/", 1)[-1]
+        """A file download (``{base_file_url}{token}/{file_path}``): the path getFile gave, with
+        the same token; Telegram answers 404 to anything else. ``fail_next("download", ...)``
+        makes downloads fail like other calls."""
+        path = request.path_params["file_path"]
+        file_id = path.removeprefix("files/")
         with self._lock:
-            content = self._files.get(file_id, b"fake file content")
+            self._downloads.append({"file_path": path, "at": time.monotonic()})
+            content = self._files.get(file_id)
+        failure = self._take_injected_failure("download", {})
+        if failure is not None and failure.error is not None:
+            await self._stall(failure.delay)
+            return failure.error.to_response()
+        wrong_token = self._token is not None and request.path_params["token"] != self._token
+        if wrong_token or not path.startswith("files/") or not isinstance(content, bytes):
+            return BotAPIError(404, "Not Found").to_response()
         return Response(content, media_type="application/octet-stream")
 
     def _check(self, method: str, params: JSONDict) -> None:
@@ -718,9 +734,16 @@ class FakeBotAPI:
             )
 
     def _get_file(self, params: JSONDict) -> JSONDict:
-        file_id = params["file_id"]
+        """As Telegram: the file's size and download path, for a file a person sent; 400 for
+        an unknown file_id, and for a file over 20 MB, which bots cannot download."""
+        file_id = str(params["file_id"])
         with self._lock:
-            size = len(self._files.get(str(file_id), b"fake file content"))
+            stored = self._files.get(file_id)
+        if stored is None:
+            raise BotAPIError(400, "Bad Request: invalid file_id")
+        size = stored if isinstance(stored, int) else len(stored)
+        if size > MAX_DOWNLOAD_BYTES:
+            raise BotAPIError(400, "Bad Request: file is too big")
         return {
             "file_id": file_id,
             "file_unique_id": f"uniq-{file_id}",
@@ -922,9 +945,18 @@ class FakeBotAPI:
             }
         }
 
-    def _file(self, kind: str, **fields: Any) -> JSONDict:
+    def _file(self, kind: str, content: bytes | None = None, **fields: Any) -> JSONDict:
+        """A file the user sends, served by getFile and the download URL: ``content`` or, by
+        default, made-up bytes of the ``file_size`` given."""
         n = self._new_id()
-        return {"file_id": f"{kind}-file-{n}", "file_unique_id": f"{kind}-uniq-{n}", **fields}
+        file_id = f"{kind}-file-{n}"
+        if content is None:
+            content = (f"{file_id} ".encode() * (fields.get("file_size", 0) // 8 + 1))[
+                : fields.get("file_size", 0)
+            ]
+        fields["file_size"] = len(content)
+        self.add_file(file_id, content)
+        return {"file_id": file_id, "file_unique_id": f"{kind}-uniq-{n}", **fields}
 
     def sticker_update(self, user_id: int, emoji: str = "👍", **kwargs: Any) -> JSONDict:
         sticker = self._file(
@@ -939,17 +971,28 @@ class FakeBotAPI:
         )
         return self.message_update(user_id, sticker=sticker, **kwargs)
 
-    def photo_update(self, user_id: int, caption: str | None = None, **kwargs: Any) -> JSONDict:
+    def photo_update(
+        self,
+        user_id: int,
+        caption: str | None = None,
+        content: bytes | None = None,
+        **kwargs: Any,
+    ) -> JSONDict:
+        """A photo in two sizes, as Telegram sends them; ``content`` is the larger one's."""
         photo = [
             self._file("photo", width=90, height=90, file_size=1_500),
-            self._file("photo", width=800, height=800, file_size=60_000),
+            self._file("photo", content, width=800, height=800, file_size=60_000),
         ]
         if caption is not None:
             kwargs["caption"] = caption
         return self.message_update(user_id, photo=photo, **kwargs)
 
-    def voice_update(self, user_id: int, duration: int = 3, **kwargs: Any) -> JSONDict:
-        voice = self._file("voice", duration=duration, mime_type="audio/ogg", file_size=8_000)
+    def voice_update(
+        self, user_id: int, duration: int = 3, content: bytes | None = None, **kwargs: Any
+    ) -> JSONDict:
+        voice = self._file(
+            "voice", content, duration=duration, mime_type="audio/ogg", file_size=8_000
+        )
         return self.message_update(user_id, voice=voice, **kwargs)
 
     def location_update(
@@ -968,10 +1011,11 @@ class FakeBotAPI:
         file_name: str = "document.pdf",
         mime_type: str = "application/pdf",
         caption: str | None = None,
+        content: bytes | None = None,
         **kwargs: Any,
     ) -> JSONDict:
         document = self._file(
-            "document", file_name=file_name, mime_type=mime_type, file_size=50_000
+            "document", content, file_name=file_name, mime_type=mime_type, file_size=50_000
         )
         if caption is not None:
             kwargs["caption"] = caption
@@ -1163,6 +1207,7 @@ class FakeBotAPI:
             self._calls.clear()
             self._failed.clear()
             self._requests.clear()
+            self._downloads.clear()
 
     # ------------------------------------------------------------------ test API: control
 
@@ -1230,10 +1275,16 @@ class FakeBotAPI:
         with self._lock:
             self._methods[method.lower()] = (method, handler)
 
-    def add_file(self, file_id: str, content: bytes) -> None:
-        """Content served for ``file_id`` by getFile + the file download URL."""
+    def add_file(self, file_id: str, content: bytes | int) -> None:
+        """Content served for ``file_id`` by getFile + the file download URL; a size instead
+        stands for a file too big to make (getFile refuses files over 20 MB)."""
         with self._lock:
             self._files[file_id] = content
+
+    def downloads(self) -> list[JSONDict]:
+        """File downloads asked for, in order: ``{"file_path", "at"}``."""
+        with self._lock:
+            return copy.deepcopy(self._downloads)
 
     # ------------------------------------------------------------------ test API: waiting
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, EndPointNotFound, Forbidden, RetryAfter
+from telegram.error import BadRequest, EndPointNotFound, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
 from .bot_api import BOT_USERNAME, TOKEN, FakeBotAPI
@@ -265,3 +265,46 @@ async def test_raw_json_form_and_multipart_bodies(fake: FakeBotAPI) -> None:
     assert as_multipart.json() == {"ok": True, "result": True}
     assert fake.webhook["max_connections"] == 40
     assert fake.webhook["certificate"]["content"].startswith(b"-----BEGIN")
+
+
+@pytest.mark.asyncio
+async def test_a_sent_file_is_served_by_get_file_and_its_download_url(
+    app: Application, fake: FakeBotAPI
+) -> None:
+    update = Update.de_json(
+        {"update_id": 1, **fake.document_update(USER_ID, content=b"%PDF-1.4 acte")}, app.bot
+    )
+
+    file = await app.bot.get_file(update.message.document.file_id)
+    content = await file.download_as_bytearray()
+
+    assert bytes(content) == b"%PDF-1.4 acte" and file.file_size == len(content)
+    assert update.message.document.file_size == len(content)
+    assert [d["file_path"] for d in fake.downloads()] == [f"files/{file.file_id}"]
+
+
+@pytest.mark.asyncio
+async def test_get_file_refuses_unknown_and_too_big_files_as_telegram_does(
+    app: Application, fake: FakeBotAPI
+) -> None:
+    fake.add_file("huge", 21 * 1024 * 1024)
+
+    with pytest.raises(BadRequest, match="(?i)invalid file_id"):
+        await app.bot.get_file("nobody-sent-this")
+    with pytest.raises(BadRequest, match="(?i)file is too big"):
+        await app.bot.get_file("huge")
+    async with httpx.AsyncClient() as client:
+        unknown = await client.get(f"{fake.base_file_url}{TOKEN}/files/nobody-sent-this")
+        outside = await client.get(f"{fake.base_file_url}{TOKEN}/elsewhere/huge")
+    assert unknown.status_code == outside.status_code == 404
+
+
+@pytest.mark.asyncio
+async def test_a_download_can_be_made_to_fail(app: Application, fake: FakeBotAPI) -> None:
+    update = Update.de_json({"update_id": 1, **fake.voice_update(USER_ID)}, app.bot)
+    file = await app.bot.get_file(update.message.voice.file_id)
+    fake.fail_next("download", 502)
+
+    with pytest.raises(NetworkError):
+        await file.download_as_bytearray()
+    assert len(await file.download_as_bytearray()) == update.message.voice.file_size

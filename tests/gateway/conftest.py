@@ -51,7 +51,7 @@ def offline_conversation(
     definition = load_definition()
     assessment = AssessmentFlow(definition, sessions, box, centres, renderer, crisis)
     handover = HandoverFlow(definition, sessions, box, centres)
-    nearby = NearbyServices(sessions)
+    nearby = NearbyServices(sessions, centres)
     return Conversation(
         unreachable_rasa, people, renderer, centres, assessment, handover, nearby, crisis
     )

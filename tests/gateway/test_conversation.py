@@ -102,3 +102,13 @@ async def test_a_forged_yes_to_a_caseworker_starts_no_handover(
     (offer,) = replies
     assert offer.text.startswith("Cette auto-évaluation confidentielle")
     assert not any(payload.startswith("h:") for _, payload in offer.buttons)
+
+
+async def test_a_country_chosen_for_the_contacts_gives_its_centre(
+    offline_conversation: Conversation, people: PeopleStore
+) -> None:
+    (reply,) = await offline_conversation.button(Turn("k-1", "ar"), "k:MA")
+
+    assert (await people.profile("k-1", "ar")).centre == "rabat-demo"
+    assert reply.rtl and reply.text.startswith("مركز الموارد النموذجي في الرباط (وهمي)\n")
+    assert "Tunis" not in reply.text and "Dakar" not in reply.text

@@ -13,9 +13,9 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.gateway.conversation import FORGET_CONFIRM, Conversation, Turn
 from bot.settings import Settings
-from bot.storage import cases, repository
+from bot.storage import attachments, cases, repository
 from bot.storage.keys import seal
-from bot.storage.models import Assessment, Case, CaseMessage, OutboxMessage
+from bot.storage.models import Assessment, Case, CaseAttachment, CaseMessage, OutboxMessage
 from tests.helpers.carving import carved, database_files
 
 ERASED, KEPT = "erased-person", "kept-person"
@@ -24,9 +24,9 @@ RASA_EVENTS = "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(25
 
 
 def plant(sessions: sessionmaker, box: MultiFernet, pseudonym: str) -> list[str]:
-    """A person with answers, a queued case (packet, thread, a message waiting to be sent) and
-    tracker events, all with secret words of their own; returns those words."""
-    words = [f"Secret{uuid.uuid4().hex}" for _ in range(6)]
+    """A person with answers, a queued case (packet, thread, a file, a message waiting to be
+    sent) and tracker events, all with secret words of their own; returns those words."""
+    words = [f"Secret{uuid.uuid4().hex}" for _ in range(8)]
     now = datetime.utcnow()
     with sessions.begin() as session:
         repository.get_or_create_person(session, pseudonym, "fr")
@@ -38,6 +38,10 @@ def plant(sessions: sessionmaker, box: MultiFernet, pseudonym: str) -> list[str]
         cases.add_message(session, box, case, cases.FROM_PERSON, words[2], now)
         cases.add_message(session, box, case, cases.FROM_PERSON, words[3] * 50, now)
         cases.send_later(session, box, pseudonym, words[4])
+        # A photo the person sent, bigger than a page too, with its original name.
+        photo = attachments.Incoming(attachments.DOCUMENT, "image/jpeg", None, words[6])
+        content = (words[7] * 200).encode()
+        attachments.add(session, box, case, "", photo, content, attachments.KEPT, now)
         session.execute(
             text("INSERT INTO events (sender_id, data) VALUES (:who, :data)"),
             {"who": pseudonym, "data": seal(box, {"text": words[5]}).decode()},
@@ -55,13 +59,18 @@ def ciphertexts(sessions: sessionmaker, pseudonym: str) -> list[bytes]:
             *(m.body for m in session.query(CaseMessage).filter(CaseMessage.case_id.in_(case_ids))),
             *(m.body for m in session.query(OutboxMessage).filter_by(pseudonym=pseudonym)),
             *(
+                token
+                for f in session.query(CaseAttachment).filter(CaseAttachment.case_id.in_(case_ids))
+                for token in (f.file_name, f.content)
+            ),
+            *(
                 row.encode()
                 for row in session.execute(
                     text("SELECT data FROM events WHERE sender_id = :who"), {"who": pseudonym}
                 ).scalars()
             ),
         ]
-    assert len(tokens) == 6
+    assert len(tokens) == 9
     return tokens
 
 

@@ -115,13 +115,13 @@ def test_the_assessment_intro_counts_minutes_questions_and_days() -> None:
 def test_the_console_counts_ratings_in_the_reader_s_language(
     language: str, ratings: int, expected: str
 ) -> None:
-    from bot.console.app import HERE, _templates
+    from bot.console.templating import TEMPLATES, environment
 
-    source = (HERE / "templates" / "supervisor.html").read_text(encoding="utf-8")
+    source = (TEMPLATES / "supervisor" / "supervisor.html").read_text(encoding="utf-8")
     line = next(line for line in source.splitlines() if "Note moyenne" in line)
     mean = 5.0 if ratings == 1 else 4.5
     figures = {"mean_rating": mean, "ratings": ratings}
 
-    shown = _templates().from_string(line).render(ui_language=language, figures=figures)
+    shown = environment().from_string(line).render(ui_language=language, figures=figures)
 
     assert shown.strip() == f"<p>{expected}</p>"

@@ -44,9 +44,26 @@ def test_answers_are_in_the_requested_language(renderer: Renderer) -> None:
 def test_contact_details_come_from_the_centres_file(renderer: Renderer) -> None:
     text = renderer.render("utter_info_contact_centre", "es", "dakar-demo").text
 
-    assert "Centre de ressources Exemple Dakar (fictif)" in text
+    assert "Centro de recursos Ejemplo Dakar (ficticio)" in text
+    assert "12 calle del Ejemplo, Plateau, Dakar" in text
     assert "+221 30 000 00 01" in text
     assert "Rabat" not in text
+
+
+def test_without_a_centre_the_contacts_start_with_a_choice_of_country(
+    renderer: Renderer,
+) -> None:
+    rendered = renderer.render("utter_info_contact_centre", "ar", None)
+
+    assert "Centre de ressources" not in rendered.text and "+221" not in rendered.text
+    assert rendered.buttons[:3] == (("السنغال", "k:SN"), ("المغرب", "k:MA"), ("تونس", "k:TN"))
+
+
+def test_the_centre_s_name_is_in_the_reader_s_language(renderer: Renderer) -> None:
+    text = renderer.render("utter_info_contact_centre", "ar", "rabat-demo").text
+
+    assert "مركز الموارد النموذجي في الرباط (وهمي)" in text
+    assert "Centre de ressources" not in text
 
 
 def test_suggestions_become_buttons_plus_the_menu(renderer: Renderer) -> None:

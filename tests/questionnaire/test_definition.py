@@ -214,6 +214,10 @@ def _unknown_suggestion(raw: dict[str, Any]) -> None:
     raw["dimensions"]["economic"]["suggestions"].append("info_astrology")
 
 
+def _unknown_option_suggestion(raw: dict[str, Any]) -> None:
+    _question(raw, "econ_work")["options"][2]["suggests"] = ["info_astrology"]
+
+
 def _bands_not_above_one(raw: dict[str, Any]) -> None:
     raw["bands"][-1]["below"] = 1
 
@@ -257,6 +261,7 @@ BAD = [
     (_duplicate_id, ["econ_income", "duplicate"]),
     (_missing_option_text, ["econ_work", "options[1].text", "missing"]),
     (_unknown_suggestion, ["dimensions.economic.suggestions", "info_astrology"]),
+    (_unknown_option_suggestion, ["econ_work", "options[2].suggests", "info_astrology"]),
     (_bands_not_above_one, ["bands"]),
     (_no_bands, ["bands"]),
     (_unknown_type, ["econ_income", "type"]),

@@ -15,10 +15,18 @@ from bot.cli import rotate_key
 from bot.console import auth
 from bot.rasa_glue.tracker_store import EncryptedSQLTrackerStore
 from bot.settings import load_settings
-from bot.storage import cases
+from bot.storage import attachments, cases
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.keys import cipher, data_keys, pseudonym, seal
-from bot.storage.models import Assessment, Case, CaseMessage, Caseworker, OutboxMessage, Person
+from bot.storage.models import (
+    Assessment,
+    Case,
+    CaseAttachment,
+    CaseMessage,
+    Caseworker,
+    OutboxMessage,
+    Person,
+)
 from bot.storage.rotation import ENCRYPTED_COLUMNS
 
 
@@ -40,6 +48,10 @@ async def test_rotation_reencrypts_everything_and_keeps_it_readable(tmp_path: Pa
         )  # fmt: skip
         case = cases.create_draft(session, box, person, "fr", None, {"help_with": "x"}, 2, "s")
         cases.add_message(session, box, case, cases.FROM_PERSON, "bonjour", datetime.utcnow())
+        document = attachments.Incoming(attachments.DOCUMENT, "application/pdf", 3, "acte.pdf")
+        attachments.add(
+            session, box, case, "", document, b"PDF", attachments.KEPT, datetime.utcnow()
+        )
         cases.send_later(session, box, person, "réponse", [("1", "r:1:1")])
         auth.create_account(session, box, "awa", "a long enough password", "caseworker")
     store = EncryptedSQLTrackerStore(
@@ -60,7 +72,7 @@ async def test_rotation_reencrypts_everything_and_keeps_it_readable(tmp_path: Pa
                     if token:
                         only_new.decrypt(bytes(token))
         assert session.execute(select(Person.pseudonym)).scalar_one() == pseudonym(keys, 42)
-        for model in (Assessment, Case, CaseMessage, Caseworker, OutboxMessage):
+        for model in (Assessment, Case, CaseMessage, CaseAttachment, Caseworker, OutboxMessage):
             assert session.execute(select(model)).first() is not None
     reader = EncryptedSQLTrackerStore(
         domain=Domain.empty(), dialect="sqlite", db=str(settings.var_dir / "bot.db"),
