@@ -3,38 +3,29 @@
 Prints, for each language of tests/nlu/: macro-F1 of the top intent, the share of messages that
 fall back to "I'm not sure" suggestions, and the share answered confidently with a wrong topic
 (the error that matters most: a person gets an answer to a question they did not ask). Also
-prints the model load time. Not part of the test suite.
+prints the model load time. With `--write-baseline`, writes the macro-F1 figures to
+tests/nlu/baseline.json, which the suite holds every language to (tests/nlu/test_held_out.py).
+Not part of the test suite.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import sys
 import time
 from pathlib import Path
 
-import yaml
-from sklearn.metrics import f1_score
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.cli import model_path  # noqa: E402
-from bot.constants import FALLBACK_INTENT, LANGUAGES  # noqa: E402
+from bot.constants import LANGUAGES  # noqa: E402
+from bot.nlu_evaluation import BASELINE, Prediction, evaluate, write_baseline  # noqa: E402
 
 
-def examples(language: str) -> list[tuple[str, str]]:
-    document = yaml.safe_load((ROOT / "tests" / "nlu" / f"{language}.yml").read_text("utf-8"))
-    pairs = []
-    for block in document["nlu"]:
-        for line in block["examples"].splitlines():
-            if line.strip().startswith("- "):
-                pairs.append((line.strip()[2:].strip(), block["intent"]))
-    return pairs
-
-
-async def evaluate(model: Path) -> None:
+async def run(model: Path, baseline: bool) -> None:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
@@ -48,45 +39,40 @@ async def evaluate(model: Path) -> None:
     print(
         f"{'lang':5} {'n':>4} {'macro-F1':>9} {'top-1 acc':>9} {'fallback':>9} {'wrong+sure':>10}"
     )
-    everything: list[tuple[str, list[tuple[str, float]]]] = []
-    for language in LANGUAGES:
-        truth, top, shown = [], [], []
-        for text, intent in examples(language):
-            parsed = await agent.parse_message(text)
-            ranking = [
-                (r["name"], r["confidence"])
-                for r in parsed["intent_ranking"]
-                if r["name"] != FALLBACK_INTENT
-            ]
-            everything.append((intent, ranking))
-            truth.append(intent)
-            top.append(ranking[0][0] if ranking else FALLBACK_INTENT)
-            shown.append(parsed["intent"]["name"])
-        n = len(truth)
-        f1 = f1_score(truth, top, average="macro", labels=sorted(set(truth)))
-        accuracy = sum(t == p for t, p in zip(truth, top, strict=True)) / n
-        fallback = sum(s == FALLBACK_INTENT for s in shown) / n
-        wrong = sum(s not in (t, FALLBACK_INTENT) for t, s in zip(truth, shown, strict=True)) / n
-        print(f"{language:5} {n:4} {f1:9.3f} {accuracy:9.3f} {fallback:9.3f} {wrong:10.3f}")
-    sweep(everything)
+    every_language = [await evaluate(agent, language) for language in LANGUAGES]
+    for s in every_language:
+        print(
+            f"{s.language:5} {len(s.predictions):4} {s.macro_f1:9.3f} {s.accuracy:9.3f}"
+            f" {s.fallback_rate:9.3f} {s.wrong_and_sure_rate:10.3f}"
+        )
+    sweep([p for s in every_language for p in s.predictions])
+    if baseline:
+        write_baseline(every_language)
+        print(f"\nwrote {BASELINE.relative_to(ROOT)}")
 
 
-def sweep(results: list[tuple[str, list[tuple[str, float]]]]) -> None:
+def sweep(predictions: list[Prediction]) -> None:
     """Fallback and confident-wrong rates for other FallbackClassifier settings."""
     print("\nthreshold ambiguity  fallback wrong+sure  (all languages)")
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
         for ambiguity in (0.05, 0.1, 0.2):
             fallback = wrong = 0
-            for truth, ranking in results:
-                first = ranking[0][1] if ranking else 0.0
-                second = ranking[1][1] if len(ranking) > 1 else 0.0
+            for p in predictions:
+                first = p.ranking[0][1] if p.ranking else 0.0
+                second = p.ranking[1][1] if len(p.ranking) > 1 else 0.0
                 if first < threshold or first - second < ambiguity:
                     fallback += 1
-                elif ranking[0][0] != truth:
+                elif p.top != p.truth:
                     wrong += 1
-            n = len(results)
+            n = len(predictions)
             print(f"{threshold:9.2f} {ambiguity:9.2f} {fallback / n:9.3f} {wrong / n:10.3f}")
 
 
 if __name__ == "__main__":
-    asyncio.run(evaluate(Path(sys.argv[1]) if len(sys.argv) > 1 else model_path()))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", type=Path, default=None)
+    parser.add_argument(
+        "--write-baseline", action="store_true", help=f"write the figures to {BASELINE.name}"
+    )
+    arguments = parser.parse_args()
+    asyncio.run(run(arguments.model or model_path(), arguments.write_baseline))
