@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, select, text
 from bot.cli import model_path
 from bot.constants import intent_payload
 from bot.gateway import messages
+from bot.gateway.assessment import COUNTRY_VALUE, TOWN_VALUE
 from bot.i18n import translate
 from bot.nlg.render import Renderer
 from bot.questionnaire.engine import SKIPPED
@@ -200,7 +201,25 @@ async def go_through_assessment(
             message = await chat.next(lambda m, q=question: question_of(m) == q)
         options = [p for p in payloads(message) if not p.split(":")[3].startswith("~")]
         choice = options[0] if options else next(p for p in payloads(message) if "~skip" in p)
+        if choice.split(":")[3].startswith(COUNTRY_VALUE):
+            # Without a centre the town question names the countries first, then their towns.
+            await telegram.press(user, choice)
+            message = await chat.next(
+                lambda m, q=question: (
+                    question_of(m) == q
+                    and not payloads(m)[0].split(":")[3].startswith(COUNTRY_VALUE)
+                )
+            )
+            choice = payloads(message)[0]
         value = choice.split(":")[3]
+        if value.startswith(TOWN_VALUE):
+            # A town is stored by its French name, the button's text for a French speaker.
+            value = next(
+                button["text"]
+                for row in message["reply_markup"]["inline_keyboard"]
+                for button in row
+                if button["callback_data"] == choice
+            )
         answers[question] = SKIPPED if value == "~skip" else value
         last = question
         await telegram.press(user, choice)
