@@ -279,3 +279,32 @@ def test_the_queue_profile_and_dead_letters_pages_pass_axe(
     expect(link).to_be_visible()
     assert_fits_a_phone(page)
     assert new_page.errors == []
+
+
+@pytest.mark.parametrize(("lang", "closed_text"), [("fr", "Orienté vers un service"), ("ar", None)])
+def test_the_persons_earlier_urgent_case_is_on_the_page_and_opens(
+    server, new_page, sessions, box, alice, shots, lang, closed_text
+) -> None:
+    earlier = queued_case(sessions, box, PACKET, priority=cases.URGENT)
+    with sessions.begin() as session:
+        assert cases.claim(session, earlier, alice.id, datetime.utcnow())
+        cases.close(session, box, session.get(Case, earlier), "referred", "", datetime.utcnow())
+    case_id = claimed(sessions, box, alice, said=2, priority=cases.HIGH)
+    page = new_page(**PHONE)
+    open_case(page, server, alice, case_id, lang)
+
+    history = page.locator("ul.earlier li")
+    expect(history).to_have_count(1)
+    expect(history.locator(".badge.prio-0")).to_be_visible()
+    if closed_text:
+        expect(history).to_contain_text(closed_text)
+    else:
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        # The dates keep their order inside the right-to-left line.
+        assert history.locator("bdi").count() == 2
+    assert violations(page) == []
+    page.screenshot(path=str(shots / f"history-{lang}-phone.png"), full_page=True)
+    history.locator("a").click()
+    expect(page).to_have_url(f"{server.url}/cases/{earlier}")
+    expect(page.locator("#case-status")).to_have_attribute("data-status", cases.CLOSED)
+    assert new_page.errors == []
