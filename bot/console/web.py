@@ -46,9 +46,10 @@ class Site:
     throttle: LoginThrottle
     env: jinja2.Environment = field(default_factory=environment)
 
-    def centre_name(self, code: str | None) -> str:
+    def centre_name(self, code: str | None, language: str | None = None) -> str:
+        """The centre's name in the interface's ``language`` (French when it has none)."""
         centre = self.centres.get(code)
-        return centre.name if centre else (code or "–")
+        return centre.name_in(language) if centre else (code or "–")
 
 
 class Refused(Exception):
@@ -156,7 +157,7 @@ class Call:
             "when": lambda moment: when(moment, language),
             "duration": lambda delta: duration(delta, language),
             "language_name": lambda code: LANGUAGE_NATIVE_NAMES.get(code or "", code or "–"),
-            "centre_name": self.site.centre_name,
+            "centre_name": lambda code: self.site.centre_name(code, language),
             "priority_labels": texts.PRIORITY_LABELS,
             "status_labels": texts.STATUS_LABELS,
             "outcome_labels": texts.OUTCOME_LABELS,

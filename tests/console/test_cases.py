@@ -471,3 +471,13 @@ def test_the_packet_says_why_a_case_is_urgent_and_speaks_the_readers_language(
 def test_a_normal_case_has_no_urgency_box(client, sessions, box, alice) -> None:
     case_id = claimed_case(client, sessions, box, alice, {**PACKET, "crisis": [], "flags": []})
     assert "why-urgent" not in client.get(f"/console/cases/{case_id}").text
+
+
+def test_the_centre_is_named_in_the_interfaces_language(client, sessions, box, alice) -> None:
+    case_id = claimed_case(client, sessions, box, alice)
+
+    arabic = client.get(f"/console/cases/{case_id}?lang=ar").text
+    english = client.get(f"/console/cases/{case_id}?lang=en").text
+
+    assert "<dd>مركز الموارد النموذجي في داكار (وهمي)</dd>" in arabic
+    assert "<dd>Example Dakar Resource Centre (fictitious)</dd>" in english

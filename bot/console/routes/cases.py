@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from sqlalchemy import select
 from starlette.responses import Response
@@ -74,7 +75,8 @@ def show_case(
 ) -> Response:  # fmt: skip
     """The case page; after a refused action, with what was typed back in its box (``drafts``,
     by field: reply, note, outcome, detail) and the reason (``error``, a key of NOTICES)."""
-    box, language, centre_name = call.site.box, call.language, call.site.centre_name
+    box, language = call.site.box, call.language
+    centre_name = partial(call.site.centre_name, language=language)
     erased = case.pseudonym is None
     packet_shown = not erased and scope.may_read_packet(call.me, case)
     call.audit("case_view", case.id, "packet" if packet_shown else None)
@@ -128,7 +130,8 @@ def shown_thread(
     erased their data."""
     if case.pseudonym is None:
         return [], {}, {}
-    language, centre_name = call.language, call.site.centre_name
+    language = call.language
+    centre_name = partial(call.site.centre_name, language=language)
     if written is None:
         written = cases.thread(call.session, call.site.box, case.id, after, delivered or ())
     thread = [replace(entry, text=thread_text(entry, language, centre_name)) for entry in written]

@@ -78,7 +78,7 @@ def own_centre_choice(call: Call) -> dict[str, Any]:
         raise Refused(403, "forbidden", "forbidden")
     pairs = [(m, c) for m, c in reports.months_and_centres(call.session) if c == own]
     month, months = report_months(call, pairs)
-    label = call.site.centre_name(own)
+    label = call.site.centre_name(own, call.language)
     return {
         "month": month,
         "centre": own,
