@@ -140,6 +140,8 @@ NOTICES = {
     ),
     "service_saved": N_("Service enregistré. Le bot l'utilise dès maintenant."),
     "service_deleted": N_("Service supprimé."),
+    "canned_saved": N_("Réponse préparée enregistrée."),
+    "canned_deleted": N_("Réponse préparée supprimée."),
     "dead_letter_requeued": N_(
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
@@ -175,6 +177,7 @@ ERROR_TEXTS = {
     "not_found": N_("Ce cas n'existe pas, ou vous n'y avez pas accès."),
     "service_not_found": N_("Ce service n'existe pas."),
     "account_not_found": N_("Ce compte n'existe pas."),
+    "canned_not_found": N_("Cette réponse préparée n'existe pas, ou vous n'y avez pas accès."),
     # Usually a second click, or another admin who was quicker: nothing is wrong.
     "dead_letter_not_found": N_(
         "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "
@@ -231,6 +234,11 @@ AUDIT_ACTIONS = {
     "account_enabled": N_("Compte réactivé"),
     "account_changed": N_("Rôle ou centre changé"),
     "account_refused": N_("Modification de compte refusée"),
+    "canned_created": N_("Réponse préparée ajoutée"),
+    "canned_updated": N_("Réponse préparée modifiée"),
+    "canned_deleted": N_("Réponse préparée supprimée"),
+    "canned_invalid": N_("Réponse préparée refusée à la validation"),
+    "canned_not_found": N_("Réponse préparée introuvable"),
 }
 
 # Why the account form was refused (``bot.console.passwords.REASONS`` for the password).
