@@ -142,6 +142,12 @@ NOTICES = {
     "service_deleted": N_("Service supprimé."),
     "canned_saved": N_("Réponse préparée enregistrée."),
     "canned_deleted": N_("Réponse préparée supprimée."),
+    "label_saved": N_("Étiquette enregistrée."),
+    "label_deleted": N_("Étiquette supprimée et retirée des cas."),
+    "bad_label": N_(
+        "Étiquette refusée : un nom de 1 à 40 caractères sur une ligne, qui n'existe pas déjà dans "
+        "le centre."
+    ),
     "dead_letter_requeued": N_(
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
@@ -178,6 +184,7 @@ ERROR_TEXTS = {
     "service_not_found": N_("Ce service n'existe pas."),
     "account_not_found": N_("Ce compte n'existe pas."),
     "canned_not_found": N_("Cette réponse préparée n'existe pas, ou vous n'y avez pas accès."),
+    "label_not_found": N_("Cette étiquette n'existe pas, ou vous n'y avez pas accès."),
     # Usually a second click, or another admin who was quicker: nothing is wrong.
     "dead_letter_not_found": N_(
         "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "
@@ -239,6 +246,13 @@ AUDIT_ACTIONS = {
     "canned_deleted": N_("Réponse préparée supprimée"),
     "canned_invalid": N_("Réponse préparée refusée à la validation"),
     "canned_not_found": N_("Réponse préparée introuvable"),
+    "label_created": N_("Étiquette créée"),
+    "label_renamed": N_("Étiquette renommée"),
+    "label_deleted": N_("Étiquette supprimée"),
+    "label_refused": N_("Étiquette refusée"),
+    "label_not_found": N_("Étiquette introuvable"),
+    "label_added": N_("Étiquette ajoutée au cas"),
+    "label_removed": N_("Étiquette retirée du cas"),
 }
 
 # Why the account form was refused (``bot.console.passwords.REASONS`` for the password).

@@ -17,7 +17,7 @@ from bot.console.endpoints import page
 from bot.console.files import ShownFile, shown_files
 from bot.console.in_progress import handed_over_at
 from bot.console.web import CASE_URL, Call, Refused
-from bot.storage import attachments, canned, cases
+from bot.storage import attachments, canned, cases, labels
 from bot.storage.keys import unseal
 from bot.storage.models import Case, Caseworker
 
@@ -89,6 +89,10 @@ def show_case(
     earlier = cases.earlier_cases(call.session, case) if packet_shown else []
     packet = cases.packet(box, case) if packet_shown and case.packet else {}
     prepared = canned_replies(call, case) if is_open(case) else []
+    on_case = labels.on_cases(call.session, [case.id]).get(case.id, [])
+    other_labels = [
+        label for label in labels.of_centre(call.session, case.centre_code) if label not in on_case
+    ]
     drafts = dict(drafts or {})
     picked = call.request.query_params.get("canned", "")
     if not drafts.get("reply") and picked:
@@ -118,6 +122,8 @@ def show_case(
         max_detail=MAX_DETAIL,
         drafts=drafts,
         canned=prepared,
+        case_labels=on_case,
+        other_labels=other_labels,
         error=texts.NOTICES.get(error or ""),
         poll_seconds=POLL_SECONDS,
     )
