@@ -71,6 +71,7 @@ EVENT_TEXTS = {
     cases.CANCELLED_EVENT: N_("La personne a annulé sa demande."),
     cases.CLOSED_EVENT: N_("Clos par {by} : {outcome}."),
     cases.REASSIGNED_EVENT: N_("Réattribué par {by} : de {holder} à {to}."),
+    cases.REOPENED_EVENT: N_("Rouvert par {by}."),
     cases.CRISIS_EVENT: N_(
         "Message de crise détecté : le cas passe en priorité urgente ({kinds})."
     ),
@@ -142,6 +143,14 @@ NOTICES = {
     "service_deleted": N_("Service supprimé."),
     "canned_saved": N_("Réponse préparée enregistrée."),
     "canned_deleted": N_("Réponse préparée supprimée."),
+    "reopened": N_("Cas rouvert."),
+    "not_closed": N_("Ce cas n'est pas clos."),
+    "erased_never_reopens": N_(
+        "Ce cas ne peut pas être rouvert : la personne a effacé ses données."
+    ),
+    "other_case_open": N_(
+        "Ce cas ne peut pas être rouvert : la personne a déjà une autre demande en cours."
+    ),
     "label_saved": N_("Étiquette enregistrée."),
     "label_deleted": N_("Étiquette supprimée et retirée des cas."),
     "bad_label": N_(
@@ -246,6 +255,8 @@ AUDIT_ACTIONS = {
     "canned_deleted": N_("Réponse préparée supprimée"),
     "canned_invalid": N_("Réponse préparée refusée à la validation"),
     "canned_not_found": N_("Réponse préparée introuvable"),
+    "reopen": N_("Cas rouvert"),
+    "reopen_refused": N_("Réouverture refusée"),
     "label_created": N_("Étiquette créée"),
     "label_renamed": N_("Étiquette renommée"),
     "label_deleted": N_("Étiquette supprimée"),

@@ -122,6 +122,8 @@ def show_case(
         max_detail=MAX_DETAIL,
         drafts=drafts,
         canned=prepared,
+        reopen_shown=case.status == cases.CLOSED and call.me.role in scope.SUPERVISORS,
+        reopen_obstacle=texts.NOTICES.get(cases.reopen_obstacle(call.session, case) or ""),
         case_labels=on_case,
         other_labels=other_labels,
         error=texts.NOTICES.get(error or ""),
