@@ -49,6 +49,18 @@ def may_open(account: Caseworker, case: Case) -> bool:
     return account.role in SUPERVISORS or case.claimed_by == account.id
 
 
+def manages_centre(account: Caseworker, centre_code: str | None) -> bool:
+    """Whether the account configures this centre (canned replies, labels): its supervisors,
+    and admins for every centre."""
+    if sees_every_centre(account):
+        return bool(centre_code)
+    return (
+        account.role in SUPERVISORS
+        and bool(account.centre_code)
+        and account.centre_code == centre_code
+    )
+
+
 def may_read_packet(account: Caseworker, case: Case) -> bool:
     """The claiming caseworker and the supervisors of the case's own centre; an admin of another
     centre only once it claimed the case itself."""

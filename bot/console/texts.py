@@ -71,6 +71,7 @@ EVENT_TEXTS = {
     cases.CANCELLED_EVENT: N_("La personne a annulé sa demande."),
     cases.CLOSED_EVENT: N_("Clos par {by} : {outcome}."),
     cases.REASSIGNED_EVENT: N_("Réattribué par {by} : de {holder} à {to}."),
+    cases.REOPENED_EVENT: N_("Rouvert par {by}."),
     cases.CRISIS_EVENT: N_(
         "Message de crise détecté : le cas passe en priorité urgente ({kinds})."
     ),
@@ -140,6 +141,22 @@ NOTICES = {
     ),
     "service_saved": N_("Service enregistré. Le bot l'utilise dès maintenant."),
     "service_deleted": N_("Service supprimé."),
+    "canned_saved": N_("Réponse préparée enregistrée."),
+    "canned_deleted": N_("Réponse préparée supprimée."),
+    "reopened": N_("Cas rouvert."),
+    "not_closed": N_("Ce cas n'est pas clos."),
+    "erased_never_reopens": N_(
+        "Ce cas ne peut pas être rouvert : la personne a effacé ses données."
+    ),
+    "other_case_open": N_(
+        "Ce cas ne peut pas être rouvert : la personne a déjà une autre demande en cours."
+    ),
+    "label_saved": N_("Étiquette enregistrée."),
+    "label_deleted": N_("Étiquette supprimée et retirée des cas."),
+    "bad_label": N_(
+        "Étiquette refusée : un nom de 1 à 40 caractères sur une ligne, qui n'existe pas déjà dans "
+        "le centre."
+    ),
     "dead_letter_requeued": N_(
         "Message remis dans la file d'envoi. Le bot le renvoie dans quelques secondes."
     ),
@@ -175,6 +192,8 @@ ERROR_TEXTS = {
     "not_found": N_("Ce cas n'existe pas, ou vous n'y avez pas accès."),
     "service_not_found": N_("Ce service n'existe pas."),
     "account_not_found": N_("Ce compte n'existe pas."),
+    "canned_not_found": N_("Cette réponse préparée n'existe pas, ou vous n'y avez pas accès."),
+    "label_not_found": N_("Cette étiquette n'existe pas, ou vous n'y avez pas accès."),
     # Usually a second click, or another admin who was quicker: nothing is wrong.
     "dead_letter_not_found": N_(
         "Ce message n'est plus dans la liste des messages non remis : il a peut-être déjà été "
@@ -231,6 +250,20 @@ AUDIT_ACTIONS = {
     "account_enabled": N_("Compte réactivé"),
     "account_changed": N_("Rôle ou centre changé"),
     "account_refused": N_("Modification de compte refusée"),
+    "canned_created": N_("Réponse préparée ajoutée"),
+    "canned_updated": N_("Réponse préparée modifiée"),
+    "canned_deleted": N_("Réponse préparée supprimée"),
+    "canned_invalid": N_("Réponse préparée refusée à la validation"),
+    "canned_not_found": N_("Réponse préparée introuvable"),
+    "reopen": N_("Cas rouvert"),
+    "reopen_refused": N_("Réouverture refusée"),
+    "label_created": N_("Étiquette créée"),
+    "label_renamed": N_("Étiquette renommée"),
+    "label_deleted": N_("Étiquette supprimée"),
+    "label_refused": N_("Étiquette refusée"),
+    "label_not_found": N_("Étiquette introuvable"),
+    "label_added": N_("Étiquette ajoutée au cas"),
+    "label_removed": N_("Étiquette retirée du cas"),
 }
 
 # Why the account form was refused (``bot.console.passwords.REASONS`` for the password).

@@ -44,10 +44,10 @@ FROM_PERSON, FROM_CASEWORKER, NOTE, SYSTEM = "person", "caseworker", "note", "sy
 # code and parameters, never words: the console puts them into its reader's language.
 CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT = "claimed", "transferred", "to_centre"
 REQUEUED_EVENT, CANCELLED_EVENT, CLOSED_EVENT = "requeued", "cancelled", "closed"
-CRISIS_EVENT, REASSIGNED_EVENT = "crisis", "reassigned"
+CRISIS_EVENT, REASSIGNED_EVENT, REOPENED_EVENT = "crisis", "reassigned", "reopened"
 EVENTS = (
     CLAIMED_EVENT, TRANSFERRED_EVENT, SENT_TO_CENTRE_EVENT, REQUEUED_EVENT, CANCELLED_EVENT,
-    CLOSED_EVENT, CRISIS_EVENT, REASSIGNED_EVENT,
+    CLOSED_EVENT, CRISIS_EVENT, REASSIGNED_EVENT, REOPENED_EVENT,
 )  # fmt: skip
 # The events after which someone else holds the case than the one who claimed it.
 HANDOVER_EVENTS = (TRANSFERRED_EVENT, REASSIGNED_EVENT)
@@ -229,6 +229,35 @@ def close(
     case.outcome_detail = seal(box, detail) if detail else None
     case.closed_at = now
     case.last_activity_at = now
+
+
+def reopen_obstacle(session: Session, case: Case) -> str | None:
+    """Why a case cannot reopen ("not_closed", "erased_never_reopens", "other_case_open"); None
+    when it can. Erased, never: there is nobody to write to, and the person asked for it. Nor
+    while the person has another request open: their messages go to one case at a time."""
+    if case.status != CLOSED:
+        return "not_closed"
+    if case.pseudonym is None or case.outcome == "erased":
+        return "erased_never_reopens"
+    if open_case(session, case.pseudonym) is not None:
+        return "other_case_open"
+    return None
+
+
+def reopen(case: Case, holder_id: int | None, now: datetime) -> None:
+    """A closed case open again: held by ``holder_id``, or back in the queue for None. Its
+    outcome goes (the thread's closing line and the audit log keep it); the monthly counters
+    keep the closing they counted."""
+    case.status = CLAIMED if holder_id is not None else QUEUED
+    case.claimed_by = holder_id
+    case.claimed_at = now if holder_id is not None else None
+    case.queued_at = case.queued_at if holder_id is not None else now
+    case.outcome = None
+    case.outcome_detail = None
+    case.closed_at = None
+    case.last_activity_at = now
+    # A new wait in the queue gets its own unclaimed alert.
+    case.supervisors_alerted = False
 
 
 def add_message(

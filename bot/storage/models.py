@@ -323,3 +323,39 @@ class Service(Base):
     name_translations = Column(String, nullable=False, default="{}", server_default="{}")
     address_translations = Column(String, nullable=False, default="{}", server_default="{}")
     updated_at = Column(DateTime, nullable=False, default=datetime.utcnow, onupdate=datetime.utcnow)
+
+
+class CannedReply(Base):
+    """A prepared text a centre's caseworkers insert into a reply (``bot.storage.canned``), in
+    one language, with placeholders for the centre's contacts. Centre configuration written by
+    supervisors, not personal data: in clear."""
+
+    __tablename__ = "canned_replies"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    centre_code = Column(String(64), nullable=False, index=True)
+    language = Column(String(8), nullable=False)
+    title = Column(String(80), nullable=False)
+    body = Column(String(2000), nullable=False)
+    updated_at = Column(DateTime, nullable=False, default=datetime.utcnow, onupdate=datetime.utcnow)
+
+
+class Label(Base):
+    """A word a centre's supervisors put on cases to find them later ("housing", "follow-up
+    in March"): a name, never a person's detail (``bot.storage.labels``)."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("centre_code", "name", name="uq_label_name"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    centre_code = Column(String(64), nullable=False, index=True)
+    name = Column(String(40), nullable=False)
+
+
+class CaseLabel(Base):
+    """A label on a case."""
+
+    __tablename__ = "case_labels"
+
+    case_id = Column(Integer, primary_key=True)
+    label_id = Column(Integer, primary_key=True, index=True)

@@ -2,8 +2,8 @@
 
 - People who did not consent to keeping their answers are erased after ``inactive_days``
   without a message (unless a case of theirs is still open).
-- Closed cases are deleted after ``closed_case_days``, their thread and files with them; the
-  audit log keeps only ids.
+- Closed cases are deleted after ``closed_case_days``, their thread, files and labels' links
+  with them; the audit log keeps only ids.
 - Handled Telegram update ids (kept to ignore repeats) and dead letters go after
   ``delivered_days``; sent messages are deleted as soon as Telegram has them.
 - Audit log entries (logins, case views, account changes) go after ``audit_days``: kept for
@@ -29,6 +29,7 @@ from bot.storage.models import (
     AuditEntry,
     Case,
     CaseAttachment,
+    CaseLabel,
     CaseMessage,
     Consent,
     DeadLetter,
@@ -106,6 +107,8 @@ def purge(session: Session, now: datetime, policy: RetentionPolicy) -> dict[str,
     ).scalars()
     for case_id in list(old_cases):
         cases.delete_thread(session, case_id)
+        # The labels stay for the centre's other cases; only this case's links go.
+        session.execute(delete(CaseLabel).where(CaseLabel.case_id == case_id))
         session.execute(delete(Case).where(Case.id == case_id))
         counts["closed_cases"] += 1
     delivered_before = now - timedelta(days=policy.delivered_days)

@@ -10,9 +10,18 @@ from sqlalchemy import func, select, text
 
 from bot.constants import CONSENT_KEEP
 from bot.settings import load_settings
-from bot.storage import cases, repository
+from bot.storage import cases, labels, repository
 from bot.storage.keys import seal
-from bot.storage.models import Assessment, AuditEntry, Case, DeadLetter, InboxUpdate, Person
+from bot.storage.models import (
+    Assessment,
+    AuditEntry,
+    Case,
+    CaseLabel,
+    DeadLetter,
+    InboxUpdate,
+    Label,
+    Person,
+)  # fmt: skip
 from bot.storage.retention import PURGED_TABLES, RetentionPolicy, purge, purge_and_scrub
 from tests.helpers.carving import carved, database_files
 
@@ -96,6 +105,26 @@ def test_closed_cases_after_a_year_dead_letters_and_handled_updates_after_a_week
         assert count(session, Case) == 1
         assert count(session, DeadLetter) == 1
         assert set(session.execute(select(InboxUpdate.update_id)).scalars()) == {1, 3}
+
+
+def test_a_deleted_closed_case_takes_its_labels_links_not_the_labels(sessions, box) -> None:
+    with sessions.begin() as session:
+        label = Label(centre_code="dakar-demo", name="logement")
+        session.add(label)
+        case_ids = []
+        for closed_days_ago in (366, 100):
+            case = cases.create_draft(session, box, None, "fr", None, {}, cases.NORMAL, "s")
+            cases.close(session, box, case, "assisted", "", NOW - timedelta(days=closed_days_ago))
+            session.flush()
+            labels.put_on(session, case.id, label.id)
+            case_ids.append(case.id)
+
+    with sessions.begin() as session:
+        purge(session, NOW, POLICY)
+
+    with sessions.begin() as session:
+        assert list(session.execute(select(CaseLabel.case_id)).scalars()) == case_ids[1:]
+        assert count(session, Label) == 1
 
 
 def test_the_audit_log_is_kept_for_its_own_period(sessions, settings, env) -> None:

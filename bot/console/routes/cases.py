@@ -12,12 +12,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console import auth, scope, texts
+from bot.console.canned import filled
 from bot.console.case_words import packet_rows, thread_text, urgency_reasons
 from bot.console.endpoints import page
 from bot.console.files import ShownFile, shown_files
 from bot.console.in_progress import handed_over_at
 from bot.console.web import CASE_URL, Call, Refused
-from bot.storage import attachments, cases
+from bot.storage import attachments, canned, cases, labels
 from bot.storage.keys import unseal
 from bot.storage.models import Case, Caseworker
 
@@ -89,6 +90,16 @@ def show_case(
     # The person's history is theirs as much as the packet: shown to the same people.
     earlier = cases.earlier_cases(call.session, case) if packet_shown else []
     packet = cases.packet(box, case) if packet_shown and case.packet else {}
+    prepared = canned_replies(call, case) if is_open(case) else []
+    on_case = labels.on_cases(call.session, [case.id]).get(case.id, [])
+    other_labels = [
+        label for label in labels.of_centre(call.session, case.centre_code) if label not in on_case
+    ]
+    drafts = dict(drafts or {})
+    picked = call.request.query_params.get("canned", "")
+    if not drafts.get("reply") and picked:
+        # Without the page's script, the pick comes back as ?canned=<id> into the reply box.
+        drafts["reply"] = next((text for id_, _, text in prepared if str(id_) == picked), "")
     return call.render(
         "cases/case.html",
         status,
@@ -111,10 +122,25 @@ def show_case(
         outcome_detail=detail,
         max_message=MAX_MESSAGE,
         max_detail=MAX_DETAIL,
-        drafts=drafts or {},
+        drafts=drafts,
+        canned=prepared,
+        reopen_shown=case.status == cases.CLOSED and call.me.role in scope.SUPERVISORS,
+        reopen_obstacle=texts.NOTICES.get(cases.reopen_obstacle(call.session, case) or ""),
+        case_labels=on_case,
+        other_labels=other_labels,
         error=texts.NOTICES.get(error or ""),
         poll_seconds=POLL_SECONDS,
     )
+
+
+def canned_replies(call: Call, case: Case) -> list[tuple[int, str, str]]:
+    """(id, title, text) of the centre's canned replies in the person's language, filled with
+    the centre's contacts in that language."""
+    centre = call.site.centres.get(case.centre_code)
+    return [
+        (reply.id, reply.title, filled(reply.body, centre, case.language))
+        for reply in canned.of_centre(call.session, case.centre_code, case.language)
+    ]
 
 
 def shown_thread(
