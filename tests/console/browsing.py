@@ -25,8 +25,9 @@ from tests.helpers.serving import serving
 
 try:
     from playwright import sync_api
+    from playwright.sync_api import Page, expect
 except ImportError:  # pragma: no cover - the dev requirements install it
-    sync_api = None
+    sync_api = Page = expect = None
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -106,14 +107,17 @@ def failed_response(response, errors: list[str]) -> None:
         errors.append(f"{response.status} {response.request.method} {response.url}")
 
 
-def log_in(page, server: Server, account: Account) -> None:
-    """From the queue URL: redirected to the login form, which is filled in and sent."""
+def log_in(page, server: Server, account: Account, code: str | None = None) -> None:
+    """From the queue URL: redirected to the login form, which is filled in and sent; with the
+    account's current code it waits for the queue, with another ``code`` it does not."""
     page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login")
     page.fill("#username", account.username)
     page.fill("#password", account.password)
-    page.fill("#code", account.fresh_code())
+    page.fill("#code", code or account.fresh_code())
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{server.url}/")
+    if code is None:
+        page.wait_for_url(f"{server.url}/")
 
 
 def assert_fits_a_phone(page, width: int = PHONE["viewport"]["width"]) -> None:

@@ -13,22 +13,15 @@ only and is closed before any async test of the suite runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import pyotp
-import pytest
 from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from bot import directory
-from bot.centres import CentreDirectory
-from bot.console.app import RATING_PROMPT, SESSION_COOKIE, build_console
+from bot.console.app import RATING_PROMPT, SESSION_COOKIE
 from bot.console.signature import signed
 from bot.console.texts import CLAIMED_NOTICE
 from bot.i18n import translate
@@ -36,23 +29,9 @@ from bot.i18n.bidi import directed
 from bot.storage import cases, statistics
 from bot.storage.keys import unseal
 from bot.storage.models import Case, OutboxMessage
-from tests.console.helpers import Account, audit_actions, queued_case
-from tests.helpers.serving import serving
+from tests.console.browsing import PHONE, assert_fits_a_phone, expect, log_in
+from tests.console.helpers import audit_actions, queued_case
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-Browser, Page, expect = sync_api.Browser, sync_api.Page, sync_api.expect
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
 SECRET = "PLANTED-7c2e94-Diallo"
 ARABIC = "أحتاج إلى سكن في الرباط"
 PACKET = {
@@ -62,79 +41,6 @@ PACKET = {
     "help_with": f"Trouver un logement {SECRET}",
     "contact_time": "morning",
 }
-# A phone-sized screen (iPhone 12-15), with the meta viewport honoured as on a real phone.
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str  # the console's root, e.g. "http://127.0.0.1:41234/console"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def server(sessions: sessionmaker, box: MultiFernet, centres: CentreDirectory) -> Iterator[Server]:
-    """uvicorn serving the console on a free port, in a thread, for one test."""
-    console = build_console(sessions, box, "browser-test-secret", centres, https_only=True)
-    web = Starlette(routes=[Mount("/console", app=console)])
-    with serving(web, http="h11") as port:
-        yield Server(f"http://127.0.0.1:{port}/console")
-
-
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator:
-    """Opens pages, each in its own context (own cookies); records the browser's errors."""
-    contexts = []
-    errors: list[str] = []
-
-    def open_page(**options) -> Page:
-        context = browser.new_context(**options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        # A script error or a resource blocked by the Content-Security-Policy shows up here.
-        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-        page.on("console", lambda message: console_error(message, errors))
-        page.on("response", lambda response: failed_response(response, errors))
-        return page
-
-    open_page.errors = errors  # type: ignore[attr-defined]
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def console_error(message, errors: list[str]) -> None:
-    # "Failed to load resource" is also logged for Chromium's own /favicon.ico request (the
-    # console has none); failed_response records the page's failed requests with their URL.
-    if message.type == "error" and not message.text.startswith("Failed to load resource"):
-        errors.append(f"console: {message.text}")
-
-
-def failed_response(response, errors: list[str]) -> None:
-    if response.status >= 400:
-        errors.append(f"{response.status} {response.request.method} {response.url}")
-
-
-def log_in(page: Page, server: Server, account: Account, code: str | None = None) -> None:
-    """From the queue URL: redirected to the login form, which is filled in and sent."""
-    page.goto(f"{server.url}/")
-    expect(page).to_have_url(f"{server.url}/login")
-    page.fill("#username", account.username)
-    page.fill("#password", account.password)
-    page.fill("#code", code or pyotp.TOTP(account.secret).now())
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def wrong_code(secret: str) -> str:
@@ -148,21 +54,6 @@ def outbox(sessions: sessionmaker, box: MultiFernet) -> list[tuple[str, list | N
     with sessions() as session:
         rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
         return [(unseal(box, r.body), unseal(box, r.buttons) if r.buttons else None) for r in rows]
-
-
-def assert_fits_a_phone(page: Page, width: int = PHONE["viewport"]["width"]) -> None:
-    """No horizontal scrolling. With mobile emulation, Chromium zooms a page that overflows
-    out to fit, and ``innerWidth`` grows with it: so it is checked against the phone's width too.
-    """
-    sizes = page.evaluate(
-        """() => ({
-            scrollWidth: document.documentElement.scrollWidth,
-            clientWidth: document.documentElement.clientWidth,
-            innerWidth: window.innerWidth,
-        })"""
-    )
-    assert sizes["innerWidth"] == width, sizes
-    assert sizes["scrollWidth"] <= sizes["clientWidth"] <= sizes["innerWidth"], sizes
 
 
 def test_a_caseworker_logs_in_claims_replies_and_closes(

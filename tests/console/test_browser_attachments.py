@@ -1,6 +1,6 @@
 """A photo the person sent, in a real browser: shown inline in the case's thread on a phone,
 loaded through the console's own route under its Content-Security-Policy, and the page has no
-accessibility violation (axe-core). Shares test_browser.py's Chromium and server fixtures."""
+accessibility violation (axe-core). Uses conftest.py's Chromium and server fixtures."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from PIL import Image
 
 from bot.storage import attachments, cases
 from bot.storage.models import Case
+from tests.console.browsing import PHONE, assert_fits_a_phone, log_in
 from tests.console.helpers import queued_case
-from tests.console.test_browser import PHONE, assert_fits_a_phone, browser, log_in, new_page, server
 from tests.helpers.axe import violations
 
-__all__ = ["browser", "new_page", "server"]  # fixtures used here
 CAPTION = "Mon acte de naissance"
 
 

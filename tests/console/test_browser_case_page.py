@@ -2,9 +2,9 @@
 without a reload, sending on a phone keeps the caseworker's place, a failed delivery shows, the
 Arabic interface, and axe-core finds nothing to fix.
 
-The browser, the server and the page fixtures are test_browser's. Screenshots go to
-``SCREENSHOTS_DIR`` when it is set (the issue's closing note describes them), else to the test's
-temporary folder.
+The browser, the server and the page fixtures are conftest.py's (tests/console/browsing.py).
+Screenshots go to ``SCREENSHOTS_DIR`` when it is set (the issue's closing note describes them),
+else to the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from sqlalchemy.orm import sessionmaker
 from bot.gateway.outbox import Outbox
 from bot.storage import cases
 from bot.storage.models import Case
-from tests.console import test_browser
+from tests.console.browsing import PHONE, Page, Server, assert_fits_a_phone, expect, log_in
 from tests.console.helpers import Account, queued_case
-from tests.console.test_browser import PHONE, Page, Server, assert_fits_a_phone, expect, log_in
 from tests.helpers.axe import violations
 
-# test_browser's fixtures: one browser for this module too, a server and pages per test.
-browser, server, new_page = test_browser.browser, test_browser.server, test_browser.new_page
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PACKET = {"language": "fr", "centre": "dakar-demo", "help_with": "Trouver un logement"}
 LIVE_TIMEOUT_MS = 10_000  # the page asks every 3 seconds
