@@ -115,6 +115,8 @@ LIMITS_TEXT = {
 }
 # A turn without any reply by then counts as unanswered (the gateway retries for hours).
 TURN_TIMEOUT = 60.0
+# The slowest turns of a run, named in the report: where a latency tail comes from.
+SLOWEST = 5
 # Longest wait for the gateway to work off a backlog between the runs.
 DRAIN_TIMEOUT = 600.0
 QUEUE_LENGTH = re.compile(r'^bot_queue_length\{queue="(?:inbox|outbox)"\} (\S+)$', re.M)
@@ -159,6 +161,7 @@ class Turn:
     kind: str  # start, question, button, questionnaire
     handed: float  # when the update was handed to the gateway (or was due to be)
     first: asyncio.Future
+    what: str = ""  # the text sent or the button pressed: the slowest turns are named by it
     times: list[float] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
@@ -290,7 +293,8 @@ class Traffic:
         """One turn: post the update, wait for the first reply, then for the chat to go quiet."""
         kind, how, what = person.next_move(self.questions[person.language])
         update = self.update(person, how, what)
-        turn = Turn(kind, due if due is not None else time.monotonic(), self._loop.create_future())
+        handed = due if due is not None else time.monotonic()
+        turn = Turn(kind, handed, self._loop.create_future(), what)
         self.in_flight[person.user_id] = turn
         self.turns.append(turn)
         try:
@@ -551,6 +555,7 @@ def summarise(turns: list[Turn], strays: list[float], window: Window) -> dict[st
         mix[kind] = {
             "share": count / len(measured),
             "p50_ms": percentile([t.latency for t in of_kind], 50) * 1000,
+            "p95_ms": percentile([t.latency for t in of_kind], 95) * 1000,
             "messages_per_turn": sum(len(t.times) for t in of_kind) / max(1, len(of_kind)),
         }
     return {
@@ -564,6 +569,10 @@ def summarise(turns: list[Turn], strays: list[float], window: Window) -> dict[st
         "latency_ms": {f"p{p}": percentile(latencies, p) * 1000 for p in (50, 95, 99)}
         | {"max": max(latencies, default=float("nan")) * 1000},
         "mix": mix,
+        "slowest": [
+            {"kind": t.kind, "what": t.what[:48], "ms": t.latency * 1000}
+            for t in sorted(answered, key=lambda t: t.latency)[-SLOWEST:]
+        ],
         "cpu_ms_per_turn": {
             name: spent * 1000 / max(1, replied) for name, spent in window.cpu_s.items()
         },
@@ -724,9 +733,11 @@ def stack_cpu_ms(run: dict[str, Any]) -> float:
 def run_details(name: str, run: dict[str, Any]) -> list[tuple[str, str]]:
     latency = " / ".join(f"{run['latency_ms'][p]:.0f}" for p in ("p50", "p95", "p99", "max"))
     mix = ", ".join(
-        f"{kind} {m['share']:.0%} ({m['p50_ms']:.0f} ms, {m['messages_per_turn']:.2f})"
+        f"{kind} {m['share']:.0%} ({m['p50_ms']:.0f} / {m['p95_ms']:.0f} ms, "
+        f"{m['messages_per_turn']:.2f})"
         for kind, m in run["mix"].items()
     )
+    slowest = ", ".join(f"{t['kind']} {t['what']!r} {t['ms']:.0f} ms" for t in run["slowest"])
     cpu = ", ".join(
         f"{process} {ms:.1f} ({run['cpu_cores'][process]:.2f})"
         for process, ms in run["cpu_ms_per_turn"].items()
@@ -738,7 +749,8 @@ def run_details(name: str, run: dict[str, Any]) -> list[tuple[str, str]]:
         ("  turns/s, messages/s, messages per turn",
          f"{run['turns_per_s']:.1f}, {run['messages_per_s']:.1f}, {run['messages_per_turn']:.2f}"),
         ("  latency p50 / p95 / p99 / max", f"{latency} ms"),
-        ("  mix (share, p50 latency, messages per turn)", mix),
+        ("  mix (share, p50 / p95 latency, messages per turn)", mix),
+        ("  slowest turns", slowest),
         ("  CPU ms per turn (cores busy)", cpu),
     ]  # fmt: skip
 
