@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.registry import RegistryError, read_entries
 
 LANGUAGES_FILE = Path(__file__).resolve().parents[1] / "data" / "languages.yml"
 DIRECTIONS = ("ltr", "rtl")
@@ -23,10 +23,6 @@ FIELDS = frozenset(
     {"code", "native_name", "direction", "detector", "detector_words", "names", "called", "words"}
 )
 CODE = re.compile(r"[a-z]{2}")
-
-
-class RegistryError(ValueError):
-    """The registry file is wrong; the message names the file, the language and the field."""
 
 
 @dataclass(frozen=True)
@@ -86,19 +82,7 @@ def _language(spec: Any, where: str) -> Language:
 
 def load_languages(path: Path = LANGUAGES_FILE) -> tuple[Language, ...]:
     """Every language, in the file's order (the first is the source language)."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RegistryError(f"{path}: cannot read the languages: {error}") from error
-    specs = (document or {}).get("languages")
-    if not isinstance(specs, list) or not specs:
-        raise RegistryError(f"{path}: languages: a list of languages is required")
-    languages = tuple(_language(spec, f"{path}: languages[{i}]") for i, spec in enumerate(specs))
-    codes = [language.code for language in languages]
-    twice = sorted({code for code in codes if codes.count(code) > 1})
-    if twice:
-        raise RegistryError(f"{path}: languages listed twice: {twice}")
-    return languages
+    return read_entries(path, "languages", _language, lambda language: language.code)
 
 
 @functools.cache

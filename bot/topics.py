@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.registry import RegistryError, read_entries
 
 TOPICS_FILE = Path(__file__).resolve().parents[1] / "data" / "topics.yml"
 MENU_PAGES = ("main", "more")
@@ -22,10 +22,6 @@ NONE = "none"
 FIELDS = frozenset(
     {"intent", "answer", "menu", "title", "dimension", "category", "disclaimer", "overlaps"}
 )
-
-
-class RegistryError(ValueError):
-    """The registry file is wrong; the message names the file, the topic and the field."""
 
 
 @dataclass(frozen=True)
@@ -80,19 +76,7 @@ def _topic(spec: Any, where: str) -> Topic:
 
 def load_topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
     """Every topic, in the file's order (the menu pages' order); a bad entry is an error."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RegistryError(f"{path}: cannot read the topics: {error}") from error
-    specs = (document or {}).get("topics")
-    if not isinstance(specs, list) or not specs:
-        raise RegistryError(f"{path}: topics: a list of topics is required")
-    topics = tuple(_topic(spec, f"{path}: topics[{i}]") for i, spec in enumerate(specs))
-    intents = [t.intent for t in topics]
-    twice = sorted({i for i in intents if intents.count(i) > 1})
-    if twice:
-        raise RegistryError(f"{path}: topics listed twice: {twice}")
-    return topics
+    return read_entries(path, "topics", _topic, lambda topic: topic.intent)
 
 
 @functools.cache

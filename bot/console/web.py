@@ -105,8 +105,16 @@ class Call:
         path = self.request.app.url_path_for(name, **params)
         return self.request.scope.get("root_path", "") + str(path)
 
-    def redirect(self, name: str, **params: Any) -> Response:
-        return RedirectResponse(self.url(name, **params), status_code=303)
+    def redirect(self, name: str, query: dict[str, str] | None = None, **params: Any) -> Response:
+        """To the named route (after a POST: a GET), with ``query`` as its query string."""
+        url = self.url(name, **params) + (f"?{urlencode(query)}" if query else "")
+        return RedirectResponse(url, status_code=303)
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the form's confirmation box was ticked (a deletion, a closing, a reopening).
+        The box is required in the page: only a browser that ignores that gets False."""
+        return self.form.get("confirm") == "1"
 
     def notice(self, key: str) -> None:
         """A line (a key of ``texts.NOTICES``) for the next page to show."""

@@ -10,6 +10,7 @@ missing. Attachments go with their case: retention and ``/forget`` delete them w
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,8 +80,14 @@ def add(
     return attachment
 
 
-def of_case(session: Session, box: MultiFernet, case_id: int) -> dict[int, list[Attachment]]:
-    """The case's files by the id of the thread message they came with, without their bytes."""
+def of_case(
+    session: Session, box: MultiFernet, case_id: int, message_ids: Iterable[int] | None = None
+) -> dict[int, list[Attachment]]:
+    """The case's files by the id of the thread message they came with, without their bytes;
+    only those of ``message_ids`` when given (a page's new entries)."""
+    wanted = CaseAttachment.case_id == case_id
+    if message_ids is not None:
+        wanted &= CaseAttachment.message_id.in_(list(message_ids))
     rows = session.execute(
         select(
             CaseAttachment.id,
@@ -91,7 +98,7 @@ def of_case(session: Session, box: MultiFernet, case_id: int) -> dict[int, list[
             CaseAttachment.size,
             CaseAttachment.file_name,
         )
-        .where(CaseAttachment.case_id == case_id)
+        .where(wanted)
         .order_by(CaseAttachment.id)
     ).all()
     found: dict[int, list[Attachment]] = defaultdict(list)

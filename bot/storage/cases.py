@@ -26,6 +26,7 @@ from bot.storage.models import (
     Case,
     CaseAttachment,
     CaseMessage,
+    Caseworker,
     DeadLetter,
     OutboxMessage,
 )
@@ -209,6 +210,17 @@ def claim(session: Session, case_id: int, caseworker_id: int, now: datetime) -> 
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def hand_over(
+    session: Session, box: MultiFernet, case: Case, to: Caseworker, event: str, now: datetime,
+    **params: str,
+) -> None:  # fmt: skip
+    """The case goes to colleague ``to`` (a transfer, a supervisor's reassignment): the thread
+    says so with ``event`` and ``params``, and names who holds it now."""
+    case.claimed_by = to.id
+    case.last_activity_at = now
+    add_event(session, box, case, event, now, **params, to=to.username)
 
 
 def release(case: Case, now: datetime) -> None:

@@ -4,9 +4,7 @@ edit, delete with confirmation. Every change is audited. Caseworkers use them on
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console import scope
@@ -124,7 +122,7 @@ def save(call: Call, reply: CannedReply | None) -> Response:
 
 def canned_delete(call: Call) -> Response:
     reply = url_reply(call)
-    if call.form.get("confirm") != "1":
+    if not call.confirmed:
         # The form's checkbox is required: only a browser without it gets here.
         call.notice("confirm_needed")
         return call.redirect("canned_edit", reply_id=reply.id)
@@ -137,8 +135,7 @@ def canned_delete(call: Call) -> Response:
 
 def canned_redirect(call: Call, centre: str) -> Response:
     """Back to the list, on the centre just edited."""
-    query = f"?{urlencode({'centre': centre})}"
-    return RedirectResponse(call.url("canned") + query, status_code=303)
+    return call.redirect("canned", {"centre": centre})
 
 
 routes = [

@@ -106,11 +106,9 @@ def transfer(call: Call) -> Response:
     to_centre = call.form.get("to_centre", "").strip()
     colleague = auth.find_account(call.session, to_caseworker) if to_caseworker else None
     if colleague is not None and scope.may_receive(colleague, case):
-        case.claimed_by = colleague.id
-        case.last_activity_at = call.now
-        cases.add_event(
-            call.session, box, case, cases.TRANSFERRED_EVENT, call.now,
-            by=call.me.username, to=colleague.username,
+        cases.hand_over(
+            call.session, box, case, colleague, cases.TRANSFERRED_EVENT, call.now,
+            by=call.me.username,
         )  # fmt: skip
         detail = f"to caseworker {colleague.username}"
     elif not to_caseworker and call.site.centres.get(to_centre):
@@ -141,7 +139,7 @@ def close(call: Call) -> Response:
     drafts = {"outcome": outcome, "detail": detail}
     if not is_open(case):
         return refused_draft(call, case, "not_open", drafts)
-    if call.form.get("confirm") != "1":
+    if not call.confirmed:
         return refused_draft(call, case, "confirm_needed", drafts)
     if (
         outcome not in CLOSE_OUTCOMES

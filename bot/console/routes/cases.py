@@ -172,12 +172,9 @@ def shown_thread(
         if writers
         else {}
     )
-    shown = {entry.id for entry in thread}
-    files = {
-        entry_id: found
-        for entry_id, found in attachments.of_case(call.session, call.site.box, case.id).items()
-        if entry_id in shown
-    }
+    # A poll that finds nothing new reads no file either.
+    shown = [entry.id for entry in thread]
+    files = attachments.of_case(call.session, call.site.box, case.id, shown) if shown else {}
     return thread, authors, shown_files(files, language)
 
 

@@ -54,11 +54,9 @@ def reassign(call: Call) -> Response:
         call.notice("bad_transfer")
         return call.redirect("in_progress")
     previous = holder.username if holder else "–"
-    case.claimed_by = colleague.id
-    case.last_activity_at = call.now
-    cases.add_event(
-        call.session, call.site.box, case, cases.REASSIGNED_EVENT, call.now,
-        by=call.me.username, holder=previous, to=colleague.username,
+    cases.hand_over(
+        call.session, call.site.box, case, colleague, cases.REASSIGNED_EVENT, call.now,
+        by=call.me.username, holder=previous,
     )  # fmt: skip
     call.audit("reassign", case.id, f"from {previous} to {colleague.username}"[:MAX_AUDIT_DETAIL])
     call.notice("reassigned")

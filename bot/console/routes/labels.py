@@ -70,7 +70,7 @@ def label_rename(call: Call) -> Response:
 
 def label_delete(call: Call) -> Response:
     label = url_label(call)
-    if call.form.get("confirm") != "1":
+    if not call.confirmed:
         # The form's checkbox is required: only a browser without it gets here.
         call.notice("confirm_needed")
         return call.redirect("labels")

@@ -26,7 +26,7 @@ from bot.storage import cases
 def reopen(call: Call) -> Response:
     case = find_case(call, scope.in_scope)
     problem = cases.reopen_obstacle(call.session, case)
-    if problem is None and call.form.get("confirm") != "1":
+    if problem is None and not call.confirmed:
         problem = "confirm_needed"
     if problem is not None:
         call.audit("reopen_refused", case.id, problem)

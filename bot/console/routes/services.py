@@ -3,10 +3,8 @@ change is validated by ``bot.directory`` and audited."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from babel.dates import get_day_names
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot import directory, reports
@@ -114,7 +112,7 @@ def save_service(call: Call, form: dict[str, str], editing: str | None) -> Respo
 
 def service_delete(call: Call) -> Response:
     service = url_service(call)
-    if call.form.get("confirm") != "1":
+    if not call.confirmed:
         # The form's checkbox is required: only a browser without it gets here.
         call.notice("confirm_needed")
         return call.redirect("service_edit", service_id=service.id)
@@ -127,8 +125,7 @@ def service_delete(call: Call) -> Response:
 
 def services_redirect(call: Call, centre: str) -> Response:
     """Back to the directory, filtered on the centre just edited."""
-    query = f"?{urlencode({'centre': centre})}" if call.site.centres.get(centre) else ""
-    return RedirectResponse(call.url("services") + query, status_code=303)
+    return call.redirect("services", {"centre": centre} if call.site.centres.get(centre) else None)
 
 
 routes = [
